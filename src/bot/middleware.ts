@@ -1,0 +1,101 @@
+import { ActivityTypes, ConversationState, Middleware, StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { detectLanguage, isLanguage, Language, parseLanguageSwitch } from '../i18n';
+import { redactDeep, redactSecrets } from './redact';
+import { ConversationData, CONVERSATION_DATA } from './conversationData';
+import { TURN } from './turnContext';
+
+/** Drops an activity whose id was already seen in this conversation (channel retries). */
+export class DedupeMiddleware implements Middleware {
+  constructor(private readonly markSeen: (conversationId: string, activityId: string) => Promise<boolean>) {}
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const { id, conversation, type } = context.activity;
+    if (id && conversation?.id && type === ActivityTypes.Message) {
+      const fresh = await this.markSeen(conversation.id, id);
+      if (!fresh) return;
+    }
+    await next();
+  }
+}
+
+/**
+ * Removes card numbers and IBANs from the incoming text and card values before anything stores,
+ * logs or matches them.
+ */
+export class RedactionMiddleware implements Middleware {
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const a = context.activity;
+    let count = 0;
+    if (typeof a.text === 'string') {
+      const r = redactSecrets(a.text);
+      a.text = r.text;
+      count += r.count;
+    }
+    if (a.value !== undefined) {
+      const r = redactDeep(a.value);
+      a.value = r.value;
+      count += r.count;
+    }
+    context.turnState.set(TURN.redactedCount, count);
+    await next();
+  }
+}
+
+/** Serialises the turns of one conversation, across instances, with the Redis lock. */
+export class TurnLockMiddleware implements Middleware {
+  constructor(private readonly withLock: <T>(conversationId: string, fn: () => Promise<T>) => Promise<T>) {}
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const id = context.activity.conversation?.id;
+    if (!id) return next();
+    await this.withLock(id, next);
+  }
+}
+
+/**
+ * Picks the conversation's language: the user's explicit choice, else the activity's locale,
+ * else detection on the first message, else the configured default. The choice is kept in
+ * conversation state; a message such as "English" or "parle français" switches it.
+ */
+export class LanguageMiddleware implements Middleware {
+  private readonly data: StatePropertyAccessor<ConversationData>;
+
+  constructor(conversationState: ConversationState, private readonly defaultLanguage: Language) {
+    this.data = conversationState.createProperty<ConversationData>(CONVERSATION_DATA);
+  }
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const data = await this.data.get(context, {});
+    const a = context.activity;
+    const text = a.type === ActivityTypes.Message && typeof a.text === 'string' ? a.text : '';
+    const requested = text ? parseLanguageSwitch(text) : undefined;
+    if (requested) {
+      data.language = { lang: requested, source: 'explicit' };
+      context.turnState.set(TURN.languageSwitched, true);
+    } else if (data.language?.source !== 'explicit') {
+      const fromLocale = localeLanguage(a.locale) ?? localeLanguage(clientInfoLocale(a.entities));
+      if (fromLocale) {
+        data.language = { lang: fromLocale, source: 'locale' };
+      } else if (!data.language || data.language.source === 'default') {
+        const detected = text ? detectLanguage(text) : undefined;
+        data.language = detected ? { lang: detected, source: 'detected' } : { lang: this.defaultLanguage, source: 'default' };
+      }
+    }
+    context.turnState.set(TURN.language, data.language?.lang ?? this.defaultLanguage);
+    await next();
+  }
+}
+
+export function localeLanguage(locale: string | undefined): Language | undefined {
+  const primary = locale?.toLowerCase().split(/[-_]/)[0];
+  return isLanguage(primary) ? primary : undefined;
+}
+
+/** Teams and Web Chat also send the browser locale in a `clientInfo` entity. */
+function clientInfoLocale(entities: unknown): string | undefined {
+  if (!Array.isArray(entities)) return undefined;
+  const info = entities.find((e) => e && typeof e === 'object' && (e as { type?: unknown }).type === 'clientInfo') as
+    | { locale?: unknown }
+    | undefined;
+  return typeof info?.locale === 'string' ? info.locale : undefined;
+}

@@ -1,0 +1,19 @@
+import type { TurnContext } from 'botbuilder';
+import type { TFunction } from 'i18next';
+import { Language, translator } from '../i18n';
+
+/** Keys of values the middleware leaves in turn state for the bot and dialogs. */
+export const TURN = {
+  language: Symbol('language'),
+  languageSwitched: Symbol('languageSwitched'),
+  redactedCount: Symbol('redactedCount'),
+} as const;
+
+export function turnLanguage(context: TurnContext, fallback: Language = 'en'): Language {
+  return (context.turnState.get(TURN.language) as Language | undefined) ?? fallback;
+}
+
+/** The translate function for this turn's language. */
+export function tr(context: TurnContext): TFunction {
+  return translator(turnLanguage(context));
+}
