@@ -1,0 +1,86 @@
+import { ActionTypes, CardFactory, MessageFactory, TurnContext } from 'botbuilder';
+import { DialogSet, DialogState, DialogTurnStatus, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
+import type { StatePropertyAccessor } from 'botbuilder';
+import { LANGUAGES, translator } from '../src/i18n';
+import { tr } from '../src/bot/turnContext';
+import { BaseDialog, START_OVER } from './baseDialog';
+import { recognizeInterruption } from './interruptions';
+import type { Topic } from './topics';
+
+const MENU = 'menuWaterfall';
+
+const normalise = (s: string) => s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+
+/** Shows the menu of the topics that work, routes buttons and free text to them, and loops. */
+export class MainDialog extends BaseDialog {
+  static readonly id = 'main';
+
+  constructor(private readonly topics: Topic[]) {
+    super(MainDialog.id);
+    for (const topic of topics) this.addDialog(topic.dialog);
+    this.addDialog(new WaterfallDialog(MENU, [this.route.bind(this), this.loop.bind(this)]));
+    this.initialDialogId = MENU;
+  }
+
+  /** Runs one turn of the main dialog, starting it when nothing is active. */
+  async run(context: TurnContext, accessor: StatePropertyAccessor<DialogState>): Promise<void> {
+    const set = new DialogSet(accessor);
+    set.add(this);
+    const dc = await set.createContext(context);
+    const result = await dc.continueDialog();
+    if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.id, { text: context.activity.text });
+  }
+
+  /** Re-asks the active question (after a language switch), or shows the menu. */
+  async reprompt(context: TurnContext, accessor: StatePropertyAccessor<DialogState>): Promise<void> {
+    const set = new DialogSet(accessor);
+    set.add(this);
+    const dc = await set.createContext(context);
+    if (dc.activeDialog) await dc.repromptDialog();
+    else await this.sendMenu(context);
+  }
+
+  /** The first message may already name a topic ("I want a refund for FL-123456"): go straight there. */
+  private async route(step: WaterfallStepContext<{ text?: string }>) {
+    const text = step.options?.text ?? step.context.activity.text;
+    const interruption = recognizeInterruption(text);
+    if (interruption) {
+      // Nothing is running: help explains, cancel and start over just show the menu.
+      if (interruption === 'help') await step.context.sendActivity(tr(step.context)('common:help.text'));
+      await this.sendMenu(step.context);
+      return step.endDialog();
+    }
+    const value = step.context.activity.value as { topic?: unknown } | undefined;
+    const topic = this.match(typeof value?.topic === 'string' ? value.topic : text);
+    if (topic) return step.beginDialog(topic.id, { text });
+    await this.sendMenu(step.context);
+    return step.endDialog();
+  }
+
+  private async loop(step: WaterfallStepContext) {
+    if (step.result === START_OVER) await this.sendMenu(step.context);
+    return step.endDialog();
+  }
+
+  private match(text: string | undefined): Topic | undefined {
+    if (!text) return undefined;
+    const n = normalise(text.trim());
+    const byId = this.topics.find((t) => t.id === text.trim());
+    if (byId) return byId;
+    for (const topic of this.topics) {
+      for (const lang of LANGUAGES) {
+        const t = translator(lang);
+        if (normalise(t(topic.titleKey)) === n) return topic;
+        const words = t(topic.keywordsKey).split('|').map(normalise).filter(Boolean);
+        if (words.some((w) => n.includes(w))) return topic;
+      }
+    }
+    return undefined;
+  }
+
+  async sendMenu(context: TurnContext): Promise<void> {
+    const t = tr(context);
+    const buttons = this.topics.map((topic) => ({ type: ActionTypes.ImBack, title: t(topic.titleKey), value: t(topic.titleKey) }));
+    await context.sendActivity(MessageFactory.attachment(CardFactory.heroCard('', t('common:menu.prompt'), undefined, buttons)));
+  }
+}

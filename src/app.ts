@@ -1,0 +1,134 @@
+import {
+  ActivityTypes,
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  ConversationState,
+  TurnContext,
+} from 'botbuilder';
+import type { Server } from 'restify';
+import type { Config } from './config';
+import { createLogger, Logger } from './logger';
+import { createRedisClient, isRedisReady, RedisClient, waitUntilReady } from './storage/redisClient';
+import { keyspace, Keyspace } from './storage/keys';
+import { RedisStorage } from './storage/redisStorage';
+import { TurnLock } from './storage/turnLock';
+import { DedupeMiddleware, LanguageMiddleware, localeLanguage, RedactionMiddleware, TurnLockMiddleware } from './bot/middleware';
+import { SupportBot } from './bot/supportBot';
+import { turnLanguage, TURN } from './bot/turnContext';
+import { translator } from './i18n';
+import { createServer } from './server/createServer';
+import { buildDialogs } from '../dialogs';
+
+export interface App {
+  config: Config;
+  server: Server;
+  adapter: CloudAdapter;
+  redis: RedisClient;
+  keys: Keyspace;
+  logger: Logger;
+  conversationState: ConversationState;
+  listen(): Promise<{ port: number }>;
+  /** Stops taking requests, waits for turns in flight (bounded), closes Redis. */
+  close(): Promise<void>;
+}
+
+/** Errors that mean Redis could not be reached in time (not a bug in a turn). */
+export function isStorageUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; message?: string; code?: string } | undefined;
+  const text = `${e?.name ?? ''} ${e?.message ?? ''} ${e?.code ?? ''}`;
+  return /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|Command timed out|enableOfflineQueue|MaxRetriesPerRequest|ClusterAllFailed|LockTimeout|Redis/i.test(text);
+}
+
+export async function createApp(config: Config, opts: { logger?: Logger } = {}): Promise<App> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const redis = createRedisClient({
+    url: config.redis.url,
+    sentinels: config.redis.sentinels,
+    sentinelName: config.redis.sentinelName,
+    clusterNodes: config.redis.clusterNodes,
+    password: config.redis.password,
+    commandTimeoutMs: config.redis.commandTimeoutMs,
+  });
+  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  await waitUntilReady(redis, 10000);
+
+  const keys = keyspace(config.redis.keyPrefix);
+  const storage = new RedisStorage(redis, { keyspace: keys, ttlSeconds: config.redis.stateTtlSeconds });
+  const conversationState = new ConversationState(storage);
+  const lock = new TurnLock(redis, keys, { waitMs: config.redis.turnLockWaitMs });
+
+  const auth = new ConfigurationBotFrameworkAuthentication({
+    MicrosoftAppId: config.botAuth.appId ?? '',
+    MicrosoftAppPassword: config.botAuth.appPassword ?? '',
+    MicrosoftAppType: config.botAuth.appType,
+    MicrosoftAppTenantId: config.botAuth.tenantId ?? '',
+  });
+  const adapter = new CloudAdapter(auth);
+  adapter.use(
+    new DedupeMiddleware(async (conversationId, activityId) => {
+      const set = await redis.set(keys.conversation(conversationId, `seen:${activityId}`), '1', 'EX', 600, 'NX');
+      return set === 'OK';
+    }),
+    new RedactionMiddleware(),
+    new TurnLockMiddleware((conversationId, fn) => lock.withLock(conversationId, fn)),
+    new LanguageMiddleware(conversationState, config.defaultLanguage),
+  );
+
+  adapter.onTurnError = async (context: TurnContext, error: Error) => {
+    const storageDown = isStorageUnavailable(error);
+    const conversationId = context.activity.conversation?.id;
+    if (storageDown) logger.warn({ conversationId, err: error.message }, 'turn failed: storage unavailable');
+    else logger.error({ conversationId, err: error }, 'turn failed');
+    const lang = context.turnState.get(TURN.language)
+      ? turnLanguage(context)
+      : (localeLanguage(context.activity.locale) ?? config.defaultLanguage);
+    if (context.activity.type === ActivityTypes.Message || context.activity.type === ActivityTypes.ConversationUpdate) {
+      const t = translator(lang);
+      await context
+        .sendActivity(t(storageDown ? 'common:error.storageUnavailable' : 'common:error.generic'))
+        .catch((err: Error) => logger.warn({ err: err.message }, 'could not send the error message'));
+    }
+  };
+
+  const dialog = buildDialogs({ config, redis, keys, logger });
+  const bot = new SupportBot({ conversationState, dialog, brandName: config.brandName, logger });
+
+  const { server, inFlight } = createServer({
+    adapter,
+    runTurn: (context) => bot.run(context),
+    isReady: () => isRedisReady(redis),
+    logger,
+    maxBodyBytes: config.limits.maxBodyBytes,
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    server,
+    adapter,
+    redis,
+    keys,
+    logger,
+    conversationState,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          const addr = server.server.address();
+          resolve({ port: typeof addr === 'object' && addr ? addr.port : config.port });
+        });
+      }),
+    close() {
+      closing ??= (async () => {
+        const deadline = Date.now() + config.shutdownTimeoutMs;
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.server.closeIdleConnections();
+        while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        server.server.closeAllConnections();
+        await Promise.race([stopped, new Promise((r) => setTimeout(r, 1000))]);
+        await redis.quit().catch(() => redis.disconnect());
+      })();
+      return closing;
+    },
+  };
+}

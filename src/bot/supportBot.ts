@@ -1,0 +1,102 @@
+import { ActivityTypes, ConversationState, StatePropertyAccessor, TeamsActivityHandler, TurnContext } from 'botbuilder';
+import type { DialogState } from 'botbuilder-dialogs';
+import type { Logger } from '../logger';
+import { ConversationData, CONVERSATION_DATA, DIALOG_STATE } from './conversationData';
+import { tr, TURN } from './turnContext';
+
+/** The part of the main dialog the bot needs: run a turn, re-ask, show the menu. */
+export interface RootDialog {
+  run(context: TurnContext, accessor: StatePropertyAccessor<DialogState>): Promise<void>;
+  reprompt(context: TurnContext, accessor: StatePropertyAccessor<DialogState>): Promise<void>;
+  sendMenu(context: TurnContext): Promise<void>;
+}
+
+export interface SupportBotOptions {
+  conversationState: ConversationState;
+  dialog: RootDialog;
+  brandName: string;
+  logger: Logger;
+  maxTextLength?: number;
+  /**
+   * Called before the dialogs on every message. Returns true when it handled the turn (for
+   * example the conversation is with a human agent), and the bot stays quiet.
+   */
+  intercept?: (context: TurnContext) => Promise<boolean>;
+}
+
+/**
+ * The bot: welcome, language switches, routing to the dialogs. Teams-aware through
+ * TeamsActivityHandler (members added, card submits in `activity.value`, tenant in channelData).
+ * State is loaded once by the middleware and saved once at the end of the turn.
+ */
+export class SupportBot extends TeamsActivityHandler {
+  private readonly data: StatePropertyAccessor<ConversationData>;
+  private readonly dialogState: StatePropertyAccessor<DialogState>;
+
+  constructor(private readonly opts: SupportBotOptions) {
+    super();
+    this.data = opts.conversationState.createProperty(CONVERSATION_DATA);
+    this.dialogState = opts.conversationState.createProperty(DIALOG_STATE);
+
+    this.onMembersAdded(async (context, next) => {
+      const botId = context.activity.recipient?.id;
+      const humans = (context.activity.membersAdded ?? []).filter((m) => m.id !== botId);
+      if (humans.length > 0) await this.welcome(context);
+      await next();
+    });
+
+    this.onMessage(async (context, next) => {
+      await this.handleMessage(context);
+      await next();
+    });
+  }
+
+  override async run(context: TurnContext): Promise<void> {
+    await super.run(context);
+    await this.opts.conversationState.saveChanges(context, false);
+  }
+
+  private async welcome(context: TurnContext): Promise<void> {
+    const data = await this.data.get(context, {});
+    if (data.welcomed) return;
+    data.welcomed = true;
+    await context.sendActivity(tr(context)('common:welcome', { brand: this.opts.brandName }));
+    await this.opts.dialog.sendMenu(context);
+  }
+
+  private async handleMessage(context: TurnContext): Promise<void> {
+    const data = await this.data.get(context, {});
+    data.turns = (data.turns ?? 0) + 1;
+    const t = tr(context);
+    const a = context.activity;
+
+    if (context.turnState.get(TURN.redactedCount) > 0) await context.sendActivity(t('common:redacted'));
+
+    if (context.turnState.get(TURN.languageSwitched)) {
+      await context.sendActivity(t('common:language.switched'));
+      await this.opts.dialog.reprompt(context, this.dialogState);
+      return;
+    }
+
+    if (this.opts.intercept && (await this.opts.intercept(context))) return;
+
+    const max = this.opts.maxTextLength ?? 2000;
+    const text = typeof a.text === 'string' ? a.text : '';
+    if (text.length > max) {
+      await context.sendActivity(t('common:error.tooLong', { length: text.length, max }));
+      return;
+    }
+    const hasAttachments = (a.attachments?.length ?? 0) > 0;
+    if (!text.trim() && a.value === undefined && !hasAttachments) {
+      await context.sendActivity(t('common:error.empty'));
+      return;
+    }
+    if (!data.welcomed && a.type === ActivityTypes.Message) {
+      // Channels that send no conversationUpdate (or a first message straight away) still get a welcome,
+      // but a first message that already says what the user wants goes straight to the dialogs.
+      data.welcomed = true;
+      await context.sendActivity(t('common:welcome', { brand: this.opts.brandName }));
+    }
+    await this.opts.dialog.run(context, this.dialogState);
+  }
+}

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { startTestApp, send, texts } from '../support/app';
+import type { App } from '../../src/app';
+
+describe('bot service over HTTP', () => {
+  let app: App;
+  let baseUrl: string;
+  beforeAll(async () => ({ app, baseUrl } = await startTestApp({ BRAND_NAME: 'Acme' })));
+  afterAll(() => app.close());
+
+  it('answers the health checks', async () => {
+    expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${baseUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', redis: 'up' });
+  });
+
+  it('rejects malformed JSON and non-activities with 400, and keeps serving', async () => {
+    const bad = await fetch(`${baseUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type": "message",' });
+    expect(bad.status).toBe(400);
+    const notActivity = await fetch(`${baseUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1,2]' });
+    expect(notActivity.status).toBe(400);
+    expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);
+  });
+
+  it('refuses a body over the size limit', async () => {
+    const res = await fetch(`${baseUrl}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'message', text: 'x'.repeat(300 * 1024) }),
+    });
+    expect(res.status).toBe(413);
+  });
+
+  it('welcomes a new member in the language of the activity locale', async () => {
+    const conv = randomUUID();
+    const replies = await send(baseUrl, conv, {
+      type: 'conversationUpdate',
+      locale: 'fr-FR',
+      membersAdded: [{ id: 'user-1' }],
+    });
+    expect(texts(replies)[0]).toContain("Bonjour, je suis l'assistant paiements de Acme");
+  });
+
+  it('detects the language of the first message and switches on request', async () => {
+    const conv = randomUUID();
+    const first = texts(await send(baseUrl, conv, { text: 'Bonjour, je voudrais de l’aide pour mon paiement' }));
+    expect(first[0]).toContain('Bonjour');
+    const switched = texts(await send(baseUrl, conv, { text: 'English please' }));
+    expect(switched[0]).toBe("Sure, I'll continue in English.");
+    const help = texts(await send(baseUrl, conv, { text: 'aide' }));
+    expect(help.join(' ')).toContain('Here is how I work');
+  });
+
+  it('removes a card number and warns the user', async () => {
+    const conv = randomUUID();
+    const replies = texts(await send(baseUrl, conv, { text: 'my card is 4111 1111 1111 1111', locale: 'en-US' }));
+    expect(replies.join(' ')).toContain('I removed a card or bank account number');
+  });
+
+  it('drops a duplicate activity id', async () => {
+    const conv = randomUUID();
+    const id = randomUUID();
+    expect((await send(baseUrl, conv, { id, text: 'help', locale: 'en-US' })).length).toBeGreaterThan(0);
+    expect(await send(baseUrl, conv, { id, text: 'help', locale: 'en-US' })).toEqual([]);
+  });
+});
