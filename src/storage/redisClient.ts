@@ -1,0 +1,155 @@
+import Redis, { Cluster, type RedisOptions, type ClusterOptions } from 'ioredis';
+
+/** Where Redis is: exactly one of `url`, `sentinels` (with `sentinelName`) or `clusterNodes`. */
+export interface RedisConnectionOptions {
+  /** `redis://[:password@]host:port[/db]` or `rediss://…` for TLS. */
+  url?: string;
+  sentinels?: { host: string; port: number }[];
+  /** The master name the sentinels monitor. */
+  sentinelName?: string;
+  clusterNodes?: { host: string; port: number }[];
+  /** Overrides a password in the URL; also used for the sentinels and every cluster node. */
+  password?: string;
+  /** A command that has no answer after this long fails (default 1000 ms). */
+  commandTimeoutMs?: number;
+  /** A connection attempt that takes longer is dropped and retried (default 2000 ms). */
+  connectTimeoutMs?: number;
+}
+
+export type RedisClient = Redis | Cluster;
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
+/** Reconnection delay: 50 ms, 100 ms, 200 ms… capped at this. Reconnection never gives up. */
+export const MAX_RECONNECT_DELAY_MS = 1000;
+
+/** Delay before reconnection attempt number `times` (1-based): exponential, capped, forever. */
+export function reconnectDelay(times: number): number {
+  return Math.min(50 * 2 ** Math.min(Math.max(times, 1) - 1, 10), MAX_RECONNECT_DELAY_MS);
+}
+
+/**
+ * Creates the ioredis client for one of the three topologies, tuned so that a command fails fast
+ * (about `commandTimeoutMs`, often at once) while Redis is unreachable, instead of ioredis' default
+ * of queueing it and retrying for a minute, and so that the client reconnects by itself, forever,
+ * once Redis is back.
+ *
+ * - `enableOfflineQueue: false`: while the connection is down a command is rejected at once, and a
+ *   command that was reported as failed is never sent later behind the caller's back. Consequence:
+ *   commands sent before the first connection is up fail too; call `waitUntilReady` at start-up.
+ * - `maxRetriesPerRequest: 0`, `autoResendUnfulfilledCommands: false`: commands in flight when the
+ *   connection drops are failed, not replayed on the next connection.
+ * - `commandTimeout`: bounds a command on a connection that hangs (server stuck, network black hole).
+ * - `retryStrategy` / `clusterRetryStrategy`: capped exponential backoff, never `null`.
+ */
+export function createRedisClient(opts: RedisConnectionOptions): RedisClient {
+  const chosen = [opts.url !== undefined, opts.sentinels !== undefined, opts.clusterNodes !== undefined].filter(
+    Boolean,
+  ).length;
+  if (chosen !== 1) {
+    throw new Error('Redis: set exactly one of url, sentinels (with sentinelName) or clusterNodes');
+  }
+
+  const common: RedisOptions = {
+    commandTimeout: opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    connectTimeout: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    enableReadyCheck: true,
+    retryStrategy: reconnectDelay,
+    // After a failover the old master answers READONLY: drop the connection and find the new one.
+    reconnectOnError: (err) => err.message.startsWith('READONLY'),
+    ...(opts.password !== undefined ? { password: opts.password } : {}),
+  };
+
+  if (opts.clusterNodes) {
+    if (opts.clusterNodes.length === 0) throw new Error('Redis: clusterNodes is empty');
+    const clusterOptions: ClusterOptions = {
+      // Node connections are created by ioredis with their own offline queue; this one is the
+      // cluster's queue (used before the slot map is known, and while reconnecting).
+      enableOfflineQueue: false,
+      enableReadyCheck: true,
+      clusterRetryStrategy: reconnectDelay,
+      slotsRefreshTimeout: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      redisOptions: {
+        commandTimeout: common.commandTimeout,
+        connectTimeout: common.connectTimeout,
+        maxRetriesPerRequest: 0,
+        autoResendUnfulfilledCommands: false,
+        ...(opts.password !== undefined ? { password: opts.password } : {}),
+      },
+    };
+    return new Cluster(opts.clusterNodes, clusterOptions);
+  }
+
+  if (opts.sentinels) {
+    if (opts.sentinels.length === 0) throw new Error('Redis: sentinels is empty');
+    if (!opts.sentinelName) throw new Error('Redis: sentinelName is required with sentinels');
+    return new Redis({
+      ...common,
+      sentinels: opts.sentinels,
+      name: opts.sentinelName,
+      sentinelRetryStrategy: reconnectDelay,
+      ...(opts.password !== undefined ? { sentinelPassword: opts.password } : {}),
+    });
+  }
+
+  return new Redis(opts.url as string, common);
+}
+
+/**
+ * Resolves once the client can take commands (needed after creation, since commands are not queued
+ * while disconnected); rejects after `timeoutMs` with the last connection error, if any.
+ */
+export function waitUntilReady(client: RedisClient, timeoutMs = 5000): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    let lastError: Error | undefined;
+    const onReady = (): void => {
+      cleanup();
+      resolve();
+    };
+    const onError = (err: Error): void => {
+      lastError = err;
+    };
+    const onEnd = (): void => {
+      cleanup();
+      reject(new Error('Redis: the client was closed before it was ready'));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`Redis: not ready after ${timeoutMs} ms${lastError ? `: ${lastError.message}` : ''}`));
+    }, timeoutMs);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('error', onError);
+      client.off('end', onEnd);
+    };
+    client.on('ready', onReady);
+    client.on('error', onError);
+    client.on('end', onEnd);
+  });
+}
+
+/**
+ * True when Redis answers PING within `timeoutMs` (for /readyz). Never throws, never waits longer.
+ * On a Cluster, PING goes to one node; the cluster client is ready only when its slot map is loaded.
+ */
+export async function isRedisReady(client: RedisClient, timeoutMs = 500): Promise<boolean> {
+  if (client.status !== 'ready') return false;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const ping = client.ping().then(
+      (reply) => reply === 'PONG',
+      () => false,
+    );
+    return await Promise.race([ping, timeout]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
