@@ -15,7 +15,7 @@ import { TurnLock } from './storage/turnLock';
 import { DedupeMiddleware, LanguageMiddleware, localeLanguage, RedactionMiddleware, TurnLockMiddleware } from './bot/middleware';
 import { SupportBot } from './bot/supportBot';
 import { turnLanguage, TURN } from './bot/turnContext';
-import { translator } from './i18n';
+import { detectLanguage, translator } from './i18n';
 import { createServer } from './server/createServer';
 import { buildDialogs } from '../dialogs';
 
@@ -64,6 +64,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     MicrosoftAppTenantId: config.botAuth.tenantId ?? '',
   });
   const adapter = new CloudAdapter(auth);
+  const language = new LanguageMiddleware(conversationState, config.defaultLanguage);
   adapter.use(
     new DedupeMiddleware(async (conversationId, activityId) => {
       const set = await redis.set(keys.conversation(conversationId, `seen:${activityId}`), '1', 'EX', 600, 'NX');
@@ -71,7 +72,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     }),
     new RedactionMiddleware(),
     new TurnLockMiddleware((conversationId, fn) => lock.withLock(conversationId, fn)),
-    new LanguageMiddleware(conversationState, config.defaultLanguage),
+    language,
   );
 
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
@@ -79,9 +80,13 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     const conversationId = context.activity.conversation?.id;
     if (storageDown) logger.warn({ conversationId, err: error.message }, 'turn failed: storage unavailable');
     else logger.error({ conversationId, err: error }, 'turn failed');
+    // State may be unreadable (Redis down): fall back to what this instance last saw, then the activity.
     const lang = context.turnState.get(TURN.language)
       ? turnLanguage(context)
-      : (localeLanguage(context.activity.locale) ?? config.defaultLanguage);
+      : (language.lastKnown(conversationId) ??
+        localeLanguage(context.activity.locale) ??
+        detectLanguage(context.activity.text ?? '') ??
+        config.defaultLanguage);
     if (context.activity.type === ActivityTypes.Message || context.activity.type === ActivityTypes.ConversationUpdate) {
       const t = translator(lang);
       await context

@@ -9,8 +9,6 @@ import { join } from 'node:path';
  * and stops it with the bot.
  */
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-
 export class NoRedisError extends Error {}
 
 function answers(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
@@ -40,11 +38,11 @@ export interface DevRedis {
   stop(): Promise<void>;
 }
 
-export async function ensureRedis(projectDir: string): Promise<DevRedis> {
-  if (await answers(6379)) return { url: DEFAULT_REDIS_URL, stop: async () => undefined };
+export async function ensureRedis(projectDir: string, probePort = 6379): Promise<DevRedis> {
+  if (await answers(probePort)) return { url: `redis://127.0.0.1:${probePort}`, stop: async () => undefined };
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).error) {
     throw new NoRedisError(
-      'No Redis answers on 127.0.0.1:6379 and redis-server is not installed: install it (e.g. `sudo apt-get install redis-server`) or set REDIS_URL.',
+      `No Redis answers on 127.0.0.1:${probePort} and redis-server is not installed: install it (e.g. 'sudo apt-get install redis-server') or set REDIS_URL.`,
     );
   }
   const dir = join(projectDir, '.data', 'redis');

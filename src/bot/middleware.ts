@@ -59,14 +59,25 @@ export class TurnLockMiddleware implements Middleware {
  */
 export class LanguageMiddleware implements Middleware {
   private readonly data: StatePropertyAccessor<ConversationData>;
+  /**
+   * The last language seen per conversation on this instance, for the one case where state can't
+   * be read: telling the user in their language that storage is down. Bounded, oldest first out.
+   */
+  private readonly recent = new Map<string, Language>();
+  private static readonly RECENT_MAX = 10000;
 
   constructor(conversationState: ConversationState, private readonly defaultLanguage: Language) {
     this.data = conversationState.createProperty<ConversationData>(CONVERSATION_DATA);
   }
 
+  /** The language this conversation last used here, if any (see `recent`). */
+  lastKnown(conversationId: string | undefined): Language | undefined {
+    return conversationId ? this.recent.get(conversationId) : undefined;
+  }
+
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
-    const data = await this.data.get(context, {});
     const a = context.activity;
+    const data = await this.data.get(context, {});
     const text = a.type === ActivityTypes.Message && typeof a.text === 'string' ? a.text : '';
     const requested = text ? parseLanguageSwitch(text) : undefined;
     if (requested) {
@@ -81,8 +92,17 @@ export class LanguageMiddleware implements Middleware {
         data.language = detected ? { lang: detected, source: 'detected' } : { lang: this.defaultLanguage, source: 'default' };
       }
     }
-    context.turnState.set(TURN.language, data.language?.lang ?? this.defaultLanguage);
+    const lang = data.language?.lang ?? this.defaultLanguage;
+    context.turnState.set(TURN.language, lang);
+    this.remember(a.conversation?.id, lang);
     await next();
+  }
+
+  private remember(conversationId: string | undefined, lang: Language): void {
+    if (!conversationId) return;
+    this.recent.delete(conversationId);
+    this.recent.set(conversationId, lang);
+    if (this.recent.size > LanguageMiddleware.RECENT_MAX) this.recent.delete(this.recent.keys().next().value as string);
   }
 }
 

@@ -30,9 +30,9 @@ export interface PrivateRedis {
  * Starts a private redis-server on a free loopback port, with nothing persisted.
  * Tests use only servers started this way; they never touch another Redis.
  */
-export async function startRedis(opts: { port?: number; extraArgs?: string[] } = {}): Promise<PrivateRedis> {
+export async function startRedis(opts: { port?: number; extraArgs?: string[]; dir?: string; keepDir?: boolean } = {}): Promise<PrivateRedis> {
   const port = opts.port ?? (await freePort());
-  const dir = mkdtempSync(join(tmpdir(), 'bot-redis-'));
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'bot-redis-'));
   const args = [
     '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
     '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', ...(opts.extraArgs ?? []),
@@ -53,7 +53,7 @@ export async function startRedis(opts: { port?: number; extraArgs?: string[] } =
         child.kill('SIGTERM');
         await exited;
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
