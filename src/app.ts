@@ -12,7 +12,15 @@ import { createRedisClient, isRedisReady, RedisClient, waitUntilReady } from './
 import { keyspace, Keyspace } from './storage/keys';
 import { RedisStorage } from './storage/redisStorage';
 import { TurnLock } from './storage/turnLock';
-import { DedupeMiddleware, LanguageMiddleware, localeLanguage, RedactionMiddleware, TurnLockMiddleware } from './bot/middleware';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import {
+  DedupeMiddleware,
+  LanguageMiddleware,
+  localeLanguage,
+  RateLimitMiddleware,
+  RedactionMiddleware,
+  TurnLockMiddleware,
+} from './bot/middleware';
 import { SupportBot } from './bot/supportBot';
 import { turnLanguage, TURN } from './bot/turnContext';
 import { detectLanguage, translator } from './i18n';
@@ -65,12 +73,33 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   });
   const adapter = new CloudAdapter(auth);
   const language = new LanguageMiddleware(conversationState, config.defaultLanguage);
+  const messageLimiter = new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix: keys.global('ratelimit', 'messages'),
+    points: config.limits.messagesPerMinute,
+    duration: 60,
+  });
   adapter.use(
     new DedupeMiddleware(async (conversationId, activityId) => {
       const set = await redis.set(keys.conversation(conversationId, `seen:${activityId}`), '1', 'EX', 600, 'NX');
       return set === 'OK';
     }),
     new RedactionMiddleware(),
+    new RateLimitMiddleware(
+      async (conversationId) => {
+        try {
+          await messageLimiter.consume(conversationId);
+          return { allowed: true };
+        } catch (res) {
+          if (res instanceof RateLimiterRes) return { allowed: false, retryAfterMs: res.msBeforeNext };
+          throw res; // Redis unreachable: the turn fails like any other storage failure.
+        }
+      },
+      async (context, retryAfterMs) => {
+        const lang = language.lastKnown(context.activity.conversation?.id) ?? localeLanguage(context.activity.locale) ?? config.defaultLanguage;
+        await context.sendActivity(translator(lang)('common:error.tooFast', { seconds: Math.ceil(retryAfterMs / 1000) }));
+      },
+    ),
     new TurnLockMiddleware((conversationId, fn) => lock.withLock(conversationId, fn)),
     language,
   );

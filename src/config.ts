@@ -83,6 +83,7 @@ const envSchema = z
     MAX_BODY_BYTES: int(1024, 50 * 1024 * 1024).default(256 * 1024),
     MAX_UPLOAD_BYTES: int(1024, 50 * 1024 * 1024).default(10 * 1024 * 1024),
     SHUTDOWN_TIMEOUT_MS: int(100, 60000).default(8000),
+    RATE_LIMIT_MESSAGES_PER_MINUTE: int(1, 100000).default(60),
 
     DIRECTLINE_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
     DIRECTLINE_TOKEN_TTL_SECONDS: int(60, 86400).default(1800),
@@ -137,7 +138,7 @@ export interface Config {
   policyProfile: 'standard' | 'balance-only';
   timeZone: string;
   brandName: string;
-  limits: { maxBodyBytes: number; maxUploadBytes: number };
+  limits: { maxBodyBytes: number; maxUploadBytes: number; messagesPerMinute: number };
   shutdownTimeoutMs: number;
   directLine: { secret?: string; tokenTtlSeconds: number; activityTtlSeconds: number };
   services: { ordersUrl?: string; accountsUrl?: string; adsUrl?: string; apiToken?: string; timeoutMs: number };
@@ -189,7 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     policyProfile: e.POLICY_PROFILE,
     timeZone: e.TIME_ZONE,
     brandName: e.BRAND_NAME,
-    limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxUploadBytes: e.MAX_UPLOAD_BYTES },
+    limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxUploadBytes: e.MAX_UPLOAD_BYTES, messagesPerMinute: e.RATE_LIMIT_MESSAGES_PER_MINUTE },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     directLine: {
       secret: e.DIRECTLINE_SECRET,

@@ -119,3 +119,26 @@ function clientInfoLocale(entities: unknown): string | undefined {
     | undefined;
   return typeof info?.locale === 'string' ? info.locale : undefined;
 }
+
+/**
+ * Caps how many messages one conversation may send per minute, across instances. Over the cap the
+ * user is told to slow down and the turn goes no further (no state read, no dialog).
+ */
+export class RateLimitMiddleware implements Middleware {
+  constructor(
+    private readonly consume: (conversationId: string) => Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }>,
+    private readonly onLimited: (context: TurnContext, retryAfterMs: number) => Promise<void>,
+  ) {}
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const { conversation, type } = context.activity;
+    if (type === ActivityTypes.Message && conversation?.id) {
+      const r = await this.consume(conversation.id);
+      if (!r.allowed) {
+        await this.onLimited(context, r.retryAfterMs);
+        return;
+      }
+    }
+    await next();
+  }
+}

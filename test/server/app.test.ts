@@ -65,3 +65,19 @@ describe('bot service over HTTP', () => {
     expect(await send(baseUrl, conv, { id, text: 'help', locale: 'en-US' })).toEqual([]);
   });
 });
+
+describe('message rate limit', () => {
+  let app: App;
+  let baseUrl: string;
+  beforeAll(async () => ({ app, baseUrl } = await startTestApp({ RATE_LIMIT_MESSAGES_PER_MINUTE: '3' })));
+  afterAll(() => app.close());
+
+  it('asks a conversation that sends too fast to slow down, without touching other conversations', async () => {
+    const conv = randomUUID();
+    for (let i = 0; i < 3; i++) expect(texts(await send(baseUrl, conv, { text: 'help', locale: 'fr-FR' })).join(' ')).toContain('Voici comment');
+    const limited = texts(await send(baseUrl, conv, { text: 'help', locale: 'fr-FR' }));
+    expect(limited).toHaveLength(1);
+    expect(limited[0]).toMatch(/^Vous envoyez des messages plus vite que je ne peux les lire\. Patientez \d+ secondes/);
+    expect(texts(await send(baseUrl, randomUUID(), { text: 'help', locale: 'en-US' })).join(' ')).toContain('Here is how I work');
+  });
+});
