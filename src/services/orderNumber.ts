@@ -7,16 +7,17 @@
  */
 
 const SEPARATORS = /[\s\-_./\u2010-\u2015\u2212]+/g;
-const COMPACT = /^([A-Z]{2})(\d{6})$/;
+const COMPACT = /^([A-Za-z]{2})([0-9]{6})$/;
 /** The canonical form. */
 export const ORDER_NUMBER_PATTERN = /^[A-Z]{2}-\d{6}$/;
 
 /** The canonical order number (`FL-123456`), or `null` when the input is not one. Pure. */
 export function normaliseOrderNumber(input: string): string | null {
   if (typeof input !== 'string' || input.length > 64) return null;
-  const compact = input.trim().replace(/^#/, '').replace(SEPARATORS, '').toUpperCase();
+  const compact = input.trim().replace(/^#/, '').replace(SEPARATORS, '');
   const m = COMPACT.exec(compact);
-  return m ? `${m[1]}-${m[2]}` : null;
+  // Upper-cased only after the ASCII check: `'ß'.toUpperCase()` is `SS`.
+  return m ? `${m[1].toUpperCase()}-${m[2]}` : null;
 }
 
 /** True when `normaliseOrderNumber(input)` gives an order number. */

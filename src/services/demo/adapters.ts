@@ -1,0 +1,192 @@
+/**
+ * Demo adapters: orders, accounts and ads from `data/demo/` (see docs/demo-data.md).
+ *
+ * - Orders and accounts are read-only, from memory.
+ * - Ads: a changed ad is kept in Redis (no process memory), so every bot instance on the same Redis
+ *   sees the same ad; an ad never changed is read from the demo data. A change is a compare-and-set
+ *   (Lua, one key), retried when another instance changed the ad in between.
+ * - Ownership: an order / ad owned by another account than the verified one asking is `null`.
+ *   Anonymous lookups (no verified account) are allowed by default: it is a demo.
+ */
+import type { RedisClient } from '../../storage/redisClient';
+import type { Keyspace } from '../../storage/keys';
+import { applyAdChange, effectiveAdStatus } from '../adChanges';
+import { normaliseOrderNumber } from '../orderNumber';
+import {
+  ServiceContractError,
+  ServiceUnavailableError,
+  type Account,
+  type AccountsPort,
+  type Ad,
+  type AdChange,
+  type AdChangeResult,
+  type AdsPort,
+  type ChannelUser,
+  type LookupOptions,
+  type Order,
+  type OrdersPort,
+} from '../ports';
+import { adSchema, describeIssues } from '../schemas';
+import { DemoData, toAccount, toAd, toOrder } from './data';
+
+export interface DemoAdapterOptions {
+  /** The clock the relative demo dates are resolved against (default: the real one). */
+  now?: () => Date;
+  /** Answer lookups without a verified account (default true: it is a demo). */
+  allowAnonymous?: boolean;
+}
+
+/** Whether `owner` may be shown to someone asking with `opts`. */
+function visible(owner: string, opts: LookupOptions | undefined, allowAnonymous: boolean): boolean {
+  if (opts?.accountId !== undefined) return opts.accountId === owner;
+  return allowAnonymous;
+}
+
+export class DemoOrdersAdapter implements OrdersPort {
+  private readonly now: () => Date;
+  private readonly allowAnonymous: boolean;
+  constructor(
+    private readonly data: DemoData,
+    opts: DemoAdapterOptions = {},
+  ) {
+    this.now = opts.now ?? (() => new Date());
+    this.allowAnonymous = opts.allowAnonymous ?? true;
+  }
+
+  async findOrder(orderNumber: string, opts?: LookupOptions): Promise<Order | null> {
+    const id = normaliseOrderNumber(orderNumber);
+    if (!id) return null;
+    const order = this.data.order(id, this.now());
+    if (!order || !visible(order.ownerAccountId, opts, this.allowAnonymous)) return null;
+    return toOrder(order);
+  }
+}
+
+export class DemoAccountsAdapter implements AccountsPort {
+  private readonly now: () => Date;
+  constructor(
+    private readonly data: DemoData,
+    opts: DemoAdapterOptions = {},
+  ) {
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  async getAccount(accountId: string): Promise<Account | null> {
+    const account = this.data.account(accountId, this.now());
+    return account ? toAccount(account) : null;
+  }
+
+  async findAccountForUser(user: ChannelUser): Promise<Account | null> {
+    const account = this.data
+      .allAccounts(this.now())
+      .find((a) => a.channelUsers.some((u) => u.userId === user.userId && (u.channelId === undefined || u.channelId === user.channelId)));
+    return account ? toAccount(account) : null;
+  }
+}
+
+/**
+ * KEYS[1] the ad key. ARGV[1] '1' when a value was read, '0' when the key was absent; ARGV[2] the value
+ * read; ARGV[3] the new value; ARGV[4] TTL in ms ('0': none). Writes only if the key still holds what
+ * was read. Returns 1 when written, 0 on conflict.
+ */
+const COMPARE_AND_SET = `
+local cur = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if cur ~= ARGV[2] then return 0 end
+elseif cur then
+  return 0
+end
+if tonumber(ARGV[4]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+else
+  redis.call('SET', KEYS[1], ARGV[3])
+end
+return 1
+`;
+
+export interface DemoAdsOptions extends DemoAdapterOptions {
+  /** How long a changed demo ad is kept (default 30 days; 0 = forever). Then it is back to the demo data. */
+  changedAdTtlSeconds?: number;
+  /** Compare-and-set attempts before giving up under contention (default 8). */
+  maxAttempts?: number;
+}
+
+export class DemoAdsAdapter implements AdsPort {
+  private readonly now: () => Date;
+  private readonly allowAnonymous: boolean;
+  private readonly ttlMs: number;
+  private readonly maxAttempts: number;
+
+  constructor(
+    private readonly data: DemoData,
+    private readonly redis: RedisClient,
+    private readonly keys: Keyspace,
+    opts: DemoAdsOptions = {},
+  ) {
+    this.now = opts.now ?? (() => new Date());
+    this.allowAnonymous = opts.allowAnonymous ?? true;
+    this.ttlMs = (opts.changedAdTtlSeconds ?? 30 * 24 * 3600) * 1000;
+    this.maxAttempts = opts.maxAttempts ?? 8;
+  }
+
+  /** The Redis key of a changed demo ad. */
+  key(adId: string): string {
+    return this.keys.global('demo-ad', adId);
+  }
+
+  async getAd(adId: string, opts?: LookupOptions): Promise<Ad | null> {
+    const now = this.now();
+    const current = await this.read(adId, now);
+    if (!current || !visible(current.ad.ownerAccountId, opts, this.allowAnonymous)) return null;
+    return { ...current.ad, status: effectiveAdStatus(current.ad, now) };
+  }
+
+  async changeAd(adId: string, change: AdChange, opts?: LookupOptions & { by?: string }): Promise<AdChangeResult | null> {
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const now = this.now();
+      const current = await this.read(adId, now);
+      if (!current || !visible(current.ad.ownerAccountId, opts, this.allowAnonymous)) return null;
+      const aged: Ad = { ...current.ad, status: effectiveAdStatus(current.ad, now) };
+      const result = applyAdChange(aged, change, now);
+      if (!result.ok) return result;
+      const written = await this.redisCall(() =>
+        this.redis.eval(
+          COMPARE_AND_SET,
+          1,
+          this.key(adId),
+          current.raw === null ? '0' : '1',
+          current.raw ?? '',
+          JSON.stringify(result.ad),
+          String(this.ttlMs),
+        ),
+      );
+      if (written === 1) return result;
+    }
+    throw new ServiceUnavailableError('ads', `ad ${adId} changed concurrently ${this.maxAttempts} times; try again`);
+  }
+
+  /** The ad as stored in Redis (raw JSON kept for the compare-and-set), else from the demo data. */
+  private async read(adId: string, now: Date): Promise<{ ad: Ad; raw: string | null } | null> {
+    const seed = this.data.ad(adId, now);
+    if (!seed) return null;
+    const raw = await this.redisCall(() => this.redis.get(this.key(adId)));
+    if (raw === null) return { ad: toAd(seed), raw: null };
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new ServiceContractError('ads', `stored demo ad ${adId} is not JSON`);
+    }
+    const parsed = adSchema.safeParse(json);
+    if (!parsed.success) throw new ServiceContractError('ads', `stored demo ad ${adId} is invalid`, describeIssues(parsed.error));
+    return { ad: parsed.data, raw };
+  }
+
+  private async redisCall<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new ServiceUnavailableError('ads', `Redis: ${(err as Error).message}`, undefined, { cause: err });
+    }
+  }
+}

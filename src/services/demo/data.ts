@@ -1,0 +1,167 @@
+/**
+ * The demo data shipped in `data/demo/` (orders.json, accounts.json, ads.json), described in
+ * docs/demo-data.md. Loaded once and validated with the ports' schemas (the engine's schemas for the
+ * facts); a bad file stops start-up with the file and the path of each problem. Dates are relative
+ * (see ./relativeTime.ts) and resolved against the clock at every lookup.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { normaliseOrderNumber } from '../orderNumber';
+import type { Account, Ad, Order } from '../ports';
+import { accountSchema, adSchema, describeIssues, orderSchema } from '../schemas';
+import { resolveRelativeDates } from './relativeTime';
+
+export const demoOrderSchema = orderSchema.extend({
+  /** What the order demonstrates (docs, testers); never shown to users. */
+  about: z.string().min(1),
+});
+export const demoAccountSchema = accountSchema.extend({
+  about: z.string().min(1).optional(),
+  /**
+   * Channel users verified as this account (demo stand-in for sign-in). Without `channelId`, the
+   * user id matches on every channel: acceptable for demo users only.
+   */
+  channelUsers: z.array(z.object({ channelId: z.string().min(1).optional(), userId: z.string().min(1) })).default([]),
+});
+export const demoAdSchema = adSchema.extend({ about: z.string().min(1).optional() });
+
+export type DemoOrder = z.infer<typeof demoOrderSchema>;
+export type DemoAccount = z.infer<typeof demoAccountSchema>;
+export type DemoAd = z.infer<typeof demoAdSchema>;
+
+const fileSchema = (key: string) => z.object({ [key]: z.array(z.unknown()) }).loose();
+
+export class DemoDataError extends Error {
+  override readonly name = 'DemoDataError';
+}
+
+/** The demo data as written (relative dates kept), validated; look entries up with `at(now)`. */
+export class DemoData {
+  private constructor(
+    private readonly orders: ReadonlyMap<string, unknown>,
+    private readonly accounts: ReadonlyMap<string, unknown>,
+    private readonly ads: ReadonlyMap<string, unknown>,
+  ) {}
+
+  /** Builds and validates from already-read JSON values (tests may pass their own). */
+  static fromJson(json: { orders: unknown; accounts: unknown; ads: unknown }, now: Date = new Date()): DemoData {
+    const problems: string[] = [];
+    const read = <T,>(
+      file: string,
+      value: unknown,
+      key: string,
+      schema: z.ZodType<T>,
+      idOf: (raw: T) => string,
+    ): { raw: Map<string, unknown>; parsed: Map<string, T> } => {
+      const raw = new Map<string, unknown>();
+      const parsed = new Map<string, T>();
+      const top = fileSchema(key).safeParse(value);
+      if (!top.success) {
+        problems.push(`${file}: must be an object with an array "${key}"`);
+        return { raw, parsed };
+      }
+      (top.data[key] as unknown[]).forEach((entry, i) => {
+        const r = schema.safeParse(resolveRelativeDates(entry, now));
+        if (!r.success) {
+          for (const line of describeIssues(r.error)) problems.push(`${file} ${key}[${i}] ${line}`);
+          return;
+        }
+        const id = idOf(r.data);
+        if (raw.has(id)) problems.push(`${file} ${key}[${i}]: duplicate id ${id}`);
+        raw.set(id, entry);
+        parsed.set(id, r.data);
+      });
+      return { raw, parsed };
+    };
+
+    const orders = read('orders.json', json.orders, 'orders', demoOrderSchema, (o) => o.facts.id);
+    const accounts = read('accounts.json', json.accounts, 'accounts', demoAccountSchema, (a) => a.id);
+    const ads = read('ads.json', json.ads, 'ads', demoAdSchema, (a) => a.id);
+
+    for (const [id, o] of orders.parsed) {
+      if (normaliseOrderNumber(id) !== id) problems.push(`orders.json ${id}: not a canonical order number (XX-123456)`);
+      if (!accounts.parsed.has(o.ownerAccountId)) problems.push(`orders.json ${id}: unknown owner ${o.ownerAccountId}`);
+      if (o.facts.serviceType === 'ad') {
+        const ad = o.adId ? ads.parsed.get(o.adId) : undefined;
+        if (!ad) problems.push(`orders.json ${id}: an ad order needs an adId listed in ads.json`);
+        else if (ad.orderId !== id || ad.ownerAccountId !== o.ownerAccountId || ad.status !== o.facts.adBroadcast) {
+          problems.push(`orders.json ${id}: ad ${ad.id} must name this order, its owner and the same broadcast state`);
+        }
+      }
+    }
+    if (problems.length > 0) throw new DemoDataError(`Invalid demo data: ${problems.join('; ')}`);
+    return new DemoData(orders.raw, accounts.raw, ads.raw);
+  }
+
+  /** Reads `orders.json`, `accounts.json` and `ads.json` from `dir` (default: `data/demo` of the project). */
+  static load(dir: string = findDemoDir(), now: Date = new Date()): DemoData {
+    const readJson = (name: string): unknown => {
+      const file = join(dir, name);
+      try {
+        return JSON.parse(readFileSync(file, 'utf8'));
+      } catch (err) {
+        throw new DemoDataError(`Invalid demo data: cannot read ${file}: ${(err as Error).message}`);
+      }
+    };
+    return DemoData.fromJson({ orders: readJson('orders.json'), accounts: readJson('accounts.json'), ads: readJson('ads.json') }, now);
+  }
+
+  orderIds(): string[] {
+    return [...this.orders.keys()];
+  }
+  accountIds(): string[] {
+    return [...this.accounts.keys()];
+  }
+  adIds(): string[] {
+    return [...this.ads.keys()];
+  }
+
+  /** The order with its dates resolved against `now`; `undefined` when unknown. */
+  order(id: string, now: Date): DemoOrder | undefined {
+    return this.resolve(this.orders, id, now, demoOrderSchema);
+  }
+  account(id: string, now: Date): DemoAccount | undefined {
+    return this.resolve(this.accounts, id, now, demoAccountSchema);
+  }
+  ad(id: string, now: Date): DemoAd | undefined {
+    return this.resolve(this.ads, id, now, demoAdSchema);
+  }
+  /** Every account, resolved (small list). */
+  allAccounts(now: Date): DemoAccount[] {
+    return this.accountIds().map((id) => this.account(id, now) as DemoAccount);
+  }
+
+  private resolve<T>(map: ReadonlyMap<string, unknown>, id: string, now: Date, schema: z.ZodType<T>): T | undefined {
+    const raw = map.get(id);
+    // Validated at load; parsing again after resolving keeps the output typed (and defaults applied).
+    return raw === undefined ? undefined : schema.parse(resolveRelativeDates(raw, now));
+  }
+}
+
+/** Strips demo-only fields: what a port returns. */
+export function toOrder(o: DemoOrder): Order {
+  const { about: _about, ...order } = o;
+  return order;
+}
+export function toAccount(a: DemoAccount): Account {
+  const { about: _about, channelUsers: _links, ...account } = a;
+  return account;
+}
+export function toAd(a: DemoAd): Ad {
+  const { about: _about, ...ad } = a;
+  return ad;
+}
+
+/** `data/demo` of the project, found from this file whether it runs from `src/` or `dist/src/`. */
+export function findDemoDir(from: string = __dirname): string {
+  let dir = resolve(from);
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'data', 'demo');
+    if (existsSync(join(candidate, 'orders.json'))) return candidate;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  throw new DemoDataError(`Invalid demo data: no data/demo/orders.json above ${from}`);
+}
