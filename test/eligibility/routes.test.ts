@@ -1,0 +1,121 @@
+/** The eligibility API over real HTTP, on a restify server listening on a free port. */
+import restify from 'restify';
+import type { AddressInfo } from 'node:net';
+import { registerEligibilityRoutes } from '../../src/server/eligibilityRoutes';
+import { eur, kase, order } from './fixtures';
+
+async function start(withBodyParser: boolean) {
+  const server = restify.createServer({ handleUncaughtExceptions: false });
+  if (withBodyParser) server.use(restify.plugins.bodyParser({ mapParams: false }));
+  registerEligibilityRoutes(server, { timeZone: 'Europe/Paris', defaultProfile: 'standard', maxBodyBytes: 16 * 1024 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+const workedCase1 = kase({ order: order({ adBroadcast: 'not_started' }), claims: { reason: 'paid_by_mistake', amount: eur(3000) } });
+
+describe.each([
+  ['with a server-wide bodyParser', true],
+  ['with no body parser', false],
+])('eligibility API %s', (_label, withBodyParser) => {
+  let server: restify.Server;
+  let url: string;
+  beforeAll(async () => ({ server, url } = await start(withBodyParser)));
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const post = (body: string, type = 'application/json') =>
+    fetch(`${url}/api/eligibility`, { method: 'POST', headers: { 'content-type': type }, body });
+
+  test('POST a case → 200 and the decision', async () => {
+    const res = await post(JSON.stringify({ case: workedCase1 }));
+    expect(res.status).toBe(200);
+    const d = await res.json();
+    expect(d).toMatchObject({
+      outcome: 'provisional_approval',
+      profile: 'standard',
+      clauses: ['R1.1', 'R2.1', 'R4', 'R5.1', 'R5.2', 'R5.4'],
+      refund: { destination: 'same_card', amount: { minor: 3000, currency: 'EUR' } },
+      timeline: { kind: 'business_days', earliest: '2024-05-20', latest: '2024-05-29' },
+    });
+  });
+
+  test('the profile in the body wins over the default', async () => {
+    const res = await post(JSON.stringify({ profile: 'balance-only', case: workedCase1 }));
+    const d = await res.json();
+    expect(d.profile).toBe('balance-only');
+    expect(d.refund.destination).toBe('balance');
+  });
+
+  test('bad input → 400 listing each wrong field', async () => {
+    const bad = {
+      case: {
+        ...workedCase1,
+        topic: 'refunds',
+        order: { ...order(), amountPaid: { minor: -5, currency: 'euro' } },
+        claims: { reason: 'paid_by_mistake', insistOnRefund: true },
+      },
+    };
+    const res = await post(JSON.stringify(bad));
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error.code).toBe('InvalidInput');
+    const fields = body.error.fields.map((f: { field: string }) => f.field).sort();
+    expect(fields).toEqual([
+      'case.claims.insistOnRefund',
+      'case.order.amountPaid.currency',
+      'case.order.amountPaid.minor',
+      'case.topic',
+    ]);
+  });
+
+  test('missing case → 400 naming it', async () => {
+    const res = await post(JSON.stringify({ profile: 'standard' }));
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.fields).toEqual([expect.objectContaining({ field: 'case' })]);
+  });
+
+  test('invalid JSON → 400', async () => {
+    const res = await post('{"case": ');
+    expect(res.status).toBe(400);
+  });
+
+  test('GET the JSON Schema of the input, generated from the zod schema', async () => {
+    const res = await fetch(`${url}/api/eligibility/schema`);
+    expect(res.status).toBe(200);
+    const schema = await res.json();
+    expect(schema.$schema).toMatch(/json-schema/);
+    expect(schema.required).toEqual(['case']);
+    const c = schema.properties.case;
+    expect(c.required).toEqual(expect.arrayContaining(['topic', 'now']));
+    expect(c.properties.topic.enum).toEqual(['refund', 'payment_not_received', 'dispute']);
+    expect(schema.properties.profile.enum).toEqual(['standard', 'balance-only']);
+    expect(c.properties.claims.properties.reason.enum).toContain('double_payment');
+  });
+});
+
+describe('eligibility API without a body parser', () => {
+  let server: restify.Server;
+  let url: string;
+  beforeAll(async () => ({ server, url } = await start(false)));
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  test('a body over the limit → 413', async () => {
+    const res = await fetch(`${url}/api/eligibility`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ case: workedCase1, pad: 'x'.repeat(20_000) }),
+    });
+    expect(res.status).toBe(413);
+  });
+
+  test('not JSON → 415', async () => {
+    const res = await fetch(`${url}/api/eligibility`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    expect(res.status).toBe(415);
+  });
+});
+
+test('an unknown time zone is refused when the routes are registered', () => {
+  const server = restify.createServer();
+  expect(() => registerEligibilityRoutes(server, { timeZone: 'Nowhere/Else', defaultProfile: 'standard' })).toThrow(RangeError);
+});
