@@ -126,7 +126,7 @@ export class RedisStorage implements Storage {
       throw new Error('RedisStorage: give either prefix or keyspace');
     }
     this.keys = options.keyspace ?? keyspace(options.prefix as string);
-    this.ttlMs = Math.round(ttlSeconds * 1000);
+    this.ttlMs = Math.ceil(ttlSeconds * 1000);
     client.defineCommand('botStorageRead', { numberOfKeys: 1, lua: READ_LUA });
     client.defineCommand('botStorageWrite', { numberOfKeys: 1, lua: WRITE_LUA });
     this.client = client as RedisClient & StorageScripts;

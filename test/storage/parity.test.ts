@@ -1,4 +1,5 @@
 import { MemoryStorage } from 'botbuilder';
+import { keyspace } from '../../src/storage/keys';
 import { RedisStorage } from '../../src/storage/redisStorage';
 import type { RedisClient } from '../../src/storage/redisClient';
 import { close, connect, dropPrefix, uniquePrefix } from './helpers';
@@ -49,6 +50,28 @@ describe('RedisStorage behaves as MemoryStorage', () => {
     );
   });
 
+  it('handles the keys MemoryStorage itself gets wrong (Object.prototype names)', async () => {
+    // MemoryStorage keeps items in a plain object: read(['constructor']) rejects there, and
+    // '__proto__' cannot be stored. Here they are ordinary keys.
+    const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+    await expect(new MemoryStorage().read(['constructor'])).rejects.toThrow();
+    const storage = new RedisStorage(client, { prefix: `${prefix}-g` });
+    expect(await storage.read(names)).toEqual({});
+    const changes = JSON.parse('{"__proto__": {"v": "proto"}, "constructor": {"v": "ctor"}}');
+    await storage.write(changes);
+    const items = await storage.read(names);
+    expect(Object.keys(items).sort()).toEqual(['__proto__', 'constructor']);
+    expect(Object.getPrototypeOf(items)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(items, '__proto__')?.value).toMatchObject({ v: 'proto' });
+    expect(items.constructor).toMatchObject({ v: 'ctor' });
+    const proto = Object.getOwnPropertyDescriptor(items, '__proto__')?.value;
+    await expect(storage.write(JSON.parse(`{"__proto__": {"eTag": "stale"}}`))).rejects.toThrow('eTag conflict');
+    await storage.write(JSON.parse(`{"__proto__": ${JSON.stringify({ ...proto, v: 'proto 2' })}}`));
+    expect(Object.getOwnPropertyDescriptor(await storage.read(['__proto__']), '__proto__')?.value).toMatchObject({ v: 'proto 2' });
+    await storage.delete(names);
+    expect(await storage.read(names)).toEqual({});
+  });
+
   it('stores each item under the prefix, one Redis key per item', async () => {
     const storage = new RedisStorage(client, { prefix: `${prefix}-d` });
     await storage.write({ 'emulator/conversations/abc': { v: 1 }, '{}': { v: 2 } });
@@ -74,7 +97,6 @@ describe('RedisStorage behaves as MemoryStorage', () => {
   });
 
   it('accepts either a prefix or a keyspace, not both or none', () => {
-    const { keyspace } = jest.requireActual('../../src/storage/keys') as typeof import('../../src/storage/keys');
     expect(() => new RedisStorage(client, {})).toThrow();
     expect(() => new RedisStorage(client, { prefix: 'a', keyspace: keyspace('a') })).toThrow();
     expect(new RedisStorage(client, { keyspace: keyspace(`${prefix}-f`) }).redisKey('k')).toBe(`${prefix}-f:state:{k}`);
