@@ -4,6 +4,7 @@
  */
 import {
   alreadyRefundedMinor,
+  otherOrderNumber,
   claimedAmountMatches,
   conflict,
   dayIn,
@@ -202,7 +203,7 @@ export function refundBalanceOnly(ctx: Ctx): Draft {
 
   // B11: contradictory claims are checked by a person.
   const conflicts: string[] = [];
-  if (claims.orderNumber !== undefined && claims.orderNumber !== order.id) conflicts.push('claims.orderNumber', 'order.id');
+  if (otherOrderNumber(claims.orderNumber, order.id)) conflicts.push('claims.orderNumber', 'order.id');
   if (claims.amount && !claimedAmountMatches(order, claims.amount, reason === 'double_payment')) {
     conflicts.push('claims.amount', 'order.amountPaid');
   }

@@ -47,6 +47,11 @@ export function refusal(clauses: string[], nextSteps: NextStep[] = [], alternati
   return { outcome: 'refusal', clauses, nextSteps, alternatives, refund: null, timeline: null };
 }
 
+/** The order number the user typed names this order (case and surrounding spaces ignored). */
+export function otherOrderNumber(claimed: string | undefined, orderId: string): boolean {
+  return claimed !== undefined && claimed.trim().toUpperCase() !== orderId.trim().toUpperCase();
+}
+
 export function sameMoney(a: Money, b: Money): boolean {
   return a.minor === b.minor && a.currency === b.currency;
 }

@@ -1,6 +1,6 @@
 /** Section D: a dispute between a buyer and a merchant (source 002). */
 import { isoDate } from './calendar';
-import { conflict, dayIn, missing, needsReview, refusal, sameMoney, type Ctx } from './common';
+import { conflict, otherOrderNumber, dayIn, missing, needsReview, refusal, sameMoney, type Ctx } from './common';
 import type { Draft } from './decision';
 import type { ComplaintType, MerchantContactState } from './schema';
 
@@ -20,7 +20,7 @@ export function dispute(ctx: Ctx): Draft {
   if (!order) return missing(['D3'], 'order');
 
   const conflicts: string[] = [];
-  if (claims.orderNumber !== undefined && claims.orderNumber !== order.id) conflicts.push('claims.orderNumber', 'order.id');
+  if (otherOrderNumber(claims.orderNumber, order.id)) conflicts.push('claims.orderNumber', 'order.id');
   if (claims.amount && !sameMoney(claims.amount, order.amountPaid)) conflicts.push('claims.amount', 'order.amountPaid');
   if (conflicts.length) return conflict(['D3'], ...conflicts);
 

@@ -1,6 +1,6 @@
 /** Section P: a payment not received or not registered (source 001). */
 import { isoDate } from './calendar';
-import { conflict, dayIn, missing, needsReview, refusal, sameMoney, type Ctx } from './common';
+import { conflict, otherOrderNumber, dayIn, missing, needsReview, refusal, sameMoney, type Ctx } from './common';
 import type { Draft, NextStep } from './decision';
 
 /** P1: wait 3 calendar days after paying before checking. */
@@ -18,7 +18,7 @@ export function paymentNotReceived(ctx: Ctx): Draft {
   if (paidAt === undefined || absent.length) return missing(['P1'], ...absent);
 
   const conflicts: string[] = [];
-  if (claims.orderNumber !== undefined && claims.orderNumber !== order.id) conflicts.push('claims.orderNumber', 'order.id');
+  if (otherOrderNumber(claims.orderNumber, order.id)) conflicts.push('claims.orderNumber', 'order.id');
   if (claims.amount && !sameMoney(claims.amount, order.amountPaid)) conflicts.push('claims.amount', 'order.amountPaid');
   const paidDay = dayIn(ctx, paidAt);
   if (paidDay > ctx.today) conflicts.push(claims.paidAt !== undefined ? 'claims.paidAt' : 'order.paidAt', 'now');

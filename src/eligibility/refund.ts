@@ -4,6 +4,7 @@
  */
 import {
   alreadyRefundedMinor,
+  otherOrderNumber,
   claimedAmountMatches,
   conflict,
   dayIn,
@@ -107,7 +108,7 @@ export function refundStandard(ctx: Ctx): Draft {
 
   // R3 / R4: what the user says must match the order; a difference is checked by a person.
   const conflicts: string[] = [];
-  if (claims.orderNumber !== undefined && claims.orderNumber !== order.id) conflicts.push('claims.orderNumber', 'order.id');
+  if (otherOrderNumber(claims.orderNumber, order.id)) conflicts.push('claims.orderNumber', 'order.id');
   if (!claimedAmountMatches(order, claims.amount, reason === 'double_payment')) conflicts.push('claims.amount', 'order.amountPaid');
   if (order.paidAt !== undefined && dayIn(ctx, order.paidAt) > ctx.today) conflicts.push('order.paidAt', 'now');
   if (conflicts.length) return conflict(['R3', 'R4'], ...conflicts);

@@ -217,6 +217,16 @@ const R_ROWS: Omit<Row, 'profile'>[] = [
     expect: { outcome: 'needs_review', cites: ['R3', 'R4'], conflicting: ['claims.amount', 'order.amountPaid'], refund: null },
   },
   {
+    name: 'R3: the order number the user typed names another order → conflict',
+    case: kase({ order: order({ adBroadcast: 'not_started' }), claims: { orderNumber: 'ORD-2', reason: 'paid_by_mistake', amount: eur(3000) } }),
+    expect: { outcome: 'needs_review', conflicting: ['claims.orderNumber', 'order.id'] },
+  },
+  {
+    name: 'R3: the same order number typed in lower case is the same order',
+    case: kase({ order: order({ adBroadcast: 'not_started' }), claims: { orderNumber: ' ord-1 ', reason: 'paid_by_mistake', amount: eur(3000) } }),
+    expect: { outcome: 'provisional_approval', cites: ['R1.1', 'R2.1'] },
+  },
+  {
     name: 'R6.3: already refunded',
     case: kase({
       order: order({
