@@ -36,37 +36,32 @@ export function adAlternatives(order: OrderFacts): Alternative[] {
  * transactions and anomalies). R5: timeline and destination; R5.4: a notification confirms.
  */
 function approve(ctx: Ctx, order: OrderFacts, clauses: string[]): Draft {
-  const out = [...clauses, 'R4'];
-  let draft: Draft;
+  const amount = { ...order.amountPaid };
   if (order.paymentMethod === 'balance') {
-    // R5.3: refunds to the balance can be immediate.
-    out.push('R5.3');
-    draft = {
+    // R5.3: refunds to the balance can be immediate. R5.4: a notification confirms the decision.
+    return {
       outcome: 'provisional_approval',
-      clauses: out,
-      refund: { destination: 'balance', amount: { ...order.amountPaid } },
+      clauses: [...clauses, 'R4', 'R5.3', 'R5.4'],
+      refund: { destination: 'balance', amount },
       timeline: { kind: 'immediate' },
-    };
-  } else {
-    // R5.1: 3 to 10 business days; R5.2: card payments go back to the same card.
-    out.push('R5.1');
-    if (order.paymentMethod === 'card') out.push('R5.2');
-    draft = {
-      outcome: 'provisional_approval',
-      clauses: out,
-      refund: { destination: order.paymentMethod === 'card' ? 'same_card' : 'original_method', amount: { ...order.amountPaid } },
-      timeline: {
-        kind: 'business_days',
-        min: REFUND_MIN_BUSINESS_DAYS,
-        max: REFUND_MAX_BUSINESS_DAYS,
-        earliest: isoDate(addBusinessDays(ctx.today, REFUND_MIN_BUSINESS_DAYS)),
-        latest: isoDate(addBusinessDays(ctx.today, REFUND_MAX_BUSINESS_DAYS)),
-      },
+      nextSteps: ['await_confirmation'],
     };
   }
-  out.push('R5.4');
-  draft.nextSteps = ['await_confirmation'];
-  return draft;
+  // R5.1: 3 to 10 business days; R5.2: card payments go back to the same card. R5.4: confirmation.
+  const card = order.paymentMethod === 'card';
+  return {
+    outcome: 'provisional_approval',
+    clauses: [...clauses, 'R4', 'R5.1', ...(card ? ['R5.2'] : []), 'R5.4'],
+    refund: { destination: card ? 'same_card' : 'original_method', amount },
+    timeline: {
+      kind: 'business_days',
+      min: REFUND_MIN_BUSINESS_DAYS,
+      max: REFUND_MAX_BUSINESS_DAYS,
+      earliest: isoDate(addBusinessDays(ctx.today, REFUND_MIN_BUSINESS_DAYS)),
+      latest: isoDate(addBusinessDays(ctx.today, REFUND_MAX_BUSINESS_DAYS)),
+    },
+    nextSteps: ['await_confirmation'],
+  };
 }
 
 /** R2.1 when the user paid by mistake, otherwise the factual ground `fallback` (R2.2 or R2.3). */
