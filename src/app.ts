@@ -25,6 +25,7 @@ import { SupportBot } from './bot/supportBot';
 import { turnLanguage, TURN } from './bot/turnContext';
 import { detectLanguage, translator } from './i18n';
 import { createServer } from './server/createServer';
+import { registerEligibilityRoutes } from './server/eligibilityRoutes';
 import { buildDialogs } from '../dialogs';
 
 export interface App {
@@ -132,6 +133,11 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     runTurn: (context) => bot.run(context),
     isReady: () => isRedisReady(redis),
     logger,
+    maxBodyBytes: config.limits.maxBodyBytes,
+  });
+  registerEligibilityRoutes(server, {
+    timeZone: config.timeZone,
+    defaultProfile: config.policyProfile,
     maxBodyBytes: config.limits.maxBodyBytes,
   });
 

@@ -81,3 +81,31 @@ describe('message rate limit', () => {
     expect(texts(await send(baseUrl, randomUUID(), { text: 'help', locale: 'en-US' })).join(' ')).toContain('Here is how I work');
   });
 });
+
+describe('eligibility API on the bot service', () => {
+  let app: App;
+  let baseUrl: string;
+  beforeAll(async () => ({ app, baseUrl } = await startTestApp({ POLICY_PROFILE: 'balance-only' })));
+  afterAll(() => app.close());
+
+  it('serves the schema and decides with the configured profile', async () => {
+    expect((await fetch(`${baseUrl}/api/eligibility/schema`)).status).toBe(200);
+    const res = await fetch(`${baseUrl}/api/eligibility`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        case: {
+          topic: 'refund',
+          now: '2026-11-21T10:00:00Z',
+          order: { id: 'FL-100001', serviceType: 'top_up', status: 'completed', amountPaid: { minor: 5000, currency: 'EUR' }, paymentMethod: 'card', credited: true },
+          account: { tier: 'standard', fraudFlag: false, openChargeback: false },
+          claims: { reason: 'changed_mind' },
+        },
+      }),
+    });
+    expect(res.status).toBe(200);
+    const decision = (await res.json()) as { outcome: string; clauses: string[] };
+    expect(decision.outcome).toBe('refusal');
+    expect(decision.clauses.some((c) => c.startsWith('B8'))).toBe(true);
+  });
+});
