@@ -6,7 +6,7 @@
  */
 import { cpus } from 'node:os';
 import { evaluate, parseEligibilityInput, eligibilityInputSchema, type EligibilityInput, type EligibilityInputRaw } from '../src/eligibility';
-import { runBatch } from '../src/eligibility/cli';
+import { runBatch } from '../src/cli/eligibility';
 
 const TZ = 'Europe/Paris';
 const OPTIONS = { timeZone: TZ, defaultProfile: 'standard' as const };

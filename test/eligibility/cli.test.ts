@@ -3,12 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runBatch } from '../../src/eligibility/cli';
+import { runBatch } from '../../src/cli/eligibility';
 import { eur, kase, order } from './fixtures';
 
 const root = join(__dirname, '../..');
 function cli(args: string[], stdin?: string) {
-  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/eligibility/cli.ts', ...args], {
+  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/eligibility.ts', ...args], {
     cwd: root,
     input: stdin,
     encoding: 'utf8',

@@ -16,8 +16,8 @@
  * Exit code: 0 all cases valid, 1 some invalid (the others are still decided), 2 usage error.
  */
 import { readFileSync } from 'node:fs';
-import { OUTCOMES, PROFILES, evaluate, parseEligibilityInput, type FieldError, type Outcome, type Profile } from './index';
-import { assertTimeZone } from './calendar';
+import { OUTCOMES, PROFILES, evaluate, parseEligibilityInput, type FieldError, type Outcome, type Profile } from '../eligibility';
+import { assertTimeZone } from '../eligibility/calendar';
 
 export interface BatchOptions {
   timeZone: string;
