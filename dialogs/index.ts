@@ -2,7 +2,17 @@ import type { Config } from '../src/config';
 import type { Logger } from '../src/logger';
 import type { RedisClient } from '../src/storage/redisClient';
 import type { Keyspace } from '../src/storage/keys';
+import { createServices } from '../src/services';
+import type { Services } from '../src/services/ports';
+import { RedisCaseRepository } from '../src/cases/repository';
+import { RedisProofStore } from '../src/cases/proofStore';
+import { findCaseReferenceInText } from '../src/cases/reference';
+import type { CaseRepository, ProofStore } from '../src/cases/types';
 import { MainDialog } from './mainDialog';
+import { originOf } from './proof/fetchAttachment';
+import type { TopicDeps } from './refund/deps';
+import { RefundDialog } from './refund/refundDialog';
+import { CaseStatusDialog } from './status/caseStatusDialog';
 import type { Topic } from './topics';
 
 export interface DialogDeps {
@@ -10,10 +20,57 @@ export interface DialogDeps {
   redis: RedisClient;
   keys: Keyspace;
   logger: Logger;
+  /** Ports (default: `createServices` from the configuration: HTTP adapters or the demo data). */
+  services?: Services;
+  /** Case repository and proof store (default: on the same Redis and keyspace). */
+  cases?: CaseRepository;
+  proofs?: ProofStore;
+  /** The clock (tests). */
+  now?: () => Date;
+  /** Extra origins attachments may be downloaded from (besides PUBLIC_URL and loopback on PORT). */
+  attachmentOrigins?: string[];
+}
+
+/** Origins a user's attachment may be fetched from: the bot itself, never an arbitrary URL. */
+function attachmentOrigins(config: Config, extra: string[] = []): string[] {
+  const origins = new Set(extra);
+  const pub = config.publicUrl ? originOf(config.publicUrl) : undefined;
+  if (pub) origins.add(pub);
+  if (config.port > 0) {
+    origins.add(`http://localhost:${config.port}`);
+    origins.add(`http://127.0.0.1:${config.port}`);
+  }
+  return [...origins];
 }
 
 /** Builds the dialog tree: the main menu and every topic that works. */
-export function buildDialogs(_deps: DialogDeps): MainDialog {
-  const topics: Topic[] = [];
-  return new MainDialog(topics);
+export function buildDialogs(deps: DialogDeps): MainDialog {
+  const now = deps.now ?? (() => new Date());
+  const cases = deps.cases ?? new RedisCaseRepository(deps.redis, deps.keys, { now });
+  const topicDeps: TopicDeps = {
+    services: deps.services ?? createServices(deps.config, deps.redis, deps.keys, deps.now ? { now } : {}),
+    cases,
+    proofs: deps.proofs ?? new RedisProofStore(deps.redis, deps.keys, { maxBytes: deps.config.limits.maxUploadBytes, now }),
+    profile: deps.config.policyProfile,
+    timeZone: deps.config.timeZone,
+    now,
+    logger: deps.logger,
+    attachments: {
+      allowedOrigins: attachmentOrigins(deps.config, deps.attachmentOrigins),
+      maxBytes: deps.config.limits.maxUploadBytes,
+      timeoutMs: Math.max(deps.config.services.timeoutMs, 5000),
+    },
+    human: { cases, logger: deps.logger },
+  };
+  const topics: Topic[] = [
+    { id: RefundDialog.id, titleKey: 'refund:menu.title', keywordsKey: 'refund:menu.keywords', dialog: new RefundDialog(topicDeps) },
+    {
+      id: CaseStatusDialog.id,
+      titleKey: 'status:menu.title',
+      keywordsKey: 'status:menu.keywords',
+      matches: (text) => findCaseReferenceInText(text) !== null,
+      dialog: new CaseStatusDialog(topicDeps),
+    },
+  ];
+  return new MainDialog(topics, topicDeps.human);
 }

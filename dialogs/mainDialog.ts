@@ -3,6 +3,7 @@ import { DialogSet, DialogState, DialogTurnStatus, WaterfallDialog, WaterfallSte
 import type { StatePropertyAccessor } from 'botbuilder';
 import { LANGUAGES, translator } from '../src/i18n';
 import { tr } from '../src/bot/turnContext';
+import { offerHuman, type HumanOfferDeps } from '../src/handoff/offerHuman';
 import { BaseDialog, START_OVER } from './baseDialog';
 import { recognizeInterruption } from './interruptions';
 import type { Topic } from './topics';
@@ -15,8 +16,11 @@ const normalise = (s: string) => s.toLowerCase().normalize('NFD').replace(/[\u03
 export class MainDialog extends BaseDialog {
   static readonly id = 'main';
 
-  constructor(private readonly topics: Topic[]) {
-    super(MainDialog.id);
+  constructor(
+    private readonly topics: Topic[],
+    human?: HumanOfferDeps,
+  ) {
+    super(MainDialog.id, human);
     for (const topic of topics) this.addDialog(topic.dialog);
     this.addDialog(new WaterfallDialog(MENU, [this.route.bind(this), this.loop.bind(this)]));
     this.initialDialogId = MENU;
@@ -47,6 +51,11 @@ export class MainDialog extends BaseDialog {
     if (interruption) {
       // Nothing is running: help explains, cancel and start over just show the menu.
       if (interruption === 'help') await step.context.sendActivity(tr(step.context)('common:help.text'));
+      if (interruption === 'human') {
+        if (this.human) await offerHuman(step.context, { reason: 'user_asked' }, this.human);
+        else await step.context.sendActivity(tr(step.context)('human:noCase'));
+        return step.endDialog();
+      }
       await this.sendMenu(step.context);
       return step.endDialog();
     }
@@ -67,15 +76,20 @@ export class MainDialog extends BaseDialog {
     const n = normalise(text.trim());
     const byId = this.topics.find((t) => t.id === text.trim());
     if (byId) return byId;
+    const byMatcher = this.topics.find((t) => t.matches?.(text));
+    if (byMatcher) return byMatcher;
+    // The most specific keyword wins: "où en est mon remboursement" is about status, not a new refund.
+    let best: { topic: Topic; length: number } | undefined;
     for (const topic of this.topics) {
       for (const lang of LANGUAGES) {
         const t = translator(lang);
         if (normalise(t(topic.titleKey)) === n) return topic;
-        const words = t(topic.keywordsKey).split('|').map(normalise).filter(Boolean);
-        if (words.some((w) => n.includes(w))) return topic;
+        for (const w of t(topic.keywordsKey).split('|').map(normalise).filter(Boolean)) {
+          if (n.includes(w) && (!best || w.length > best.length)) best = { topic, length: w.length };
+        }
       }
     }
-    return undefined;
+    return best?.topic;
   }
 
   async sendMenu(context: TurnContext): Promise<void> {

@@ -11,5 +11,7 @@ export interface Topic {
   titleKey: string;
   /** Locale key of a `|`-separated list of words that pick this topic from free text. */
   keywordsKey: string;
+  /** Extra recognition from free text (e.g. a case reference picks the status topic). */
+  matches?: (text: string) => boolean;
   dialog: Dialog;
 }

@@ -1,0 +1,73 @@
+/**
+ * Downloads the bytes of a file a user attached, safely: only from allowed origins (the bot's own
+ * public URL, loopback on its port, configured extras) or an inline `data:` URL; never following a
+ * redirect; with a size cap and a timeout. Anything else is refused without a request (no SSRF).
+ */
+
+export interface FetchPolicy {
+  /** Origins (`https://bot.example.com`) the bot may download attachments from. */
+  allowedOrigins: readonly string[];
+  maxBytes: number;
+  timeoutMs: number;
+}
+
+export type FetchResult = { ok: true; bytes: Buffer; contentType?: string } | { ok: false; error: 'not_allowed' | 'too_large' | 'download_failed' | 'empty' };
+
+export function originOf(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fromDataUrl(url: string, maxBytes: number): FetchResult {
+  const m = /^data:([^,]*?)(;base64)?,(.*)$/s.exec(url);
+  if (!m) return { ok: false, error: 'download_failed' };
+  const payload = m[3];
+  // Base64 gives 3 bytes per 4 characters: refuse before decoding anything oversized.
+  const estimate = m[2] ? Math.floor((payload.length * 3) / 4) : payload.length;
+  if (estimate > maxBytes + 3) return { ok: false, error: 'too_large' };
+  const bytes = m[2] ? Buffer.from(payload, 'base64') : Buffer.from(decodeURIComponent(payload), 'utf8');
+  if (bytes.length > maxBytes) return { ok: false, error: 'too_large' };
+  if (bytes.length === 0) return { ok: false, error: 'empty' };
+  return { ok: true, bytes, contentType: m[1] || undefined };
+}
+
+export async function fetchAttachment(url: string, policy: FetchPolicy): Promise<FetchResult> {
+  if (url.startsWith('data:')) return fromDataUrl(url, policy.maxBytes);
+  const origin = originOf(url);
+  if (!origin || !policy.allowedOrigins.includes(origin)) return { ok: false, error: 'not_allowed' };
+
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), policy.timeoutMs);
+  try {
+    const res = await fetch(url, { redirect: 'error', signal: controller.signal });
+    if (!res.ok || !res.body) return { ok: false, error: 'download_failed' };
+    const declared = Number(res.headers.get('content-length') ?? NaN);
+    if (Number.isFinite(declared) && declared > policy.maxBytes) {
+      await res.body.cancel().catch(() => undefined);
+      return { ok: false, error: 'too_large' };
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > policy.maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        return { ok: false, error: 'too_large' };
+      }
+      chunks.push(Buffer.from(value));
+    }
+    if (size === 0) return { ok: false, error: 'empty' };
+    return { ok: true, bytes: Buffer.concat(chunks), contentType: res.headers.get('content-type') ?? undefined };
+  } catch {
+    return { ok: false, error: 'download_failed' };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,33 @@
+import { caseFactsSchema, type CaseFacts } from '../../src/eligibility';
+import type { Account, Order } from '../../src/services/ports';
+import type { RefundSlots } from '../slots/types';
+
+export interface FactsInput {
+  slots: RefundSlots;
+  /** The order the port returned; null or absent when unknown. */
+  order: Order | null | undefined;
+  /** The verified account; null when the user is anonymous or unknown. */
+  account: Account | null | undefined;
+  now: Date;
+  /** The user declined the R7 alternative and still wants money back. */
+  insistsOnRefund?: boolean;
+}
+
+/** The engine's input for a refund request, from what the dialog collected and the ports said. */
+export function refundFacts(input: FactsInput): CaseFacts {
+  const { slots, order, account } = input;
+  const proof = slots.proof;
+  return caseFactsSchema.parse({
+    topic: 'refund',
+    now: input.now.toISOString(),
+    order: order ? order.facts : null,
+    account: account ? { id: account.id, tier: account.tier, fraudFlag: account.fraudFlag, openChargeback: account.openChargeback } : null,
+    claims: {
+      ...(slots.order ? { orderNumber: slots.order.number } : {}),
+      ...(slots.amount ? { amount: slots.amount } : {}),
+      ...(slots.reason ? { reason: slots.reason } : {}),
+      ...(input.insistsOnRefund ? { insistsOnRefund: true } : {}),
+    },
+    proof: proof?.kind === 'file' ? { screenshot: true } : proof?.kind === 'reference' ? { paymentReference: proof.reference } : {},
+  });
+}

@@ -1,0 +1,91 @@
+/*
+ * The questions of the refund and status dialogs: which pure parser reads each answer, with the
+ * keyword lists it needs taken from the locales (both languages), and the file check of the proof.
+ */
+import type { TurnContext } from 'botbuilder';
+import { MessageFactory } from 'botbuilder';
+import { turnLanguage as lang } from '../../src/bot/turnContext';
+import { LANGUAGES, translator } from '../../src/i18n';
+import { findCaseReferenceInText, parseCaseReference } from '../../src/cases/reference';
+import { ProofRejectedError } from '../../src/cases/proof';
+import type { ProofStore } from '../../src/cases/types';
+import { formatBytes } from './format';
+import { supportsAdaptiveCards } from '../cards/channel';
+import { summaryCard, summaryText } from '../cards/summary';
+import { msg, words } from '../prompts/message';
+import type { SlotParser, SlotResolver, SlotView } from '../prompts/slotPrompt';
+import { parseDays, parseLocations, parsePostText } from '../slots/adChange';
+import { parseAmount } from '../slots/amount';
+import { parseReasonText } from '../slots/freeText';
+import { parseOrderNumber } from '../slots/orderNumber';
+import { parseProofAnswer, type ProofAnswer } from '../slots/proof';
+import { parseSummaryAction, type SummaryWords } from '../slots/summaryAction';
+import { fail, ok, SLOT_FIELDS, type ProofSlot, type RefundSlots } from '../slots/types';
+import { fetchAttachment, type FetchPolicy } from '../proof/fetchAttachment';
+
+const bothLanguages = (key: string): string[] => LANGUAGES.flatMap((l) => words(translator(l), key));
+
+let summaryWords: SummaryWords | undefined;
+function getSummaryWords(): SummaryWords {
+  summaryWords ??= {
+    confirm: bothLanguages('refund:summary.keywords.confirm'),
+    fields: Object.fromEntries(SLOT_FIELDS.map((f) => [f, bothLanguages(`refund:summary.keywords.${f}`)])) as unknown as SummaryWords['fields'],
+  };
+  return summaryWords;
+}
+
+export const PARSERS: Record<string, SlotParser> = {
+  order: (input) => parseOrderNumber(input.text),
+  amount: (input, lang, params) => parseAmount(input.text, lang, typeof params.currency === 'string' ? params.currency : 'EUR'),
+  reasonText: (input) => parseReasonText(input.text),
+  proof: (input, _lang, params) => parseProofAnswer(input, { optional: params.optional === true, skipWords: bothLanguages('refund:proof.skipKeywords') }),
+  summary: (input) => parseSummaryAction(input, getSummaryWords()),
+  locations: (input) => parseLocations(input.text),
+  days: (input, lang) => parseDays(input.text, lang),
+  postText: (input) => parsePostText(input.text),
+  caseReference: (input) => {
+    const text = input.text ?? '';
+    const ref = parseCaseReference(text) ?? findCaseReferenceInText(text);
+    return ref ? ok(ref) : fail('reference');
+  },
+};
+
+const REJECTION_KEY: Record<string, string> = {
+  unsupported_type: 'type',
+  too_large: 'too_large',
+  empty: 'empty',
+  not_allowed: 'not_allowed',
+  download_failed: 'download_failed',
+};
+
+/** Downloads (allowed origins only, capped, timed out), checks and stores a proof file; state keeps only its metadata. */
+export function proofResolver(proofs: ProofStore, policy: FetchPolicy): SlotResolver {
+  return async (value, context: TurnContext, params) => {
+    const answer = value as ProofAnswer;
+    if (answer.kind === 'skip') return { ok: true, value: { kind: 'skipped' } satisfies ProofSlot };
+    if (answer.kind === 'reference') return { ok: true, value: { kind: 'reference', reference: answer.reference } satisfies ProofSlot };
+    const tryAgain = msg(params.optional === true ? 'refund:proof.tryAgain' : 'refund:proof.tryAgainRequired');
+    const reject = (code: string) => ({
+      ok: false as const,
+      error: `file_${code}`,
+      message: [msg(`refund:proof.rejected.${REJECTION_KEY[code] ?? 'unreadable'}`, { max: formatBytes(policy.maxBytes, lang(context)) }), tryAgain],
+    });
+    const fetched = await fetchAttachment(answer.attachment.contentUrl, policy);
+    if (!fetched.ok) return reject(fetched.error);
+    try {
+      const meta = await proofs.put({ name: answer.attachment.name ?? 'proof', contentType: answer.attachment.contentType, bytes: fetched.bytes });
+      await context.sendActivity(translator(lang(context))('refund:proof.received', { name: meta.name, size: formatBytes(meta.size, lang(context)) }));
+      return { ok: true, value: { kind: 'file', meta } satisfies ProofSlot };
+    } catch (err) {
+      if (err instanceof ProofRejectedError) return reject(err.reason);
+      throw err;
+    }
+  };
+}
+
+export const VIEWS: Record<string, SlotView> = {
+  summary: (t, l, channelId, data) =>
+    supportsAdaptiveCards(channelId)
+      ? MessageFactory.attachment(summaryCard(t, l, data as RefundSlots))
+      : MessageFactory.text(summaryText(t, l, data as RefundSlots)),
+};

@@ -1,0 +1,454 @@
+import { ActivityTypes, MessageFactory, TurnContext } from 'botbuilder';
+import { DialogContext, DialogTurnResult, DialogTurnStatus, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
+import { evaluate, type Decision } from '../../src/eligibility';
+import { formatMoney, LANGUAGES, translator } from '../../src/i18n';
+import { tr, turnLanguage } from '../../src/bot/turnContext';
+import type { CaseOwner, CaseRecord } from '../../src/cases/types';
+import { offerHuman, type HumanOfferReason } from '../../src/handoff/offerHuman';
+import type { Account, Order } from '../../src/services/ports';
+import { BaseDialog } from '../baseDialog';
+import { supportsAdaptiveCards } from '../cards/channel';
+import { refundFormCard } from '../cards/form';
+import { AskDialog, isHandoff, yesNo, type AskOptions } from '../prompts/askDialog';
+import { choiceOptions, LocalizedChoicePrompt } from '../prompts/localizedChoicePrompt';
+import { msg, words } from '../prompts/message';
+import { slotOptions, SlotPrompt, type SlotPromptSpec } from '../prompts/slotPrompt';
+import { extractFacts } from '../slots/extract';
+import { isRefundFormSubmit, parseRefundForm } from '../slots/formSubmission';
+import { reasonsFor } from '../slots/reason';
+import type { SummaryAction } from '../slots/summaryAction';
+import type { ProofSlot, RefundSlots } from '../slots/types';
+import { REFUND_REASONS, type Money, type RefundReason } from '../../src/eligibility';
+import { AdAlternativeDialog, type AdAlternativeResult } from './adAlternativeDialog';
+import { renderDecision } from './answer';
+import type { TopicDeps } from './deps';
+import { refundFacts } from './facts';
+import { PARSERS, proofResolver, VIEWS } from './questions';
+
+/** What the refund conversation keeps, in its own waterfall state (never shared with other dialogs). */
+export interface RefundState {
+  slots: RefundSlots;
+  /** The order the port returned, once found (facts, ad id). */
+  order?: Order;
+  /** Lookups of the order number that found nothing. */
+  unknownOrders: number;
+  /** The case, once recorded. */
+  caseRef?: string;
+}
+
+interface FlowOptions {
+  /** The first message, which may already hold some facts. */
+  text?: string;
+  /** The state carried over when the flow restarts (a correction, a form, an order to check again). */
+  state?: RefundState;
+}
+
+type Answer = { ok: true; value: unknown } | { ok: false; handoff: 'three_failures' };
+
+const FLOW = 'refund.flow';
+const ASK = 'refund.ask';
+const SLOT = 'refund.slot';
+const CHOICE = 'refund.choice';
+
+/** An order number is looked up this many times before the request goes to review (R3). */
+export const MAX_ORDER_LOOKUPS = 3;
+
+const known = (value: unknown): Answer => ({ ok: true, value });
+const stateOf = (step: WaterfallStepContext<FlowOptions>): RefundState => (step.values as { state: RefundState }).state;
+
+let reasonKeywordTable: Map<RefundReason, string[]> | undefined;
+function reasonKeywords(): Map<RefundReason, string[]> {
+  reasonKeywordTable ??= new Map(
+    REFUND_REASONS.map((r) => [r, LANGUAGES.flatMap((l) => [...words(translator(l), `refund:reasons.${r}.keywords`), translator(l)(`refund:reasons.${r}.label`)])]),
+  );
+  return reasonKeywordTable;
+}
+
+/**
+ * The refund and cancellation conversation (POLICY.md section R, or B with the balance-only profile):
+ * collects the order number, amount, reason and proof (asking only for what is missing), shows a
+ * summary to confirm or correct, runs the eligibility engine, says the provisional answer, offers the
+ * R7 ad change where it applies, records the case, and offers a human where needed. It asks, calls
+ * and says; the engine decides.
+ */
+export class RefundDialog extends BaseDialog {
+  static readonly id = 'refund';
+
+  constructor(private readonly deps: TopicDeps) {
+    super(RefundDialog.id, deps.human);
+    this.addDialog(new SlotPrompt(SLOT, PARSERS, { proof: proofResolver(deps.proofs, deps.attachments) }, VIEWS));
+    this.addDialog(new LocalizedChoicePrompt(CHOICE));
+    this.addDialog(new AskDialog(ASK, CHOICE));
+    this.addDialog(new AdAlternativeDialog(deps));
+    this.addDialog(
+      new WaterfallDialog<FlowOptions>(FLOW, [
+        this.start.bind(this),
+        this.orderAnswered.bind(this),
+        this.amountAnswered.bind(this),
+        this.reasonAnswered.bind(this),
+        this.reasonTextAnswered.bind(this),
+        this.proofAnswered.bind(this),
+        this.summaryAnswered.bind(this),
+        this.decided.bind(this),
+        this.proAnswered.bind(this),
+      ]),
+    );
+    this.initialDialogId = FLOW;
+  }
+
+  // ------------------------------------------------------------------ steps
+
+  private async start(step: WaterfallStepContext<FlowOptions>): Promise<DialogTurnResult> {
+    let state = step.options.state;
+    if (!state) {
+      state = { slots: {}, unknownOrders: 0 };
+      const t = tr(step.context);
+      const facts = extractFacts(step.options.text, turnLanguage(step.context), reasonKeywords());
+      if (facts.orderNumber) state.slots.order = { number: facts.orderNumber, lookup: 'pending' };
+      if (facts.amount) state.slots.amount = facts.amount;
+      if (facts.reason) state.slots.reason = facts.reason;
+      const noted = this.notedFacts(step.context, state.slots);
+      await step.context.sendActivity(noted ? `${t('refund:start')} ${t('refund:noted', { facts: noted })}` : t('refund:start'));
+    }
+    (step.values as { state: RefundState }).state = state;
+    if (state.slots.order) return step.next(known(state.slots.order.number));
+    const cards = supportsAdaptiveCards(step.context.activity.channelId);
+    return this.ask(step, {
+      parser: 'order',
+      prompt: msg('refund:ask.order'),
+      retryKey: 'refund:retry.order',
+      suggestions: cards ? [{ title: msg('refund:form.offer'), value: msg('refund:form.offer') }] : undefined,
+    });
+  }
+
+  private async orderAnswered(step: WaterfallStepContext<FlowOptions>): Promise<DialogTurnResult> {
+    const state = stateOf(step);
+    if (isHandoff(step.result)) return this.escalate(step, 'three_failures');
+    const number = (step.result as { value: string }).value;
+    const t = tr(step.context);
+    if (!state.slots.order || state.slots.order.number !== number || state.slots.order.lookup === 'pending') {
+      try {
+        const account = await this.account(step.context);
+        const order = await this.deps.services.orders.findOrder(number, { accountId: account?.id });
+        if (order) {
+          state.order = order;
+          state.slots.order = { number: order.facts.id, lookup: 'found' };
+          await step.context.sendActivity(
+            order.label ? t('refund:order.foundLabel', { order: order.facts.id, label: order.label }) : t('refund:order.found', { order: order.facts.id }),
+          );
+        } else {
+          state.unknownOrders += 1;
+          delete state.order;
+          if (state.unknownOrders < MAX_ORDER_LOOKUPS) {
+            // "Please check the number": asked again, twice, before the request goes to review.
+            await step.context.sendActivity(t('refund:order.unknown', { order: number }));
+            const { order: _dropped, ...slots } = state.slots;
+            return step.replaceDialog(FLOW, { state: { ...state, slots } } satisfies FlowOptions);
+          }
+          state.slots.order = { number, lookup: 'unknown' };
+          await step.context.sendActivity(t('refund:order.unknownFinal', { order: number }));
+        }
+      } catch (err) {
+        this.deps.logger.warn({ err: (err as Error).message }, 'order lookup failed');
+        delete state.order;
+        state.slots.order = { number, lookup: 'unavailable' };
+        await step.context.sendActivity(t('refund:order.unavailable', { order: number }));
+      }
+    }
+    if (state.slots.amount) return step.next(known(state.slots.amount));
+    const currency = state.order?.facts.amountPaid.currency ?? 'EUR';
+    return this.ask(step, { parser: 'amount', prompt: msg('refund:ask.amount'), retryKey: 'refund:retry.amount', params: { currency } });
+  }
+
+  private async amountAnswered(step: WaterfallStepContext<FlowOptions>): Promise<DialogTurnResult> {
+    const state = stateOf(step);
+    if (isHandoff(step.result)) return this.escalate(step, 'three_failures');
+    state.slots.amount = (step.result as { value: Money }).value;
+    if (state.slots.reason) return step.next(known(state.slots.reason));
+    const reasons = reasonsFor(this.deps.profile, state.order?.facts.serviceType);
+    return step.beginDialog(ASK, {
+      promptId: CHOICE,
+      choice: true,
+      promptOptions: choiceOptions({
+        prompt: msg('refund:ask.reason'),
+        retry: msg('refund:retry.reason'),
+        choices: reasons.map((r) => ({ value: r, label: msg(`refund:reasons.${r}.label`), synonymsKey: `refund:reasons.${r}.keywords` })),
+      }),
+    } satisfies AskOptions);
+  }
+
+  private async reasonAnswered(step: WaterfallStepContext<FlowOptions>): Promise<DialogTurnResult> {
+    const state = stateOf(step);
+    if (isHandoff(step.result)) return this.escalate(step, 'three_failures');
+    state.slots.reason = (step.result as { value: RefundReason }).value;
+    if (state.slots.reason !== 'other') {
+      delete state.slots.reasonText;
+      return step.next(known(undefined));
+    }
+    if (state.slots.reasonText) return step.next(known(state.slots.reasonText));
+    return this.ask(step, { parser: 'reasonText', prompt: msg('refund:ask.otherReason'), retryKey: 'refund:retry.otherReason', params: { max: 500 } });
+  }
+
+  private async reasonTextAnswered(step: WaterfallStepContext<FlowOptions>): Promise<DialogTurnResult> {
+    const state = stateOf(step);
+    if (isHandoff(step.result)) return this.escalate(step, 'three_failures');
+    const text = (step.result as { value?: string }).value;
+    if (state.slots.reason === 'other' && text) state.slots.reasonText = text;
+    if (state.slots.proof) return step.next(known(state.slots.proof));
+    const optional = this.proofOptional();
+    return this.ask(step, {
+      parser: 'proof',
+      prompt: msg(optional ? 'refund:ask.proofOptional' : 'refund:ask.proofRequired'),
+      retryKey: 'refund:retry.proof',
+      params: { optional },
+    });
+  }
+
+  private async proofAnswered(step: WaterfallStepContext<FlowOptions>): Promise<DialogTurnResult> {
+    const state = stateOf(step);
+    if (isHandoff(step.result)) return this.escalate(step, 'three_failures');
+    const proof = (step.result as { value: ProofSlot }).value;
+    if (!state.slots.proof) {
+      const t = tr(step.context);
+      if (proof.kind === 'reference') await step.context.sendActivity(t('refund:proof.reference', { reference: proof.reference }));
+      if (proof.kind === 'skipped') await step.context.sendActivity(t('refund:proof.skipped'));
+    }
+    state.slots.proof = proof;
+    return this.ask(step, { parser: 'summary', prompt: msg('refund:retry.summary'), retryKey: 'refund:retry.summary', view: { name: 'summary', data: state.slots } });
+  }
+
+  private async summaryAnswered(step: WaterfallStepContext<FlowOptions>): Promise<DialogTurnResult> {
+    const state = stateOf(step);
+    if (isHandoff(step.result)) return this.escalate(step, 'three_failures');
+    const action = (step.result as { value: SummaryAction }).value;
+    if (action.action === 'correct') {
+      await step.context.sendActivity(tr(step.context)('refund:summary.correcting'));
+      const slots = { ...state.slots };
+      const next: RefundState = { ...state, slots };
+      switch (action.field) {
+        case 'order':
+          delete slots.order;
+          delete next.order;
+          next.unknownOrders = 0;
+          break;
+        case 'reason':
+          delete slots.reason;
+          delete slots.reasonText;
+          break;
+        default:
+          delete slots[action.field];
+      }
+      return step.replaceDialog(FLOW, { state: next } satisfies FlowOptions);
+    }
+    const decision = await this.decide(step.context, state, false);
+    if (decision.outcome === 'suggest_alternative' && state.order?.adId) {
+      const account = await this.account(step.context);
+      return step.beginDialog(AdAlternativeDialog.id, { adId: state.order.adId, alternatives: decision.alternatives, accountId: account?.id });
+    }
+    return step.next({ decision });
+  }
+
+  private async decided(step: WaterfallStepContext<FlowOptions>): Promise<DialogTurnResult> {
+    const state = stateOf(step);
+    const t = tr(step.context);
+    const result = step.result as { decision: Decision } | AdAlternativeResult;
+    let decision: Decision;
+    let insisted = false;
+    if ('decision' in result) {
+      decision = result.decision;
+    } else if (result.outcome === 'handoff') {
+      return this.escalate(step, 'three_failures');
+    } else if (result.outcome === 'refund') {
+      // The user declined the change and still wants the money back: the engine decides again (e.g. R6.2).
+      decision = await this.decide(step.context, state, true);
+      insisted = true;
+    } else {
+      const alternative = await this.decide(step.context, state, false);
+      const record = await this.record(step.context, state, alternative, {
+        note: result.changes.length ? `ad changed: ${result.changes.join(', ')}` : 'alternative offered, ad kept',
+      });
+      if (result.changes.length) await this.deps.cases.updateStatus(record.reference, 'closed', 'bot', 'resolved by an ad change (R7)');
+      await step.context.sendActivity(t('refund:case.closedAfterChange', { reference: record.reference }));
+      return step.endDialog();
+    }
+
+    const order = state.slots.order;
+    const handoff: HumanOfferReason | undefined =
+      order?.lookup === 'unknown' ? 'unknown_order' : order?.lookup === 'unavailable' ? 'service_unavailable' : decision.review.required ? 'needs_review' : undefined;
+    const record = await this.record(step.context, state, decision, { review: handoff !== undefined, insistsOnRefund: insisted });
+    for (const text of renderDecision(decision, { t, lang: turnLanguage(step.context), timeZone: this.deps.timeZone })) {
+      await step.context.sendActivity(text);
+    }
+    await step.context.sendActivity(t('refund:case.created', { reference: record.reference }));
+    if (handoff) {
+      await offerHuman(step.context, { reason: handoff, caseRef: record.reference, priority: decision.review.priority }, this.deps.human);
+      return step.endDialog();
+    }
+    if (decision.nextSteps.includes('offer_priority_agent')) {
+      // R8: a verified Pro account is offered a priority agent.
+      return step.beginDialog(ASK, { promptId: CHOICE, choice: true, promptOptions: yesNo(msg('refund:proAgent.offer')) } satisfies AskOptions);
+    }
+    return step.endDialog();
+  }
+
+  private async proAnswered(step: WaterfallStepContext<FlowOptions>): Promise<DialogTurnResult> {
+    const state = stateOf(step);
+    const answer = step.result as Answer;
+    if (answer.ok && answer.value === 'no') {
+      await step.context.sendActivity(tr(step.context)('refund:proAgent.declined'));
+    } else if (state.caseRef) {
+      await offerHuman(step.context, { reason: 'pro_priority', caseRef: state.caseRef, priority: 'pro' }, this.deps.human);
+    }
+    return step.endDialog();
+  }
+
+  // ------------------------------------------------------------------ interruptions and card submits
+
+  protected override async intercept(inner: DialogContext): Promise<DialogTurnResult | undefined> {
+    const a = inner.context.activity;
+    if (a.type !== ActivityTypes.Message) return undefined;
+    const t = tr(inner.context);
+    const cards = supportsAdaptiveCards(a.channelId);
+    const text = (a.text ?? '').trim().toLowerCase();
+    if (cards && text && LANGUAGES.some((l) => words(translator(l), 'refund:form.keywords').map((w) => w.toLowerCase()).includes(text))) {
+      const state = this.flowState(inner);
+      await inner.context.sendActivity(MessageFactory.attachment(refundFormCard(t, reasonsFor(this.deps.profile, state?.order?.facts.serviceType))));
+      return { status: DialogTurnStatus.waiting };
+    }
+    if (isRefundFormSubmit(a.value)) {
+      const current = this.flowState(inner) ?? { slots: {}, unknownOrders: 0 };
+      const currency = current.order?.facts.amountPaid.currency ?? 'EUR';
+      const form = parseRefundForm(a.value, turnLanguage(inner.context), currency);
+      if (!form) return undefined;
+      const slots: RefundSlots = { ...current.slots };
+      const next: RefundState = { ...current, slots };
+      if (form.slots.orderNumber && form.slots.orderNumber !== slots.order?.number) {
+        slots.order = { number: form.slots.orderNumber, lookup: 'pending' };
+        delete next.order;
+        next.unknownOrders = 0;
+      }
+      if (form.slots.amount) slots.amount = form.slots.amount;
+      if (form.slots.reason) {
+        if (form.slots.reason !== slots.reason) delete slots.reasonText;
+        slots.reason = form.slots.reason;
+      }
+      if (form.slots.proof) slots.proof = form.slots.proof;
+      for (const e of form.errors) {
+        if (e.field === 'order') delete slots.order;
+        else if (e.field === 'reason') delete slots.reason;
+        else delete slots[e.field];
+      }
+      if (form.errors.length) {
+        const names = form.errors.map((e) => t(`refund:summary.${e.field}`)).join(', ');
+        await inner.context.sendActivity(t('refund:form.invalid', { fields: names }));
+      }
+      await inner.cancelAllDialogs();
+      return inner.beginDialog(FLOW, { state: next } satisfies FlowOptions);
+    }
+    return undefined;
+  }
+
+  protected override acceptsAttachments(inner: DialogContext): boolean {
+    const spec = (inner.activeDialog?.state?.options as { validations?: SlotPromptSpec } | undefined)?.validations;
+    return inner.activeDialog?.id === SLOT && spec?.parser === 'proof';
+  }
+
+  protected override async onHumanRequested(inner: DialogContext): Promise<DialogTurnResult> {
+    const state = this.flowState(inner);
+    if (!state) return super.onHumanRequested(inner);
+    await this.handOver(inner.context, state, 'user_asked');
+    return inner.cancelAllDialogs(true);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private ask(step: WaterfallStepContext<FlowOptions>, spec: SlotPromptSpec): Promise<DialogTurnResult> {
+    return step.beginDialog(ASK, { promptId: SLOT, promptOptions: slotOptions(spec) } satisfies AskOptions);
+  }
+
+  /** The flow's state, read from the inner stack (for interruptions and card submits). */
+  private flowState(inner: DialogContext): RefundState | undefined {
+    const flow = inner.stack.find((i) => i.id === FLOW);
+    return (flow?.state as { values?: { state?: RefundState } } | undefined)?.values?.state;
+  }
+
+  private proofOptional(): boolean {
+    // R3: a screenshot is optional. B10 (balance-only): a request gives useful screenshots.
+    return this.deps.profile === 'standard';
+  }
+
+  private notedFacts(context: TurnContext, slots: RefundSlots): string {
+    const t = tr(context);
+    const lang = turnLanguage(context);
+    const parts: string[] = [];
+    if (slots.order) parts.push(t('refund:notedOrder', { order: slots.order.number }));
+    if (slots.amount) parts.push(t('refund:notedAmount', { amount: formatMoney(slots.amount.minor, slots.amount.currency, lang) }));
+    if (slots.reason) parts.push(t('refund:notedReason', { reason: t(`refund:reasons.${slots.reason}.label`) }));
+    return parts.join(', ');
+  }
+
+  private owner(context: TurnContext, account: Account | null): CaseOwner {
+    const a = context.activity;
+    return { channelId: a.channelId, userId: a.from?.id ?? 'unknown', ...(account ? { accountId: account.id } : {}) };
+  }
+
+  /** The verified account of this channel user (never self-declared), or null. */
+  private async account(context: TurnContext): Promise<Account | null> {
+    const a = context.activity;
+    try {
+      return await this.deps.services.accounts.findAccountForUser({ channelId: a.channelId, userId: a.from?.id ?? '' });
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, 'account lookup failed');
+      return null;
+    }
+  }
+
+  private async decide(context: TurnContext, state: RefundState, insistsOnRefund: boolean): Promise<Decision> {
+    const account = await this.account(context);
+    const facts = refundFacts({ slots: state.slots, order: state.order, account, now: this.deps.now(), insistsOnRefund });
+    return evaluate({ profile: this.deps.profile, case: facts }, { timeZone: this.deps.timeZone, defaultProfile: this.deps.profile });
+  }
+
+  /** Records the request as a case: facts, decision with clauses, proof metadata, language, channel, reference. */
+  private async record(
+    context: TurnContext,
+    state: RefundState,
+    decision: Decision,
+    opts: { review?: boolean; note?: string; insistsOnRefund?: boolean } = {},
+  ): Promise<CaseRecord> {
+    const account = await this.account(context);
+    const facts = refundFacts({ slots: state.slots, order: state.order, account, now: this.deps.now(), insistsOnRefund: opts.insistsOnRefund });
+    const notes = [opts.note, state.slots.reason === 'other' && state.slots.reasonText ? `reason (other): ${state.slots.reasonText}` : undefined].filter(Boolean);
+    const record = await this.deps.cases.create({
+      topic: 'refund',
+      profile: this.deps.profile,
+      owner: this.owner(context, account),
+      facts,
+      decision,
+      proofs: state.slots.proof?.kind === 'file' ? [state.slots.proof.meta] : [],
+      language: turnLanguage(context),
+      conversationReference: TurnContext.getConversationReference(context.activity),
+      status: opts.review || decision.review.required ? 'awaiting_review' : 'submitted',
+      ...(notes.length ? { note: notes.join(' | ') } : {}),
+    });
+    state.caseRef = record.reference;
+    return record;
+  }
+
+  /** The request goes to a person now, with what was collected so far (the engine still decides). */
+  private async handOver(context: TurnContext, state: RefundState, reason: HumanOfferReason): Promise<void> {
+    let reference = state.caseRef;
+    let priority: 'pro' | 'high' | 'normal' | undefined;
+    if (!reference) {
+      const decision = await this.decide(context, state, false);
+      priority = decision.review.priority;
+      reference = (await this.record(context, state, decision, { review: true, note: `handoff:${reason}` })).reference;
+    }
+    await offerHuman(context, { reason, caseRef: reference, priority }, this.deps.human);
+  }
+
+  private async escalate(step: WaterfallStepContext<FlowOptions>, reason: HumanOfferReason): Promise<DialogTurnResult> {
+    await this.handOver(step.context, stateOf(step), reason);
+    return step.endDialog();
+  }
+}

@@ -1,0 +1,28 @@
+import type { Money, RefundReason } from '../../src/eligibility';
+import type { Language } from '../../src/i18n';
+import { findOrderNumberInText } from '../../src/services/orderNumber';
+import { findAmountInText } from './amount';
+import { findReasonInText } from './reason';
+
+export interface ExtractedFacts {
+  orderNumber?: string;
+  amount?: Money;
+  reason?: RefundReason;
+}
+
+/**
+ * The facts a first message already holds ("Je veux être remboursé de 49,90 € pour la commande
+ * FL-123456, j'ai payé deux fois"): each one found fills its slot, so the dialog asks only for the rest.
+ */
+export function extractFacts(text: string | undefined, lang: Language, reasonKeywords: ReadonlyMap<RefundReason, readonly string[]>): ExtractedFacts {
+  if (!text) return {};
+  const out: ExtractedFacts = {};
+  const order = findOrderNumberInText(text);
+  if (order) out.orderNumber = order;
+  // The order number is not an amount: look for money in the rest of the text.
+  const amount = findAmountInText(order ? text.replace(/#?[A-Za-z]{2}[\s\-_.]?\d{3}\s?\d{3}/g, ' ') : text, lang);
+  if (amount) out.amount = amount;
+  const reason = findReasonInText(text, reasonKeywords);
+  if (reason) out.reason = reason;
+  return out;
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { SLOT_FIELDS, SlotField, fail, ok, Parsed, UserInput } from './types';
+
+export type SummaryAction = { action: 'confirm' } | { action: 'correct'; field: SlotField };
+
+/** What the summary card's buttons send (Action.Submit `data`), checked at the boundary. */
+export const summarySubmitSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('refund.confirm') }),
+  z.object({ action: z.literal('refund.correct'), field: z.enum(SLOT_FIELDS) }),
+]);
+
+export interface SummaryWords {
+  confirm: readonly string[];
+  fields: Readonly<Record<SlotField, readonly string[]>>;
+}
+
+const fold = (s: string) =>
+  ` ${s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[’']/g, "'").replace(/[^\p{L}\p{N}' ]+/gu, ' ').replace(/\s+/g, ' ').trim()} `;
+const has = (text: string, word: string) => word.trim() !== '' && text.includes(fold(word));
+
+/**
+ * The answer to the summary: a card button, or text naming a field to change ("change the amount",
+ * "le montant") or confirming ("oui", "confirm"). A field named wins over a confirming word.
+ */
+export function parseSummaryAction(input: UserInput, words: SummaryWords): Parsed<SummaryAction> {
+  const submitted = summarySubmitSchema.safeParse(input.value);
+  if (submitted.success) {
+    return ok(submitted.data.action === 'refund.confirm' ? { action: 'confirm' } : { action: 'correct', field: submitted.data.field });
+  }
+  const text = fold(input.text ?? '');
+  if (text.trim() === '') return fail('unclear');
+  const fields = SLOT_FIELDS.filter((f) => words.fields[f].some((w) => has(text, w)));
+  if (fields.length === 1) return ok({ action: 'correct', field: fields[0] });
+  if (fields.length === 0 && words.confirm.some((w) => has(text, w))) return ok({ action: 'confirm' });
+  return fail('unclear');
+}

@@ -1,0 +1,49 @@
+import type { Money, RefundReason } from '../../src/eligibility';
+import type { ProofMeta } from '../../src/cases/types';
+
+/** What a parser says about one answer: the value, or a stable error code that picks the re-prompt. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+export const fail = <T = never>(error: string): Parsed<T> => ({ ok: false, error });
+
+/** What a user sent, reduced to what parsers look at. */
+export interface UserInput {
+  text?: string;
+  value?: unknown;
+  attachments?: AttachmentInput[];
+}
+
+export interface AttachmentInput {
+  name?: string;
+  contentType?: string;
+  contentUrl?: string;
+}
+
+/** The order slot: the number the user gave and what the lookup said. */
+export interface OrderSlot {
+  number: string;
+  /**
+   * `pending`: given (first message, form) but not looked up yet; `found`: the order port knows it;
+   * `unknown`: still not found after the retries; `unavailable`: the port could not answer.
+   */
+  lookup: 'pending' | 'found' | 'unknown' | 'unavailable';
+}
+
+export type ProofSlot =
+  | { kind: 'file'; meta: ProofMeta }
+  | { kind: 'reference'; reference: string }
+  | { kind: 'skipped' };
+
+/** The four facts of a refund request (R3), as the dialog collects them. */
+export interface RefundSlots {
+  order?: OrderSlot;
+  amount?: Money;
+  reason?: RefundReason;
+  /** Free text when the reason is `other`. */
+  reasonText?: string;
+  proof?: ProofSlot;
+}
+
+export const SLOT_FIELDS = ['order', 'amount', 'reason', 'proof'] as const;
+export type SlotField = (typeof SLOT_FIELDS)[number];
