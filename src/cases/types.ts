@@ -7,7 +7,7 @@
  * Ownership ("a user never sees another user's case"): see `matchesOwner` in ./owner.ts.
  */
 import type { ConversationReference } from 'botbuilder';
-import type { CaseFacts, Profile, Topic } from '../eligibility/schema';
+import type { CaseFacts, Decision, Profile, Topic } from '../eligibility';
 
 // ---------------------------------------------------------------- references
 
@@ -86,15 +86,8 @@ export interface ProofMeta {
 
 // ---------------------------------------------------------------- decision
 
-/**
- * The eligibility engine's decision, stored as the engine returned it (`Decision` from
- * `src/eligibility`). Only `outcome` and `clauses` are read here; the rest is kept verbatim.
- */
-export interface CaseDecision {
-  outcome: string;
-  clauses: string[];
-  [key: string]: unknown;
-}
+/** The eligibility engine's decision, stored as the engine returned it (clauses included). */
+export type CaseDecision = Decision;
 
 // ---------------------------------------------------------------- the record
 

@@ -1,0 +1,247 @@
+/**
+ * `CaseRepository` on Redis.
+ *
+ * Keys (all with the hash tag `{case}`, so every script below touches one Cluster slot):
+ *   keys.global('case', <reference>)              the record, JSON, no expiry
+ *   keys.global('case', 'owner:' + <index id>)    sorted set of references, score = creation time (ms)
+ * Index ids are the case owner's channel user and, when verified, its account (./owner.ts).
+ * A reference never contains `:`, so it cannot collide with an index key.
+ *
+ * - create: one Lua script does `SET NX` on the record and adds it to its owner indexes; a taken
+ *   reference draws a new one (crypto randomness), so references are unique across instances.
+ * - updates (status, proof): optimistic compare-and-set: read the JSON, compute the new record,
+ *   write it with a Lua script only if the key still holds exactly what was read; otherwise retry.
+ *   Two agents acting at once both land in the history, in the order they won.
+ * - Card numbers and IBANs are redacted from what the user typed (claims, proof, file names, notes)
+ *   before it is stored (defence in depth: the chat middleware redacts them first). Ids, hashes and
+ *   the order service's facts are left alone: a digit run in a SHA-256 can look like a card number.
+ */
+import { z } from 'zod';
+import { redactDeep, redactSecrets } from '../bot/redact';
+import type { Keyspace } from '../storage/keys';
+import type { RedisClient } from '../storage/redisClient';
+import { matchesOwner, ownerIndexIds } from './owner';
+import { generateReference, parseCaseReference } from './reference';
+import { caseRecordSchema, proofMetaSchema } from './schema';
+import {
+  InvalidStatusTransitionError,
+  STATUS_TRANSITIONS,
+  type CaseOwner,
+  type CaseRecord,
+  type CaseReference,
+  type CaseRepository,
+  type CaseStatus,
+  type ListOptions,
+  type NewCase,
+  type ProofMeta,
+} from './types';
+
+/** KEYS[1] record, KEYS[2..] owner indexes. ARGV[1] JSON, ARGV[2] score, ARGV[3] reference. 1 = created, 0 = taken. */
+const CREATE = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
+for i = 2, #KEYS do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
+return 1
+`;
+
+/** KEYS[1] record. ARGV[1] the JSON read, ARGV[2] the new JSON. 1 = written, 0 = changed meanwhile, -1 = gone. */
+const COMPARE_AND_SET = `
+local cur = redis.call('GET', KEYS[1])
+if not cur then return -1 end
+if cur ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`;
+
+export class CaseStoreError extends Error {
+  override readonly name = 'CaseStoreError';
+}
+
+export interface RedisCaseRepositoryOptions {
+  /** The clock (tests). */
+  now?: () => Date;
+  /** Reference draws before giving up (default 20; a collision is about 1 in 28 million per draw at first). */
+  maxReferenceAttempts?: number;
+  /** Compare-and-set attempts per update under contention (default 50). */
+  maxUpdateAttempts?: number;
+  /** Reference generator (tests force collisions with it). */
+  generate?: typeof generateReference;
+}
+
+export const DEFAULT_LIST_LIMIT = 20;
+export const MAX_LIST_LIMIT = 100;
+
+export class RedisCaseRepository implements CaseRepository {
+  private readonly now: () => Date;
+  private readonly maxReferenceAttempts: number;
+  private readonly maxUpdateAttempts: number;
+  private readonly generate: typeof generateReference;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: Keyspace,
+    opts: RedisCaseRepositoryOptions = {},
+  ) {
+    this.now = opts.now ?? (() => new Date());
+    this.maxReferenceAttempts = opts.maxReferenceAttempts ?? 20;
+    this.maxUpdateAttempts = opts.maxUpdateAttempts ?? 50;
+    this.generate = opts.generate ?? generateReference;
+  }
+
+  /** Redis key of a case record. */
+  caseKey(reference: CaseReference): string {
+    return this.keys.global('case', reference);
+  }
+
+  /** Redis key of one owner index (sorted set of references). */
+  indexKey(indexId: string): string {
+    return this.keys.global('case', `owner:${indexId}`);
+  }
+
+  async create(input: NewCase): Promise<CaseRecord> {
+    const at = this.now().toISOString();
+    const clean = redactUserText(input);
+    const status = clean.status ?? 'submitted';
+    for (let attempt = 0; attempt < this.maxReferenceAttempts; attempt++) {
+      const reference = this.generate(clean.topic);
+      const record = this.validate({
+        reference,
+        topic: clean.topic,
+        profile: clean.profile,
+        owner: { channelId: clean.owner.channelId, userId: clean.owner.userId, ...(clean.owner.accountId !== undefined ? { accountId: clean.owner.accountId } : {}) },
+        status,
+        history: [{ status, at, by: clean.by ?? 'bot', ...(clean.note !== undefined ? { note: clean.note } : {}) }],
+        facts: clean.facts,
+        decision: clean.decision,
+        proofs: clean.proofs ?? [],
+        language: clean.language,
+        channelId: clean.owner.channelId,
+        conversationReference: clean.conversationReference,
+        createdAt: at,
+        updatedAt: at,
+      });
+      const indexKeys = ownerIndexIds(record.owner).map((id) => this.indexKey(id));
+      const created = await this.redis.eval(CREATE, 1 + indexKeys.length, this.caseKey(reference), ...indexKeys, JSON.stringify(record), String(Date.parse(at)), reference);
+      if (created === 1) return record;
+    }
+    throw new CaseStoreError(`no free case reference after ${this.maxReferenceAttempts} attempts`);
+  }
+
+  async get(reference: CaseReference): Promise<CaseRecord | null> {
+    const ref = parseCaseReference(reference);
+    if (!ref) return null;
+    const raw = await this.redis.get(this.caseKey(ref));
+    return raw === null ? null : this.parse(ref, raw);
+  }
+
+  async getForOwner(reference: CaseReference, owner: CaseOwner): Promise<CaseRecord | null> {
+    const record = await this.get(reference);
+    return record && matchesOwner(record.owner, owner) ? record : null;
+  }
+
+  /**
+   * Newest first. Reads the newest `limit` references of the account index and the newest
+   * `3 × limit` of the channel-user index (a channel user's cases made under another verified account
+   * are filtered out by `matchesOwner`), then keeps the `limit` newest that match.
+   */
+  async listByOwner(owner: CaseOwner, opts: ListOptions = {}): Promise<CaseRecord[]> {
+    const limit = Math.max(1, Math.min(Math.floor(opts.limit ?? DEFAULT_LIST_LIMIT), MAX_LIST_LIMIT));
+    const ids = ownerIndexIds(owner);
+    const ranges = await Promise.all(
+      ids.map((id, i) => this.redis.zrevrange(this.indexKey(id), 0, (i === 0 && ids.length > 1 ? 3 * limit : limit) - 1)),
+    );
+    const refs = [...new Set(ranges.flat())];
+    if (refs.length === 0) return [];
+    const raws = await this.redis.mget(...refs.map((r) => this.caseKey(r)));
+    const records: CaseRecord[] = [];
+    raws.forEach((raw, i) => {
+      if (raw !== null) records.push(this.parse(refs[i], raw));
+    });
+    return records
+      .filter((r) => matchesOwner(r.owner, owner))
+      .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.reference < b.reference ? 1 : -1))
+      .slice(0, limit);
+  }
+
+  async updateStatus(reference: CaseReference, status: CaseStatus, by: string, note?: string): Promise<CaseRecord | null> {
+    return this.update(reference, (record, at) => {
+      if (!STATUS_TRANSITIONS[record.status].includes(status)) {
+        throw new InvalidStatusTransitionError(record.reference, record.status, status);
+      }
+      const cleanNote = note === undefined ? undefined : redactSecrets(note).text;
+      return {
+        ...record,
+        status,
+        history: [...record.history, { status, at, by, ...(cleanNote !== undefined ? { note: cleanNote } : {}) }],
+        updatedAt: at,
+      };
+    });
+  }
+
+  async addProof(reference: CaseReference, proof: ProofMeta, by: string): Promise<CaseRecord | null> {
+    const meta = proofMetaSchema.parse({ ...proof, name: redactSecrets(proof.name).text });
+    return this.update(reference, (record, at) => {
+      if (record.proofs.some((p) => p.storeId === meta.storeId)) return record;
+      return {
+        ...record,
+        proofs: [...record.proofs, meta],
+        history: [...record.history, { status: record.status, at, by, note: `proof added: ${meta.contentType}, ${meta.size} bytes` }],
+        updatedAt: at,
+      };
+    });
+  }
+
+  /** Read, change, compare-and-set, retried while another writer got there first. */
+  private async update(reference: CaseReference, change: (record: CaseRecord, at: string) => CaseRecord): Promise<CaseRecord | null> {
+    const ref = parseCaseReference(reference);
+    if (!ref) return null;
+    const key = this.caseKey(ref);
+    for (let attempt = 0; attempt < this.maxUpdateAttempts; attempt++) {
+      const raw = await this.redis.get(key);
+      if (raw === null) return null;
+      const current = this.parse(ref, raw);
+      const next = change(current, this.now().toISOString());
+      if (next === current) return current;
+      const written = await this.redis.eval(COMPARE_AND_SET, 1, key, raw, JSON.stringify(this.validate(next)));
+      if (written === 1) return next;
+      if (written === -1) return null;
+      // Lost the race: a short random pause spreads the retries of many writers.
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** attempt, 20)));
+    }
+    throw new CaseStoreError(`case ${ref}: too many concurrent updates, try again`);
+  }
+
+  private validate(record: CaseRecord): CaseRecord {
+    const r = caseRecordSchema.safeParse(record);
+    if (!r.success) throw new CaseStoreError(`invalid case ${record.reference}: ${describe(r.error)}`);
+    return r.data;
+  }
+
+  private parse(reference: CaseReference, raw: string): CaseRecord {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      throw new CaseStoreError(`case ${reference}: stored record is not JSON`);
+    }
+    const r = caseRecordSchema.safeParse(json);
+    if (!r.success) throw new CaseStoreError(`case ${reference}: stored record is invalid: ${describe(r.error)}`);
+    return r.data;
+  }
+}
+
+/** The same case with card numbers / IBANs removed from everything the user typed. */
+function redactUserText(input: NewCase): NewCase {
+  return {
+    ...input,
+    facts: { ...input.facts, claims: redactDeep(input.facts.claims).value, proof: redactDeep(input.facts.proof).value },
+    proofs: input.proofs?.map((p) => ({ ...p, name: redactSecrets(p.name).text })),
+    ...(input.note !== undefined ? { note: redactSecrets(input.note).text } : {}),
+  };
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
