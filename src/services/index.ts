@@ -39,10 +39,14 @@ export function createServices(
   const demoData = (): DemoData => (demo ??= DemoData.load());
   const demoOpts = opts.now ? { now: opts.now } : {};
 
+  const ads = s.adsUrl ? new HttpAdsAdapter(http(s.adsUrl)) : new DemoAdsAdapter(demoData(), redis, keys, demoOpts);
   return {
-    orders: s.ordersUrl ? new HttpOrdersAdapter(http(s.ordersUrl)) : new DemoOrdersAdapter(demoData(), demoOpts),
+    // Demo orders report the demo ads' current state (an ad paused through the bot reads as paused).
+    orders: s.ordersUrl
+      ? new HttpOrdersAdapter(http(s.ordersUrl))
+      : new DemoOrdersAdapter(demoData(), { ...demoOpts, ...(s.adsUrl ? {} : { ads }) }),
     accounts: s.accountsUrl ? new HttpAccountsAdapter(http(s.accountsUrl)) : new DemoAccountsAdapter(demoData(), demoOpts),
-    ads: s.adsUrl ? new HttpAdsAdapter(http(s.adsUrl)) : new DemoAdsAdapter(demoData(), redis, keys, demoOpts),
+    ads,
     kinds: {
       orders: s.ordersUrl ? 'http' : 'demo',
       accounts: s.accountsUrl ? 'http' : 'demo',

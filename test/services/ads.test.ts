@@ -95,6 +95,15 @@ describe('demo ads adapter (Redis)', () => {
     expect(await instance().getAd('AD-999999')).toBeNull();
   });
 
+  it('demo orders report the ad state changed through the ads port', async () => {
+    const own = keyspace(`${keys.prefix}-wired`);
+    const services = createServices({ services: { timeoutMs: 1000 } }, redis, own, { demoData: data, now: () => NOW });
+    expect((await services.orders.findOrder('FL-100002'))?.facts.adBroadcast).toBe('broadcasting');
+    ok(await services.ads.changeAd('AD-100002', { kind: 'pause' }, { accountId: 'ACC-NORTHWIND' }));
+    expect((await services.orders.findOrder('FL-100002'))?.facts.adBroadcast).toBe('paused');
+    await redis.del(...(await redis.keys(own.pattern())));
+  });
+
   it('createServices uses the demo adapters without URLs and the HTTP ones with', () => {
     const base = { timeoutMs: 1000 };
     expect(createServices({ services: base }, redis, keys, { demoData: data }).kinds).toEqual({ orders: 'demo', accounts: 'demo', ads: 'demo' });

@@ -42,15 +42,25 @@ function visible(owner: string, opts: LookupOptions | undefined, allowAnonymous:
   return allowAnonymous;
 }
 
+export interface DemoOrdersOptions extends DemoAdapterOptions {
+  /**
+   * The demo ads port: an ad order then reports its ad's current state (`facts.adBroadcast`), so an
+   * ad paused through the bot is seen as paused by the next refund request.
+   */
+  ads?: AdsPort;
+}
+
 export class DemoOrdersAdapter implements OrdersPort {
   private readonly now: () => Date;
   private readonly allowAnonymous: boolean;
+  private readonly ads: AdsPort | undefined;
   constructor(
     private readonly data: DemoData,
-    opts: DemoAdapterOptions = {},
+    opts: DemoOrdersOptions = {},
   ) {
     this.now = opts.now ?? (() => new Date());
     this.allowAnonymous = opts.allowAnonymous ?? true;
+    this.ads = opts.ads;
   }
 
   async findOrder(orderNumber: string, opts?: LookupOptions): Promise<Order | null> {
@@ -58,7 +68,17 @@ export class DemoOrdersAdapter implements OrdersPort {
     if (!id) return null;
     const order = this.data.order(id, this.now());
     if (!order || !visible(order.ownerAccountId, opts, this.allowAnonymous)) return null;
-    return toOrder(order);
+    const result = toOrder(order);
+    if (this.ads && result.adId && result.facts.serviceType === 'ad') {
+      let ad: Ad | null;
+      try {
+        ad = await this.ads.getAd(result.adId, { accountId: result.ownerAccountId });
+      } catch (err) {
+        throw new ServiceUnavailableError('orders', `ad state of ${id}: ${(err as Error).message}`, undefined, { cause: err });
+      }
+      if (ad) result.facts = { ...result.facts, adBroadcast: ad.status };
+    }
+    return result;
   }
 }
 
