@@ -242,6 +242,9 @@ export class RefundDialog extends BaseDialog {
     }
     const decision = await this.decide(step.context, state, false);
     if (decision.outcome === 'suggest_alternative' && state.order?.adId) {
+      // R7: say why a change is offered (outcome and clauses), then offer the changes.
+      const [why] = renderDecision(decision, { t: tr(step.context), lang: turnLanguage(step.context), timeZone: this.deps.timeZone });
+      await step.context.sendActivity(why);
       const account = await this.account(step.context);
       return step.beginDialog(AdAlternativeDialog.id, { adId: state.order.adId, alternatives: decision.alternatives, accountId: account?.id });
     }

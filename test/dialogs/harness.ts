@@ -8,6 +8,8 @@ import { RedisStorage } from '../../src/storage/redisStorage';
 import { LanguageMiddleware, RedactionMiddleware } from '../../src/bot/middleware';
 import { SupportBot } from '../../src/bot/supportBot';
 import { RedisCaseRepository } from '../../src/cases/repository';
+import { createServices } from '../../src/services';
+import type { Services } from '../../src/services/ports';
 import { buildDialogs, DialogDeps } from '../../dialogs';
 
 /**
@@ -19,6 +21,7 @@ export interface Harness {
   redis: Redis;
   keys: Keyspace;
   cases: RedisCaseRepository;
+  services: Services;
   /** A new conversation with one user. */
   conversation(opts?: ConversationOptions): Conversation;
   close(): Promise<void>;
@@ -64,7 +67,8 @@ export async function createHarness(env: Record<string, string> = {}, extra: Par
   const keys = keyspace(prefix);
   const storage = new RedisStorage(redis as never, { keyspace: keys });
   const conversationState = new ConversationState(storage);
-  const dialog = buildDialogs({ config, redis: redis as never, keys, logger, ...extra });
+  const services = extra.services ?? createServices(config, redis as never, keys);
+  const dialog = buildDialogs({ config, redis: redis as never, keys, logger, services, ...extra });
   const bot = new SupportBot({ conversationState, dialog, brandName: 'Acme', logger });
   const cases = new RedisCaseRepository(redis as never, keys);
 
@@ -72,6 +76,7 @@ export async function createHarness(env: Record<string, string> = {}, extra: Par
     redis,
     keys,
     cases,
+    services,
     conversation(opts: ConversationOptions = {}): Conversation {
       const id = `c-${randomUUID()}`;
       const user = opts.user ?? 'demo-camille';

@@ -1,0 +1,178 @@
+import { REFUND_REASONS, type RefundReason } from '../../src/eligibility';
+import { LANGUAGES, translator } from '../../src/i18n';
+import { parseAmount, findAmountInText } from '../../dialogs/slots/amount';
+import { parseOrderNumber } from '../../dialogs/slots/orderNumber';
+import { findReasonInText, reasonsFor } from '../../dialogs/slots/reason';
+import { parseReasonText } from '../../dialogs/slots/freeText';
+import { parsePaymentReference, parseProofAnswer } from '../../dialogs/slots/proof';
+import { parseSummaryAction } from '../../dialogs/slots/summaryAction';
+import { parseRefundForm } from '../../dialogs/slots/formSubmission';
+import { extractFacts } from '../../dialogs/slots/extract';
+import { parseDays, parseLocations, parsePostText } from '../../dialogs/slots/adChange';
+import { words } from '../../dialogs/prompts/message';
+
+const eur = (minor: number) => ({ ok: true, value: { minor, currency: 'EUR' } });
+
+describe('amount parser (recognizers, both languages)', () => {
+  const cases: [string, 'en' | 'fr', unknown][] = [
+    ['49,90 €', 'fr', eur(4990)],
+    ['49,90 €', 'en', eur(4990)],
+    ['49.90', 'en', eur(4990)],
+    ['49.90', 'fr', eur(4990)],
+    ['49,90', 'fr', eur(4990)],
+    ['€49.90', 'en', eur(4990)],
+    ['€49.90', 'fr', eur(4990)],
+    ['49 euros 90', 'fr', eur(4990)],
+    ['49 euros 90', 'en', eur(4990)],
+    ['quarante-neuf euros', 'fr', eur(4900)],
+    ['forty-nine euros', 'en', eur(4900)],
+    ['49 euros et 90 centimes', 'fr', eur(4990)],
+    ['1 234,56 €', 'fr', eur(123456)],
+    ['€1,234.56', 'en', eur(123456)],
+    ['EUR 49.90', 'en', eur(4990)],
+    ['$12', 'en', { ok: true, value: { minor: 1200, currency: 'USD' } }],
+    ['0', 'en', { ok: false, error: 'zero' }],
+    ['-5 €', 'fr', { ok: false, error: 'zero' }],
+    ['1000000 €', 'fr', { ok: false, error: 'too_large' }],
+    ['abc', 'en', { ok: false, error: 'not_amount' }],
+    ['', 'fr', { ok: false, error: 'not_amount' }],
+  ];
+  it.each(cases)('%s (%s)', (text, lang, expected) => expect(parseAmount(text, lang)).toEqual(expected));
+
+  it('reads a bare number in the order currency', () => {
+    expect(parseAmount('12.50', 'en', 'GBP')).toEqual({ ok: true, value: { minor: 1250, currency: 'GBP' } });
+  });
+
+  it('finds an amount with its currency inside a sentence, never a bare number', () => {
+    expect(findAmountInText("Je veux être remboursé de 49,90 € pour la commande FL-123456, j'ai payé deux fois", 'fr')).toEqual({ minor: 4990, currency: 'EUR' });
+    expect(findAmountInText('refund of €49.90 for FL-123456', 'en')).toEqual({ minor: 4990, currency: 'EUR' });
+    expect(findAmountInText('order FL-123456, I paid twice', 'en')).toBeUndefined();
+  });
+});
+
+describe('order number parser', () => {
+  it.each([
+    ['FL-123456', 'FL-123456'],
+    ['fl 123 456', 'FL-123456'],
+    ['#fl123456', 'FL-123456'],
+    ["c'est la commande FL-123456", 'FL-123456'],
+  ])('%s → %s', (text, expected) => expect(parseOrderNumber(text)).toEqual({ ok: true, value: expected }));
+  it.each(['123456', 'FL-12345', 'hello', ''])('%s is refused', (text) => expect(parseOrderNumber(text)).toEqual({ ok: false, error: 'format' }));
+});
+
+describe('reasons', () => {
+  const keywords = new Map<RefundReason, string[]>(
+    REFUND_REASONS.map((r) => [r, LANGUAGES.flatMap((l) => words(translator(l), `refund:reasons.${r}.keywords`))]),
+  );
+  it.each([
+    ["j'ai payé deux fois", 'double_payment'],
+    ['I was charged twice', 'double_payment'],
+    ["j'ai payé par erreur", 'paid_by_mistake'],
+    ["l'annonce n'a pas été diffusée", 'not_broadcast'],
+    ['the results are too low', 'results_too_low'],
+  ])('finds %s', (text, code) => expect(findReasonInText(text, keywords)).toBe(code));
+  it('finds nothing in a neutral sentence, or when two reasons are mentioned', () => {
+    expect(findReasonInText('je veux un remboursement', keywords)).toBeUndefined();
+    expect(findReasonInText('paid twice, by mistake', keywords)).toBeUndefined();
+  });
+  it('offers the reasons that fit the profile and the purchase, "other" last', () => {
+    expect(reasonsFor('standard', 'ad')).toContain('not_broadcast');
+    expect(reasonsFor('standard', 'top_up')).not.toContain('not_broadcast');
+    expect(reasonsFor('balance-only', 'digital_service')).toContain('partial_delivery');
+    expect(reasonsFor('standard', undefined).at(-1)).toBe('other');
+    for (const r of reasonsFor('balance-only', 'vip_plan')) expect(REFUND_REASONS).toContain(r);
+  });
+  it('free text for "other"', () => {
+    expect(parseReasonText('  the picture was wrong ')).toEqual({ ok: true, value: 'the picture was wrong' });
+    expect(parseReasonText('!!')).toEqual({ ok: false, error: 'empty' });
+    expect(parseReasonText('a'.repeat(501))).toEqual({ ok: false, error: 'too_long' });
+  });
+});
+
+describe('proof answer', () => {
+  const skipWords = LANGUAGES.flatMap((l) => words(translator(l), 'refund:proof.skipKeywords'));
+  const png = { name: 'receipt.png', contentType: 'image/png', contentUrl: 'data:image/png;base64,AAAA' };
+  it.each([
+    [{ attachments: [png] }, true, { ok: true, value: { kind: 'attachment', attachment: png } }],
+    [{ attachments: [png, png] }, true, { ok: false, error: 'several_files' }],
+    [{ text: 'PAY-2024-001234' }, true, { ok: true, value: { kind: 'reference', reference: 'PAY-2024-001234' } }],
+    [{ text: 'passer' }, true, { ok: true, value: { kind: 'skip' } }],
+    [{ text: 'Skip' }, true, { ok: true, value: { kind: 'skip' } }],
+    [{ text: 'skip' }, false, { ok: false, error: 'skip_not_allowed' }],
+    [{ text: 'I am not sure what you mean' }, true, { ok: false, error: 'not_reference' }],
+    [{ text: '' }, true, { ok: false, error: 'empty' }],
+  ])('%j (optional %s)', (input, optional, expected) => expect(parseProofAnswer(input, { optional, skipWords })).toEqual(expected));
+  it('ignores cards as attachments', () => {
+    expect(parseProofAnswer({ text: 'skip', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: 'x' }] }, { optional: true, skipWords })).toEqual({ ok: true, value: { kind: 'skip' } });
+  });
+  it.each(['TX 8841 2291', 'pi_3Nq8ZkL2', '#AB12CD34'])('payment reference %s', (r) => expect(parsePaymentReference(r).ok).toBe(true));
+  it.each(['abc', 'hello there', '12'])('not a payment reference: %s', (r) => expect(parsePaymentReference(r).ok).toBe(false));
+});
+
+describe('summary action', () => {
+  const bothLangs = (key: string) => LANGUAGES.flatMap((l) => words(translator(l), key));
+  const w = {
+    confirm: bothLangs('refund:summary.keywords.confirm'),
+    fields: {
+      order: bothLangs('refund:summary.keywords.order'),
+      amount: bothLangs('refund:summary.keywords.amount'),
+      reason: bothLangs('refund:summary.keywords.reason'),
+      proof: bothLangs('refund:summary.keywords.proof'),
+    },
+  };
+  it.each([
+    [{ value: { action: 'refund.confirm' } }, { action: 'confirm' }],
+    [{ value: { action: 'refund.correct', field: 'amount' } }, { action: 'correct', field: 'amount' }],
+    [{ text: 'oui' }, { action: 'confirm' }],
+    [{ text: 'Confirm' }, { action: 'confirm' }],
+    [{ text: 'Modifier le montant' }, { action: 'correct', field: 'amount' }],
+    [{ text: 'change the reason' }, { action: 'correct', field: 'reason' }],
+    [{ text: 'le numéro de commande' }, { action: 'correct', field: 'order' }],
+    [{ text: 'Change the proof' }, { action: 'correct', field: 'proof' }],
+  ])('%j', (input, expected) => expect(parseSummaryAction(input, w)).toEqual({ ok: true, value: expected }));
+  it('refuses unclear answers and forged submits', () => {
+    expect(parseSummaryAction({ text: 'hmm' }, w).ok).toBe(false);
+    expect(parseSummaryAction({ value: { action: 'refund.correct', field: 'password' } }, w).ok).toBe(false);
+  });
+});
+
+describe('form submission (same parsers as the questions)', () => {
+  it('keeps valid fields and reports wrong ones', () => {
+    const r = parseRefundForm({ action: 'refund.form', orderNumber: 'fl 100001', amount: 'beaucoup', reason: 'paid_by_mistake', proofReference: '' }, 'fr');
+    expect(r).toEqual({ slots: { orderNumber: 'FL-100001', reason: 'paid_by_mistake' }, errors: [{ field: 'amount', error: 'not_amount' }] });
+  });
+  it('refuses an unknown reason code and anything that is not the form', () => {
+    expect(parseRefundForm({ action: 'refund.form', reason: 'because' }, 'en')?.errors).toEqual([{ field: 'reason', error: 'choice' }]);
+    expect(parseRefundForm({ action: 'other' }, 'en')).toBeUndefined();
+    expect(parseRefundForm('text', 'en')).toBeUndefined();
+  });
+});
+
+describe('facts in a first message', () => {
+  const keywords = new Map<RefundReason, string[]>(REFUND_REASONS.map((r) => [r, LANGUAGES.flatMap((l) => words(translator(l), `refund:reasons.${r}.keywords`))]));
+  it('fills every slot it can', () => {
+    expect(extractFacts("Je veux être remboursé de 49,90 € pour la commande FL-123456, j'ai payé deux fois", 'fr', keywords)).toEqual({
+      orderNumber: 'FL-123456',
+      amount: { minor: 4990, currency: 'EUR' },
+      reason: 'double_payment',
+    });
+    expect(extractFacts('I want a refund', 'en', keywords)).toEqual({});
+  });
+});
+
+describe('ad change answers', () => {
+  it('locations', () => {
+    expect(parseLocations('Paris, Lyon et Marseille')).toEqual({ ok: true, value: ['Paris', 'Lyon', 'Marseille'] });
+    expect(parseLocations(' , ').ok).toBe(false);
+  });
+  it('days', () => {
+    expect(parseDays('7', 'en')).toEqual({ ok: true, value: 7 });
+    expect(parseDays('sept', 'fr')).toEqual({ ok: true, value: 7 });
+    expect(parseDays('400', 'en').ok).toBe(false);
+    expect(parseDays('soon', 'en').ok).toBe(false);
+  });
+  it('post text', () => {
+    expect(parsePostText('Spring sale')).toEqual({ ok: true, value: 'Spring sale' });
+    expect(parsePostText('x'.repeat(501)).ok).toBe(false);
+  });
+});
