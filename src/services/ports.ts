@@ -47,6 +47,11 @@ export class ServiceContractError extends Error {
   }
 }
 
+/** True for the two "cannot tell right now" errors of a port (the dialog's `catch`). */
+export function isServiceFailure(err: unknown): err is ServiceUnavailableError | ServiceContractError {
+  return err instanceof ServiceUnavailableError || err instanceof ServiceContractError;
+}
+
 /** Who asks. `accountId` is a verified account id (from the account service), never self-declared. */
 export interface LookupOptions {
   accountId?: string;
