@@ -7,6 +7,9 @@ import { fileAttachments } from './slots/proof';
 
 export const START_OVER = 'startOver';
 
+/** Set in turn state when cancel or start over ended the stack: the main dialog shows the menu. */
+export const SHOW_MENU = Symbol('showMenu');
+
 /**
  * Every dialog gets help, cancel, start over and "talk to a person" at any time. Cancel and start
  * over end the whole stack; the main dialog then shows the menu again. The innermost BaseDialog
@@ -60,9 +63,11 @@ export abstract class BaseDialog extends ComponentDialog {
         return { status: DialogTurnStatus.waiting };
       case 'cancel':
         await inner.context.sendActivity(t('common:cancel.done'));
+        inner.context.turnState.set(SHOW_MENU, true);
         return inner.cancelAllDialogs(true);
       case 'startOver':
         await inner.context.sendActivity(t('common:menu.startOver'));
+        inner.context.turnState.set(SHOW_MENU, true);
         return inner.cancelAllDialogs(true, START_OVER);
       case 'human':
         return this.onHumanRequested(inner);

@@ -4,7 +4,7 @@ import type { StatePropertyAccessor } from 'botbuilder';
 import { LANGUAGES, translator } from '../src/i18n';
 import { tr } from '../src/bot/turnContext';
 import { offerHuman, type HumanOfferDeps } from '../src/handoff/offerHuman';
-import { BaseDialog, START_OVER } from './baseDialog';
+import { BaseDialog, SHOW_MENU, START_OVER } from './baseDialog';
 import { recognizeInterruption } from './interruptions';
 import type { Topic } from './topics';
 
@@ -32,7 +32,8 @@ export class MainDialog extends BaseDialog {
     set.add(this);
     const dc = await set.createContext(context);
     const result = await dc.continueDialog();
-    if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.id, { text: context.activity.text });
+    if (context.turnState.get(SHOW_MENU)) await this.sendMenu(context);
+    else if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.id, { text: context.activity.text });
   }
 
   /** Re-asks the active question (after a language switch), or shows the menu. */

@@ -56,6 +56,15 @@ export const MAX_ORDER_LOOKUPS = 3;
 const known = (value: unknown): Answer => ({ ok: true, value });
 const stateOf = (step: WaterfallStepContext<FlowOptions>): RefundState => (step.values as { state: RefundState }).state;
 
+const fold = (s: string) => s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[.!?\s\u00a0]+$/, '').replace(/\s+/g, ' ').trim();
+
+/** "Fill in a form instead", "formulaire"…: the button or a short request for the form card. */
+function isFormRequest(text: string | undefined): boolean {
+  if (!text || text.length > 60) return false;
+  const n = fold(text);
+  return LANGUAGES.some((l) => [...words(translator(l), 'refund:form.keywords'), translator(l)('refund:form.offer')].some((w) => fold(w) === n));
+}
+
 let reasonKeywordTable: Map<RefundReason, string[]> | undefined;
 function reasonKeywords(): Map<RefundReason, string[]> {
   reasonKeywordTable ??= new Map(
@@ -312,8 +321,7 @@ export class RefundDialog extends BaseDialog {
     if (a.type !== ActivityTypes.Message) return undefined;
     const t = tr(inner.context);
     const cards = supportsAdaptiveCards(a.channelId);
-    const text = (a.text ?? '').trim().toLowerCase();
-    if (cards && text && LANGUAGES.some((l) => words(translator(l), 'refund:form.keywords').map((w) => w.toLowerCase()).includes(text))) {
+    if (cards && isFormRequest(a.text)) {
       const state = this.flowState(inner);
       await inner.context.sendActivity(MessageFactory.attachment(refundFormCard(t, reasonsFor(this.deps.profile, state?.order?.facts.serviceType))));
       return { status: DialogTurnStatus.waiting };

@@ -1,0 +1,88 @@
+/*
+ * The support chat on a host site. Add, before </body>:
+ *
+ *   <script src="https://BOT-ADDRESS/embed.js" async></script>
+ *
+ * Optional attributes:
+ *   data-token-url="/your/route"   a route OF YOUR SITE that answers POST with {"token": "..."}: your
+ *                                  server gets that token from the bot's POST /v3/directline/tokens/generate
+ *                                  with the Direct Line secret and the account id you have verified.
+ *                                  Without it the visitor chats anonymously.
+ *   data-lang="fr" | "en"          the language of the button (the chat follows the browser anyway).
+ *
+ * The chat itself runs in an iframe served by the bot, so nothing of the host page (styles, scripts,
+ * cookies) reaches it, and the Direct Line token never leaves the bot's origin except through
+ * postMessage to that iframe.
+ */
+(function () {
+  'use strict';
+  var STRINGS = __WIDGET_STRINGS__;
+  var script = document.currentScript;
+  if (!script || window.__supportWidgetLoaded) return;
+  window.__supportWidgetLoaded = true;
+
+  var origin = new URL(script.src, location.href).origin;
+  var tokenUrl = script.getAttribute('data-token-url');
+  var attrLang = script.getAttribute('data-lang');
+  var browserLang = String((navigator.languages && navigator.languages[0]) || navigator.language || '').toLowerCase().split('-')[0];
+  var lang = attrLang === 'fr' || attrLang === 'en' ? attrLang : browserLang === 'fr' ? 'fr' : 'en';
+  var s = STRINGS[lang];
+
+  var button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = s.open;
+  button.setAttribute('aria-expanded', 'false');
+  button.style.cssText =
+    'position:fixed;right:20px;bottom:20px;z-index:2147483000;padding:12px 18px;border:0;border-radius:24px;' +
+    'background:#12355b;color:#fff;font:600 15px system-ui,sans-serif;box-shadow:0 4px 14px rgba(0,0,0,.25);cursor:pointer';
+
+  var panel = document.createElement('div');
+  panel.style.cssText =
+    'position:fixed;right:20px;bottom:80px;z-index:2147483000;width:380px;max-width:calc(100vw - 40px);' +
+    'height:600px;max-height:calc(100vh - 110px);border-radius:12px;overflow:hidden;display:none;' +
+    'box-shadow:0 8px 30px rgba(0,0,0,.3);background:#fff';
+
+  var frame = null;
+
+  function answer(message) {
+    if (frame && frame.contentWindow) frame.contentWindow.postMessage(message, origin);
+  }
+
+  window.addEventListener('message', function (event) {
+    if (!frame || event.source !== frame.contentWindow || event.origin !== origin) return;
+    if (!event.data || event.data.type !== 'support-widget:ready') return;
+    if (!tokenUrl) return answer({ type: 'support-widget:anonymous' });
+    fetch(tokenUrl, { method: 'POST', credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (res) {
+        if (!res.ok) throw new Error('HTTP ' + res.status);
+        return res.json();
+      })
+      .then(function (body) {
+        answer(body && typeof body.token === 'string' ? { type: 'support-widget:token', token: body.token } : { type: 'support-widget:anonymous' });
+      })
+      .catch(function () {
+        answer({ type: 'support-widget:anonymous' });
+      });
+  });
+
+  button.addEventListener('click', function () {
+    var open = panel.style.display !== 'none';
+    if (!open && !frame) {
+      frame = document.createElement('iframe');
+      frame.src = origin + '/?embed=1';
+      frame.title = s.frameTitle;
+      frame.style.cssText = 'width:100%;height:100%;border:0';
+      panel.appendChild(frame);
+    }
+    panel.style.display = open ? 'none' : 'block';
+    button.textContent = open ? s.open : s.close;
+    button.setAttribute('aria-expanded', String(!open));
+  });
+
+  function mount() {
+    document.body.appendChild(panel);
+    document.body.appendChild(button);
+  }
+  if (document.body) mount();
+  else document.addEventListener('DOMContentLoaded', mount);
+})();
