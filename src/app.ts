@@ -26,6 +26,7 @@ import { turnLanguage, TURN } from './bot/turnContext';
 import { detectLanguage, translator } from './i18n';
 import { createServer } from './server/createServer';
 import { registerEligibilityRoutes } from './server/eligibilityRoutes';
+import { registerWebChat } from './channels';
 import { buildDialogs } from '../dialogs';
 
 export interface App {
@@ -140,6 +141,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     defaultProfile: config.policyProfile,
     maxBodyBytes: config.limits.maxBodyBytes,
   });
+  const webChat = await registerWebChat(server, { adapter, runTurn: (context) => bot.run(context), redis, keys, config, logger });
 
   let closing: Promise<void> | undefined;
   return {
@@ -160,6 +162,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
       }),
     close() {
       closing ??= (async () => {
+        await webChat.close();
         const deadline = Date.now() + config.shutdownTimeoutMs;
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.server.closeIdleConnections();
