@@ -1,17 +1,17 @@
 import { Attachment, CardFactory } from 'botbuilder';
 import type { TFunction } from 'i18next';
 import { formatMoney, type Language } from '../../src/i18n';
-import { SLOT_FIELDS, type RefundSlots, type SlotField } from '../slots/types';
+import { SLOT_FIELDS, type CorrectableField, type RefundSlots } from '../slots/types';
 
 export interface SummaryLine {
-  field: SlotField;
+  field: CorrectableField;
   label: string;
   value: string;
 }
 
 /** The four fields as the user reads them, in their language. */
 export function summaryLines(t: TFunction, lang: Language, slots: RefundSlots): SummaryLine[] {
-  const value = (field: SlotField): string => {
+  const value = (field: CorrectableField): string => {
     switch (field) {
       case 'order': {
         const o = slots.order;
@@ -33,9 +33,12 @@ export function summaryLines(t: TFunction, lang: Language, slots: RefundSlots): 
         if (p.kind === 'file') return t('refund:summary.proofFile', { name: p.meta.name });
         return t('refund:summary.proofReference', { reference: p.reference });
       }
+      case 'link':
+        return slots.link ?? '—';
     }
   };
-  return SLOT_FIELDS.map((field) => ({ field, label: t(`refund:summary.${field}`) as string, value: value(field) }));
+  const fields: CorrectableField[] = slots.link ? [...SLOT_FIELDS, 'link'] : [...SLOT_FIELDS];
+  return fields.map((field) => ({ field, label: t(`refund:summary.${field}`) as string, value: value(field) }));
 }
 
 /** Adaptive Card 1.3: the facts, a Confirm button and one "change" button per field. */
@@ -53,7 +56,7 @@ export function summaryCard(t: TFunction, lang: Language, slots: RefundSlots): A
     ],
     actions: [
       { type: 'Action.Submit', title: t('refund:summary.confirm'), style: 'positive', data: { action: 'refund.confirm' } },
-      ...SLOT_FIELDS.map((field) => ({
+      ...lines.map(({ field }) => ({
         type: 'Action.Submit',
         title: t(`refund:summary.change.${field}`),
         data: { action: 'refund.correct', field },

@@ -11,9 +11,17 @@ export interface Msg {
 
 export const msg = (key: string, args?: Record<string, unknown>): Msg => (args ? { key, args } : { key });
 
+const isMsg = (v: unknown): v is Msg => typeof v === 'object' && v !== null && typeof (v as Msg).key === 'string';
+
+/** Renders messages; an argument that is itself a Msg is translated too (e.g. a topic name). */
 export function render(t: TFunction, m: Msg | Msg[]): string {
   const list = Array.isArray(m) ? m : [m];
-  return list.map((x) => t(x.key, x.args ?? {}) as string).join(' ');
+  return list
+    .map((x) => {
+      const args = Object.fromEntries(Object.entries(x.args ?? {}).map(([k, v]) => [k, isMsg(v) ? render(t, v) : v]));
+      return t(x.key, args) as string;
+    })
+    .join(' ');
 }
 
 /** Splits a `|`-separated keyword list from the locales. */

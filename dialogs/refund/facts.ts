@@ -28,6 +28,9 @@ export function refundFacts(input: FactsInput): CaseFacts {
       ...(slots.reason ? { reason: slots.reason } : {}),
       ...(input.insistsOnRefund ? { insistsOnRefund: true } : {}),
     },
-    proof: proof?.kind === 'file' ? { screenshot: true } : proof?.kind === 'reference' ? { paymentReference: proof.reference } : {},
+    proof: {
+      ...(proof?.kind === 'file' ? { screenshot: true } : proof?.kind === 'reference' ? { paymentReference: proof.reference } : {}),
+      ...(slots.link ? { link: slots.link } : {}),
+    },
   });
 }

@@ -20,7 +20,8 @@ import { parseReasonText } from '../slots/freeText';
 import { parseOrderNumber } from '../slots/orderNumber';
 import { parseProofAnswer, type ProofAnswer } from '../slots/proof';
 import { parseSummaryAction, type SummaryWords } from '../slots/summaryAction';
-import { fail, ok, SLOT_FIELDS, type ProofSlot, type RefundSlots } from '../slots/types';
+import { CORRECTABLE_FIELDS, fail, ok, type ProofSlot, type RefundSlots } from '../slots/types';
+import { parseLink } from '../slots/link';
 import { fetchAttachment, type FetchPolicy } from '../proof/fetchAttachment';
 
 const bothLanguages = (key: string): string[] => LANGUAGES.flatMap((l) => words(translator(l), key));
@@ -29,7 +30,7 @@ let summaryWords: SummaryWords | undefined;
 function getSummaryWords(): SummaryWords {
   summaryWords ??= {
     confirm: bothLanguages('refund:summary.keywords.confirm'),
-    fields: Object.fromEntries(SLOT_FIELDS.map((f) => [f, bothLanguages(`refund:summary.keywords.${f}`)])) as unknown as SummaryWords['fields'],
+    fields: Object.fromEntries(CORRECTABLE_FIELDS.map((f) => [f, bothLanguages(`refund:summary.keywords.${f}`)])) as unknown as SummaryWords['fields'],
   };
   return summaryWords;
 }
@@ -38,6 +39,7 @@ export const PARSERS: Record<string, SlotParser> = {
   order: (input) => parseOrderNumber(input.text),
   amount: (input, lang, params) => parseAmount(input.text, lang, typeof params.currency === 'string' ? params.currency : 'EUR'),
   reasonText: (input) => parseReasonText(input.text),
+  link: (input) => parseLink(input.text),
   proof: (input, _lang, params) => parseProofAnswer(input, { optional: params.optional === true, skipWords: bothLanguages('refund:proof.skipKeywords') }),
   summary: (input) => parseSummaryAction(input, getSummaryWords()),
   locations: (input) => parseLocations(input.text),

@@ -96,6 +96,7 @@ export class RefundDialog extends BaseDialog {
         this.amountAnswered.bind(this),
         this.reasonAnswered.bind(this),
         this.reasonTextAnswered.bind(this),
+        this.linkAnswered.bind(this),
         this.proofAnswered.bind(this),
         this.summaryAnswered.bind(this),
         this.decided.bind(this),
@@ -203,6 +204,17 @@ export class RefundDialog extends BaseDialog {
     if (isHandoff(step.result)) return this.escalate(step, 'three_failures');
     const text = (step.result as { value?: string }).value;
     if (state.slots.reason === 'other' && text) state.slots.reasonText = text;
+    // B10: a digital service is reviewed against the link or profile it was ordered for.
+    const needsLink = this.deps.profile === 'balance-only' && state.order?.facts.serviceType === 'digital_service';
+    if (!needsLink || state.slots.link) return step.next(known(state.slots.link));
+    return this.ask(step, { parser: 'link', prompt: msg('refund:ask.link'), retryKey: 'refund:retry.link' });
+  }
+
+  private async linkAnswered(step: WaterfallStepContext<FlowOptions>): Promise<DialogTurnResult> {
+    const state = stateOf(step);
+    if (isHandoff(step.result)) return this.escalate(step, 'three_failures');
+    const link = (step.result as { value?: string }).value;
+    if (link) state.slots.link = link;
     if (state.slots.proof) return step.next(known(state.slots.proof));
     const optional = this.proofOptional();
     return this.ask(step, {

@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import { SLOT_FIELDS, SlotField, fail, ok, Parsed, UserInput } from './types';
+import { CORRECTABLE_FIELDS, CorrectableField, fail, ok, Parsed, UserInput } from './types';
 
-export type SummaryAction = { action: 'confirm' } | { action: 'correct'; field: SlotField };
+export type SummaryAction = { action: 'confirm' } | { action: 'correct'; field: CorrectableField };
 
 /** What the summary card's buttons send (Action.Submit `data`), checked at the boundary. */
 export const summarySubmitSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('refund.confirm') }),
-  z.object({ action: z.literal('refund.correct'), field: z.enum(SLOT_FIELDS) }),
+  z.object({ action: z.literal('refund.correct'), field: z.enum(CORRECTABLE_FIELDS) }),
 ]);
 
 export interface SummaryWords {
   confirm: readonly string[];
-  fields: Readonly<Record<SlotField, readonly string[]>>;
+  fields: Readonly<Partial<Record<CorrectableField, readonly string[]>>>;
 }
 
 const fold = (s: string) =>
@@ -29,7 +29,7 @@ export function parseSummaryAction(input: UserInput, words: SummaryWords): Parse
   }
   const text = fold(input.text ?? '');
   if (text.trim() === '') return fail('unclear');
-  const fields = SLOT_FIELDS.filter((f) => words.fields[f].some((w) => has(text, w)));
+  const fields = CORRECTABLE_FIELDS.filter((f) => (words.fields[f] ?? []).some((w) => has(text, w)));
   if (fields.length === 1) return ok({ action: 'correct', field: fields[0] });
   if (fields.length === 0 && words.confirm.some((w) => has(text, w))) return ok({ action: 'confirm' });
   return fail('unclear');

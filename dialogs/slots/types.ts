@@ -43,7 +43,13 @@ export interface RefundSlots {
   /** Free text when the reason is `other`. */
   reasonText?: string;
   proof?: ProofSlot;
+  /** The link or @username a digital service was ordered for (B10, balance-only profile). */
+  link?: string;
 }
 
 export const SLOT_FIELDS = ['order', 'amount', 'reason', 'proof'] as const;
 export type SlotField = (typeof SLOT_FIELDS)[number];
+
+/** Fields the summary can send back to be corrected: the four, and the link when it was asked. */
+export const CORRECTABLE_FIELDS = [...SLOT_FIELDS, 'link'] as const;
+export type CorrectableField = (typeof CORRECTABLE_FIELDS)[number];

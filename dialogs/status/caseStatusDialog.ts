@@ -60,8 +60,8 @@ export class CaseStatusDialog extends BaseDialog {
         prompt: msg(mine.length ? 'status:ask' : 'status:askNoCases'),
         retryKey: mine.length ? 'status:retry' : 'status:retryNoCases',
         suggestions: mine.map((c) => ({
-          title: msg('status:choice', { reference: c.reference, topic: `$t(status:topics.${c.topic})`, date: formatDate(c.createdAt, lang, this.deps.timeZone) }),
-          value: msg('status:choice', { reference: c.reference, topic: `$t(status:topics.${c.topic})`, date: formatDate(c.createdAt, lang, this.deps.timeZone) }),
+          title: msg('status:choice', { reference: c.reference, topic: msg(`status:topics.${c.topic}`), date: formatDate(c.createdAt, lang, this.deps.timeZone) }),
+          value: msg('status:choice', { reference: c.reference, topic: msg(`status:topics.${c.topic}`), date: formatDate(c.createdAt, lang, this.deps.timeZone) }),
         })),
       }),
     } satisfies AskOptions);

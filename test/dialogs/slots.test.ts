@@ -10,6 +10,7 @@ import { parseRefundForm } from '../../dialogs/slots/formSubmission';
 import { extractFacts } from '../../dialogs/slots/extract';
 import { parseDays, parseLocations, parsePostText } from '../../dialogs/slots/adChange';
 import { words } from '../../dialogs/prompts/message';
+import { parseLink } from '../../dialogs/slots/link';
 
 const eur = (minor: number) => ({ ok: true, value: { minor, currency: 'EUR' } });
 
@@ -175,4 +176,13 @@ describe('ad change answers', () => {
     expect(parsePostText('Spring sale')).toEqual({ ok: true, value: 'Spring sale' });
     expect(parsePostText('x'.repeat(501)).ok).toBe(false);
   });
+});
+
+describe('link (B10)', () => {
+  it.each([
+    ['https://instagram.com/page', 'https://instagram.com/page'],
+    ['instagram.com/page', 'https://instagram.com/page'],
+    ['@my.page', '@my.page'],
+  ])('%s', (text, expected) => expect(parseLink(text)).toEqual({ ok: true, value: expected }));
+  it.each(['my profile', 'ftp://x.y/z', 'http://localhost', '@a'])('refuses %s', (text) => expect(parseLink(text).ok).toBe(false));
 });
