@@ -250,7 +250,7 @@ export class DirectLineChannel {
   }
 
   /** Stores a customer's activity (secrets redacted), wakes listeners, hands it to the bot unredacted. */
-  private async acceptFromClient(activity: Record<string, unknown>, conv: string): Promise<string> {
+  private async acceptFromClient(activity: Record<string, unknown>, conv: string, forBot: Record<string, unknown> = {}): Promise<string> {
     const stored: Record<string, unknown> = { ...activity };
     if (typeof stored.text === 'string') stored.text = redactSecrets(stored.text).text;
     if (stored.value !== undefined) stored.value = redactDeep(stored.value).value;
@@ -263,7 +263,7 @@ export class DirectLineChannel {
     }
     await this.hub.notify(conv);
     // The bot's own middleware redacts again and tells the user why (it needs the original to count).
-    await this.deliver({ ...activity, id });
+    await this.deliver({ ...activity, ...forBot, id });
     return id;
   }
 
@@ -455,8 +455,12 @@ export class DirectLineChannel {
       const parsed = clientActivitySchema.safeParse(template);
       if (!parsed.success || parsed.data.type !== 'message') throw new HttpError(400, 'BadRequest', 'The activity part must be a message.');
 
+      // The client gets links on the address it used; the bot gets links it can reach and trusts
+      // (PUBLIC_URL, else this instance's loopback address: the dialogs download from those only).
       const base = this.clientBase(req);
+      const botBase = this.deps.config.publicUrl?.replace(/\/+$/, '') ?? this.loopbackBase();
       const attachments: { contentType: string; contentUrl: string; name: string }[] = [];
+      const botAttachments: typeof attachments = [];
       for (const file of files) {
         const name = cleanFileName(file.filename);
         const check = checkProofFile({ name, contentType: file.contentType, bytes: file.data }, maxFile);
@@ -467,9 +471,10 @@ export class DirectLineChannel {
         const attId = randomId();
         await this.store.putAttachment(conv, attId, { bytes: file.data, contentType: check.contentType, name });
         attachments.push({ contentType: check.contentType, contentUrl: this.attachmentUrl(base, conv, attId), name });
+        botAttachments.push({ contentType: check.contentType, contentUrl: this.attachmentUrl(botBase, conv, attId), name });
       }
       const activity = buildUserActivity(parsed.data, this.channelContext(claims, conv), { attachments });
-      const id = await this.acceptFromClient(activity, conv);
+      const id = await this.acceptFromClient(activity, conv, { attachments: botAttachments });
       res.send(200, { id });
     }));
 
