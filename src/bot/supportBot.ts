@@ -40,8 +40,12 @@ export class SupportBot extends TeamsActivityHandler {
 
     this.onMembersAdded(async (context, next) => {
       const botId = context.activity.recipient?.id;
-      const humans = (context.activity.membersAdded ?? []).filter((m) => m.id !== botId);
-      if (humans.length > 0) await this.welcome(context);
+      const added = context.activity.membersAdded ?? [];
+      const humans = added.filter((m) => m.id !== botId);
+      // Teams, personal chat: installing the app adds only the bot; the user is the one who installed it.
+      const installedInPersonalChat =
+        context.activity.conversation?.conversationType === 'personal' && added.some((m) => m.id === botId);
+      if (humans.length > 0 || installedInPersonalChat) await this.welcome(context);
       await next();
     });
 
