@@ -69,5 +69,5 @@ export function summaryCard(t: TFunction, lang: Language, slots: RefundSlots): A
 export function summaryText(t: TFunction, lang: Language, slots: RefundSlots): string {
   const sep = lang === 'fr' ? '\u00a0: ' : ': ';
   const lines = summaryLines(t, lang, slots).map((l) => `• ${l.label}${sep}${l.value}`);
-  return [t('refund:summary.intro'), ...lines, t('refund:summary.textChoices')].join('\n');
+  return [t('refund:summary.title'), t('refund:summary.intro'), ...lines, t('refund:summary.textChoices')].join('\n');
 }

@@ -1,5 +1,5 @@
 import { Activity, CardAction, MessageFactory, TurnContext } from 'botbuilder';
-import { Prompt, PromptOptions, PromptRecognizerResult } from 'botbuilder-dialogs';
+import { Prompt, PromptOptions, PromptRecognizerResult, supportsSuggestedActions } from 'botbuilder-dialogs';
 import type { TFunction } from 'i18next';
 import { turnLanguage, tr } from '../../src/bot/turnContext';
 import { i18n, type Language } from '../../src/i18n';
@@ -71,6 +71,10 @@ export class SlotPrompt extends Prompt<unknown> {
       text = t(key, spec.params ?? {}) as string;
     } else {
       text = render(t, spec.prompt);
+    }
+    if (spec.suggestions?.length && !supportsSuggestedActions(context.activity.channelId, spec.suggestions.length)) {
+      // No buttons on this channel: the same options as a list the user can copy.
+      text = [text, ...spec.suggestions.map((s) => `• ${render(t, s.title)}`)].join('\n');
     }
     const activity: Partial<Activity> = MessageFactory.text(text);
     if (spec.suggestions?.length) {

@@ -109,7 +109,8 @@ export class RefundDialog extends BaseDialog {
   // ------------------------------------------------------------------ steps
 
   private async start(step: WaterfallStepContext<FlowOptions>): Promise<DialogTurnResult> {
-    let state = step.options.state;
+    // A copy: the options of this waterfall instance are never mutated.
+    let state = step.options.state ? structuredClone(step.options.state) : undefined;
     if (!state) {
       state = { slots: {}, unknownOrders: 0 };
       const t = tr(step.context);
@@ -291,7 +292,8 @@ export class RefundDialog extends BaseDialog {
       const record = await this.record(step.context, state, alternative, {
         note: result.changes.length ? `ad changed: ${result.changes.join(', ')}` : 'alternative offered, ad kept',
       });
-      if (result.changes.length) await this.deps.cases.updateStatus(record.reference, 'closed', 'bot', 'resolved by an ad change (R7)');
+      // Nothing is left to check: the user kept the ad (changed or not) rather than a refund.
+      await this.deps.cases.updateStatus(record.reference, 'closed', 'bot', result.changes.length ? 'resolved by an ad change (R7)' : 'user kept the ad (R7)');
       await step.context.sendActivity(t('refund:case.closedAfterChange', { reference: record.reference }));
       return step.endDialog();
     }

@@ -54,3 +54,19 @@ describe('"where is my request?"', () => {
     expect(await c.send('no idea')).toContain(T('en')('status:retryNoCases'));
   });
 });
+
+describe('"where is my request?" on a channel without buttons', () => {
+  it('lists the references as text', async () => {
+    const h = await createHarness();
+    try {
+      const c = h.conversation({ user: 'demo-camille', locale: 'en', channelId: 'sms' });
+      await toSummary(c, { lang: 'en', order: 'FL-100001', amount: '€49', reason: 'paid_by_mistake' });
+      const ref = referenceIn(await c.send('confirm'));
+      const ask = await c.say('where is my request?');
+      expect(ask[0].activity.text).toContain(`• ${ref}: refund,`);
+      expect(await c.send(ref)).toContain(`Request ${ref} (refund, sent on`);
+    } finally {
+      await h.close();
+    }
+  });
+});
