@@ -16,6 +16,7 @@ import { slotOptions, SlotPrompt, type SlotPromptSpec } from '../prompts/slotPro
 import { extractFacts } from '../slots/extract';
 import { isRefundFormSubmit, parseRefundForm } from '../slots/formSubmission';
 import { reasonsFor } from '../slots/reason';
+import { needsLink, proofIsOptional } from '../slots/requirements';
 import type { SummaryAction } from '../slots/summaryAction';
 import type { ProofSlot, RefundSlots } from '../slots/types';
 import { REFUND_REASONS, type Money, type RefundReason } from '../../src/eligibility';
@@ -205,9 +206,7 @@ export class RefundDialog extends BaseDialog {
     if (isHandoff(step.result)) return this.escalate(step, 'three_failures');
     const text = (step.result as { value?: string }).value;
     if (state.slots.reason === 'other' && text) state.slots.reasonText = text;
-    // B10: a digital service is reviewed against the link or profile it was ordered for.
-    const needsLink = this.deps.profile === 'balance-only' && state.order?.facts.serviceType === 'digital_service';
-    if (!needsLink || state.slots.link) return step.next(known(state.slots.link));
+    if (!needsLink(this.deps.profile, state.order?.facts.serviceType) || state.slots.link) return step.next(known(state.slots.link));
     return this.ask(step, { parser: 'link', prompt: msg('refund:ask.link'), retryKey: 'refund:retry.link' });
   }
 
@@ -217,7 +216,7 @@ export class RefundDialog extends BaseDialog {
     const link = (step.result as { value?: string }).value;
     if (link) state.slots.link = link;
     if (state.slots.proof) return step.next(known(state.slots.proof));
-    const optional = this.proofOptional();
+    const optional = proofIsOptional(this.deps.profile);
     return this.ask(step, {
       parser: 'proof',
       prompt: msg(optional ? 'refund:ask.proofOptional' : 'refund:ask.proofRequired'),
@@ -395,11 +394,6 @@ export class RefundDialog extends BaseDialog {
   private flowState(inner: DialogContext): RefundState | undefined {
     const flow = inner.stack.find((i) => i.id === FLOW);
     return (flow?.state as { values?: { state?: RefundState } } | undefined)?.values?.state;
-  }
-
-  private proofOptional(): boolean {
-    // R3: a screenshot is optional. B10 (balance-only): a request gives useful screenshots.
-    return this.deps.profile === 'standard';
   }
 
   private notedFacts(context: TurnContext, slots: RefundSlots): string {

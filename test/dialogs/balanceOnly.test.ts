@@ -69,3 +69,37 @@ describe('refunds with the balance-only profile', () => {
     expect(answer).toContain('(B9)');
   });
 });
+
+describe('balance-only: refusals and suspensions', () => {
+  let h: Harness;
+  beforeAll(async () => (h = await createHarness({ POLICY_PROFILE: 'balance-only' })));
+  afterAll(() => h.close());
+
+  const request = async (user: string, order: string, amount: string, reason: string) => {
+    const c = h.conversation({ user, locale: 'en' });
+    await c.send('refund');
+    await c.send(order);
+    await c.send(amount);
+    await c.send(reason);
+    await c.send('https://instagram.com/some.page');
+    await c.send('PAY-2024-000222');
+    return c.send(confirm);
+  };
+
+  it('a private profile link: refused (B6, B7; worked case 9)', async () => {
+    const answer = await request('demo-noah', 'FL-500002', '€12', 'Nothing was delivered');
+    const record = await h.cases.get(referenceIn(answer));
+    expect(record?.decision.outcome).toBe('refusal');
+    expect(record?.decision.clauses).toEqual(expect.arrayContaining(['B6']));
+    expect(answer).toContain("I'm sorry");
+  });
+
+  it('an open chargeback: the review is suspended and goes to a person (B11)', async () => {
+    const answer = await request('demo-chargeback', 'FL-700002', '€20', 'Nothing was delivered');
+    const record = await h.cases.get(referenceIn(answer));
+    expect(record?.decision.outcome).toBe('suspended');
+    expect(record?.status).toBe('awaiting_review');
+    expect(answer).toContain('(B11)');
+    expect(answer).toContain(T('en')('refund:nextSteps.await_processor_decision'));
+  });
+});

@@ -11,6 +11,7 @@ import { extractFacts } from '../../dialogs/slots/extract';
 import { parseDays, parseLocations, parsePostText } from '../../dialogs/slots/adChange';
 import { words } from '../../dialogs/prompts/message';
 import { parseLink } from '../../dialogs/slots/link';
+import { needsLink, proofIsOptional } from '../../dialogs/slots/requirements';
 
 const eur = (minor: number) => ({ ok: true, value: { minor, currency: 'EUR' } });
 
@@ -185,4 +186,16 @@ describe('link (B10)', () => {
     ['@my.page', '@my.page'],
   ])('%s', (text, expected) => expect(parseLink(text)).toEqual({ ok: true, value: expected }));
   it.each(['my profile', 'ftp://x.y/z', 'http://localhost', '@a'])('refuses %s', (text) => expect(parseLink(text).ok).toBe(false));
+});
+
+describe('what a request must include, per profile', () => {
+  it('proof is optional in the standard profile only (R3, B10)', () => {
+    expect(proofIsOptional('standard')).toBe(true);
+    expect(proofIsOptional('balance-only')).toBe(false);
+  });
+  it('the link is asked for digital services in the balance-only profile (B10)', () => {
+    expect(needsLink('balance-only', 'digital_service')).toBe(true);
+    expect(needsLink('balance-only', 'vip_plan')).toBe(false);
+    expect(needsLink('standard', 'digital_service')).toBe(false);
+  });
 });
