@@ -39,6 +39,7 @@ function attachmentOrigins(config: Config, extra: string[] = []): string[] {
   if (config.port > 0) {
     origins.add(`http://localhost:${config.port}`);
     origins.add(`http://127.0.0.1:${config.port}`);
+    origins.add(`http://[::1]:${config.port}`);
   }
   return [...origins];
 }

@@ -22,6 +22,32 @@ export function originOf(url: string): string | undefined {
   }
 }
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+/** Where the embedded Direct Line channel serves uploaded files (src/channels/directline). */
+export const DIRECTLINE_ATTACHMENT_PATH = '/v3/directline/conversations/';
+
+/**
+ * "Same host": the embedded Direct Line channel of this instance sends activities whose serviceUrl
+ * is this instance's loopback address, and hands proof links on that address. Such a link is allowed
+ * only on that exact origin and under the channel's attachment path, never another loopback service.
+ */
+export function isOwnChannelAttachment(contentUrl: string, serviceUrl: string | undefined): boolean {
+  if (!serviceUrl) return false;
+  try {
+    const service = new URL(serviceUrl);
+    const file = new URL(contentUrl);
+    return (
+      service.protocol === 'http:' &&
+      LOOPBACK_HOSTS.has(service.hostname) &&
+      file.origin === service.origin &&
+      file.pathname.startsWith(DIRECTLINE_ATTACHMENT_PATH) &&
+      !file.pathname.includes('..')
+    );
+  } catch {
+    return false;
+  }
+}
+
 function fromDataUrl(url: string, maxBytes: number): FetchResult {
   const m = /^data:([^,]*?)(;base64)?,(.*)$/s.exec(url);
   if (!m) return { ok: false, error: 'download_failed' };
@@ -35,10 +61,11 @@ function fromDataUrl(url: string, maxBytes: number): FetchResult {
   return { ok: true, bytes, contentType: m[1] || undefined };
 }
 
-export async function fetchAttachment(url: string, policy: FetchPolicy): Promise<FetchResult> {
+export async function fetchAttachment(url: string, policy: FetchPolicy, opts: { serviceUrl?: string } = {}): Promise<FetchResult> {
   if (url.startsWith('data:')) return fromDataUrl(url, policy.maxBytes);
   const origin = originOf(url);
-  if (!origin || !policy.allowedOrigins.includes(origin)) return { ok: false, error: 'not_allowed' };
+  const allowed = !!origin && (policy.allowedOrigins.includes(origin) || isOwnChannelAttachment(url, opts.serviceUrl));
+  if (!allowed) return { ok: false, error: 'not_allowed' };
 
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), policy.timeoutMs);

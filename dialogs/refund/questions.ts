@@ -72,7 +72,7 @@ export function proofResolver(proofs: ProofStore, policy: FetchPolicy): SlotReso
       error: `file_${code}`,
       message: [msg(`refund:proof.rejected.${REJECTION_KEY[code] ?? 'unreadable'}`, { max: formatBytes(policy.maxBytes, lang(context)) }), tryAgain],
     });
-    const fetched = await fetchAttachment(answer.attachment.contentUrl, policy);
+    const fetched = await fetchAttachment(answer.attachment.contentUrl, policy, { serviceUrl: context.activity.serviceUrl });
     if (!fetched.ok) return reject(fetched.error);
     try {
       const meta = await proofs.put({ name: answer.attachment.name ?? 'proof', contentType: answer.attachment.contentType, bytes: fetched.bytes });

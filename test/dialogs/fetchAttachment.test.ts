@@ -1,6 +1,6 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fetchAttachment, FetchPolicy } from '../../dialogs/proof/fetchAttachment';
+import { fetchAttachment, FetchPolicy, isOwnChannelAttachment } from '../../dialogs/proof/fetchAttachment';
 
 describe('fetching an attachment (size cap, timeout, allowed origins only)', () => {
   let server: Server;
@@ -73,5 +73,18 @@ describe('fetching an attachment (size cap, timeout, allowed origins only)', () 
     expect(await fetchAttachment(`data:image/png;base64,${Buffer.alloc(10).toString('base64')}`, policy())).toMatchObject({ ok: true });
     expect(await fetchAttachment(`data:image/png;base64,${Buffer.alloc(5000).toString('base64')}`, policy())).toEqual({ ok: false, error: 'too_large' });
     expect(await fetchAttachment('data:image/png;base64,', policy())).toEqual({ ok: false, error: 'empty' });
+  });
+
+  it("accepts this instance's own Direct Line attachment links (same loopback origin, attachment path only)", async () => {
+    const service = `${origin}/api/directline-connector/`;
+    const link = `${origin}/v3/directline/conversations/c1/attachments/a1?sig=x`;
+    expect(isOwnChannelAttachment(link, service)).toBe(true);
+    expect(isOwnChannelAttachment(`${origin}/admin`, service)).toBe(false);
+    expect(isOwnChannelAttachment(link.replace(origin, 'http://127.0.0.1:6379'), service)).toBe(false);
+    expect(isOwnChannelAttachment('http://10.0.0.5/v3/directline/conversations/c/attachments/a', 'http://10.0.0.5/')).toBe(false);
+    expect(isOwnChannelAttachment(link, undefined)).toBe(false);
+    const r = await fetchAttachment(link, { ...policy(), allowedOrigins: [] }, { serviceUrl: service });
+    expect(r).toEqual({ ok: false, error: 'download_failed' }); // allowed, requested: the test server answers 404
+    expect(hits.at(-1)).toBe('/v3/directline/conversations/c1/attachments/a1?sig=x');
   });
 });
