@@ -146,7 +146,12 @@ export class RefundDialog extends BaseDialog {
           state.order = order;
           state.slots.order = { number: order.facts.id, lookup: 'found' };
           await step.context.sendActivity(
-            order.label ? t('refund:order.foundLabel', { order: order.facts.id, label: order.label }) : t('refund:order.found', { order: order.facts.id }),
+            // Described in the user's language from the facts; the service's own label may be in any language.
+            t('refund:order.found', {
+              order: order.facts.id,
+              what: t(`refund:order.serviceType.${order.facts.serviceType}`),
+              amount: formatMoney(order.facts.amountPaid.minor, order.facts.amountPaid.currency, turnLanguage(step.context)),
+            }),
           );
         } else {
           state.unknownOrders += 1;
