@@ -273,6 +273,8 @@
         styleOptions: {
           uploadAccept: config.upload.types.join(','),
           uploadMultiple: true,
+          // A proof is sent as soon as it is chosen, like a message (no extra click on Send).
+          sendAttachmentOn: 'attach',
           botAvatarInitials: config.brand.slice(0, 2).toUpperCase(),
           userAvatarInitials: lang === 'fr' ? 'Moi' : 'Me',
           hideUploadButton: false,

@@ -147,6 +147,8 @@ export function registerWidget(server: Server, deps: WidgetDeps): void {
       'Content-Security-Policy': [
         "default-src 'self'",
         "script-src 'self'",
+        // Web Chat makes upload thumbnails in a worker it creates from a blob: URL.
+        "worker-src 'self' blob:",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "media-src 'self' data: blob:",
