@@ -97,6 +97,13 @@ export function registerWidget(server: Server, deps: WidgetDeps): void {
   const strings = Object.fromEntries(LANGUAGES.map((l) => [l, resources[l].widget ?? {}])) as Record<Language, Record<string, Record<string, string>>>;
   const brand = config.brandName;
   const maxUploadBytes = Math.min(config.limits.maxUploadBytes, MAX_PROOF_BYTES);
+  // What the page's script needs (the embed and Teams strings are used elsewhere).
+  const pageStrings = Object.fromEntries(
+    LANGUAGES.map((l) => {
+      const { page, language, upload, status, notice } = strings[l];
+      return [l, { page, language, upload, status, notice }];
+    }),
+  );
 
   const read = (name: string) => readFileSync(join(dir, name));
   const appJs = file(read('widget/app.js'), 'application/javascript; charset=utf-8', true);
@@ -167,7 +174,7 @@ export function registerWidget(server: Server, deps: WidgetDeps): void {
     const pageConfig = {
       brand,
       defaultLanguage: config.defaultLanguage,
-      strings,
+      strings: pageStrings,
       upload: { maxBytes: maxUploadBytes, maxFiles: 5, types: ['image/png', 'image/jpeg', 'application/pdf'] },
     };
     const html = interpolate(pageTemplate, {
