@@ -17,6 +17,8 @@ import { botTexts, multipart, PNG_1x1, RawDirectLine } from './helpers';
 
 interface Instance {
   base: string;
+  redis: RedisClient;
+  prefix: string;
   handle: DirectLineHandle;
   received: any[];
   close(): Promise<void>;
@@ -48,6 +50,7 @@ async function instance(prefix: string, env: Record<string, string> = {}, opts: 
     received.push(JSON.parse(JSON.stringify(context.activity)));
     if (context.activity.type !== 'message') return;
     const a = context.activity;
+    if (a.text === 'slow') await new Promise((r) => setTimeout(r, 500));
     if (a.attachments?.length) {
       const bytes = Buffer.from(await (await fetch(a.attachments[0].contentUrl!)).arrayBuffer());
       await context.sendActivity(`got ${a.attachments[0].name} (${bytes.length} bytes, png=${bytes.equals(PNG_1x1)})`);
@@ -61,6 +64,8 @@ async function instance(prefix: string, env: Record<string, string> = {}, opts: 
   const port = (server.address() as { port: number }).port;
   return {
     base: `http://127.0.0.1:${port}`,
+    redis,
+    prefix,
     handle,
     received,
     async close() {
@@ -270,5 +275,23 @@ describe('Direct Line channel with a MicrosoftAppId (Azure registration)', () =>
     const all = (await dl.activities(token, conv)).activities;
     expect(botTexts(all)).toEqual(['echo: hello']);
     expect(all.at(-1).from.id).toBe('00000000-0000-0000-0000-000000000001');
+  });
+});
+
+describe('Direct Line channel: shutdown', () => {
+  it('refuses new requests but delivers the replies of a turn still running', async () => {
+    const one = await instance(`t${randomUUID().slice(0, 8)}`);
+    const dl = new RawDirectLine(one.base);
+    const { token, conv } = await started(dl);
+    const posting = dl.post(token, conv, { type: 'message', text: 'slow' }).catch((err: Error) => err);
+    await new Promise((r) => setTimeout(r, 150));
+    const closing = one.handle.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await dl.post(token, conv, { type: 'message', text: 'too late' })).status).toBe(503);
+    await closing;
+    const log = await one.redis.lrange(keyspace(one.prefix).conversation(conv, 'dl:log'), 0, -1);
+    expect(log.map((x) => JSON.parse(x.slice(x.indexOf('\n') + 1)).text)).toEqual(['slow', 'echo: slow']);
+    await posting;
+    await one.close();
   });
 });

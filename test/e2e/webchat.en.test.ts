@@ -60,6 +60,20 @@ describe('web chat page, English browser', () => {
     expect(await transcript(page)).toBe(before);
   });
 
+  it('says so when the bot refuses a file whose bytes are not what its name says', async () => {
+    const { page } = chat;
+    await upload(page, { name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('MZ this is not an image') });
+    await page.locator('#notice').waitFor({ state: 'visible' });
+    expect(await page.locator('#notice-text').innerText()).toBe(
+      "Your file couldn't be sent. Check that it is a PNG, JPEG or PDF under 10 MB, then try again.",
+    );
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+    // The browser logs the refusal (415) and Web Chat its failed post; nothing else went wrong.
+    const logged = chat.problems.splice(0);
+    expect(logged.some((p) => p.includes('415'))).toBe(true);
+    expect(logged.filter((p) => !/415|Failed to post activity|could not be decoded/.test(p))).toEqual([]);
+  });
+
   it('completes a refund request through the menu, the form card, an uploaded proof and the summary card', async () => {
     const { page } = chat;
     await page.getByRole('button', { name: 'Refund or cancellation' }).last().click();

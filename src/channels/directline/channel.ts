@@ -82,6 +82,7 @@ export class DirectLineChannel {
   private detachStream: () => Promise<void> = async () => undefined;
   private readonly turns = new Set<Promise<void>>();
   private closing = false;
+  private closed?: Promise<void>;
   private readonly bot: { id: string; name: string };
 
   constructor(
@@ -573,14 +574,16 @@ export class DirectLineChannel {
   // ------------------------------------------------------------------ shutdown
 
   /** Refuses new work, closes the streams, waits (bounded) for turns in flight, stops the subscriber. */
-  async close(timeoutMs = this.deps.config.shutdownTimeoutMs): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
-    await this.detachStream();
-    const deadline = Date.now() + timeoutMs;
-    while (this.turns.size > 0 && Date.now() < deadline) await Promise.race([...this.turns, new Promise((r) => setTimeout(r, 50))]);
-    this.unroute();
-    await this.hub.close();
+  close(timeoutMs = this.deps.config.shutdownTimeoutMs): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing = true;
+      await this.detachStream();
+      const deadline = Date.now() + timeoutMs;
+      while (this.turns.size > 0 && Date.now() < deadline) await Promise.race([...this.turns, new Promise((r) => setTimeout(r, 50))]);
+      this.unroute();
+      await this.hub.close();
+    })();
+    return this.closed;
   }
 }
 
