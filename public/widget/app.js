@@ -276,7 +276,7 @@
           // A proof is sent as soon as it is chosen, like a message (no extra click on Send).
           sendAttachmentOn: 'attach',
           botAvatarInitials: config.brand.slice(0, 2).toUpperCase(),
-          userAvatarInitials: lang === 'fr' ? 'Moi' : 'Me',
+          userAvatarInitials: t('page.userInitials'),
           hideUploadButton: false,
         },
       },

@@ -2,6 +2,9 @@ import type { Server } from 'restify';
 import { DirectLineChannel, DirectLineDeps } from './directline/channel';
 import { registerWidget } from './widget';
 
+export { registerWidget } from './widget';
+export type { WidgetDeps } from './widget';
+
 export { DirectLineChannel, API_PATH } from './directline/channel';
 export type { DirectLineDeps } from './directline/channel';
 export { DIRECTLINE_CHANNEL_ID } from './directline/sanitize';
