@@ -7,6 +7,7 @@ import type { CaseOwner, CaseRecord } from '../../src/cases/types';
 import { offerHuman, type HumanOfferReason } from '../../src/handoff/offerHuman';
 import type { Account, Order } from '../../src/services/ports';
 import { BaseDialog } from '../baseDialog';
+import { findUserAccount } from '../identity';
 import { supportsAdaptiveCards } from '../cards/channel';
 import { refundFormCard } from '../cards/form';
 import { AskDialog, isHandoff, yesNo, type AskOptions } from '../prompts/askDialog';
@@ -420,7 +421,7 @@ export class RefundDialog extends BaseDialog {
   private async account(context: TurnContext): Promise<Account | null> {
     const a = context.activity;
     try {
-      return await this.deps.services.accounts.findAccountForUser({ channelId: a.channelId, userId: a.from?.id ?? '' });
+      return await findUserAccount(this.deps.services.accounts, a);
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message }, 'account lookup failed');
       return null;

@@ -6,6 +6,7 @@ import { findCaseReferenceInText } from '../../src/cases/reference';
 import type { CaseOwner, CaseRecord } from '../../src/cases/types';
 import { offerHuman } from '../../src/handoff/offerHuman';
 import { BaseDialog } from '../baseDialog';
+import { findUserAccount } from '../identity';
 import { AskDialog, isHandoff, type AskOptions } from '../prompts/askDialog';
 import { LocalizedChoicePrompt } from '../prompts/localizedChoicePrompt';
 import { msg } from '../prompts/message';
@@ -97,7 +98,7 @@ export class CaseStatusDialog extends BaseDialog {
     const a = context.activity;
     let accountId: string | undefined;
     try {
-      accountId = (await this.deps.services.accounts.findAccountForUser({ channelId: a.channelId, userId: a.from?.id ?? '' }))?.id;
+      accountId = (await findUserAccount(this.deps.services.accounts, a))?.id;
     } catch {
       accountId = undefined;
     }

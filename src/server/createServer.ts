@@ -45,6 +45,9 @@ export function createServer(deps: ServerDeps): { server: Server; inFlight: () =
       res.send(400, { error: { code: 'BadRequest', message: 'Body must be a Bot Framework activity (JSON with a type).' } });
       return;
     }
+    // Only the embedded web channel, in process, may vouch for an account (dialogs/identity.ts).
+    const channelData = (req.body as { channelData?: Record<string, unknown> }).channelData;
+    if (channelData && typeof channelData === 'object') delete channelData.verifiedAccountId;
     await deps.adapter.process(req, res, deps.runTurn);
   });
 

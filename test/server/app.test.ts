@@ -109,3 +109,24 @@ describe('eligibility API on the bot service', () => {
     expect(decision.clauses.some((c) => c.startsWith('B8'))).toBe(true);
   });
 });
+
+describe('identity on /api/messages', () => {
+  let app: App;
+  let baseUrl: string;
+  beforeAll(async () => ({ app, baseUrl } = await startTestApp()));
+  afterAll(() => app.close());
+
+  it('ignores an account a client claims in channelData: only the embedded channel may vouch for one', async () => {
+    // FL-100002 belongs to ACC-NORTHWIND. Were the claimed ACC-CAMILLE trusted, the order would be
+    // someone else's and "not found"; the claim is dropped, so the anonymous demo lookup finds it.
+    const conv = randomUUID();
+    const replies = texts(
+      await send(baseUrl, conv, {
+        text: 'I want a refund for order FL-100002',
+        locale: 'en-US',
+        channelData: { verifiedAccountId: 'ACC-CAMILLE', tier: 'pro' },
+      }),
+    );
+    expect(replies.join(' ')).toContain('I found order FL-100002');
+  });
+});
