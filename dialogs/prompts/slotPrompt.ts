@@ -84,7 +84,23 @@ export class SlotPrompt extends Prompt<unknown> {
     await context.sendActivity(activity);
   }
 
-  protected override async onRecognize(context: TurnContext, state: Record<string, unknown>, options: PromptOptions): Promise<PromptRecognizerResult<unknown>> {
+  /**
+   * botbuilder's Prompt recognises the same message twice in one turn (onPreBubbleEvent, then
+   * continueDialog). A resolver has side effects (it downloads and stores a proof file), so the
+   * first result of a turn is reused.
+   */
+  private readonly recognizedInTurn = new WeakMap<TurnContext, Promise<PromptRecognizerResult<unknown>>>();
+
+  protected override onRecognize(context: TurnContext, state: Record<string, unknown>, options: PromptOptions): Promise<PromptRecognizerResult<unknown>> {
+    let result = this.recognizedInTurn.get(context);
+    if (!result) {
+      result = this.recognize(context, state, options);
+      this.recognizedInTurn.set(context, result);
+    }
+    return result;
+  }
+
+  private async recognize(context: TurnContext, state: Record<string, unknown>, options: PromptOptions): Promise<PromptRecognizerResult<unknown>> {
     const spec = options.validations as SlotPromptSpec;
     const parse = this.parsers[spec.parser];
     if (!parse) throw new Error(`SlotPrompt ${this.id}: no parser ${spec.parser}`);

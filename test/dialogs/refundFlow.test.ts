@@ -219,6 +219,8 @@ describe('refund conversation', () => {
       const c = await toProof('en');
       const received = await c.send(file(name, type, dataUrl(type, bytes)));
       expect(received).toContain(`Thanks, I've received ${name}`);
+      // Recognised once per message: one acknowledgement, one stored file.
+      expect(received.split("Thanks, I've received")).toHaveLength(2);
       expect(received).toContain(`file ${name}`);
       const record = await h.cases.get(referenceIn(await c.send(confirm)));
       expect(record?.proofs).toHaveLength(1);
