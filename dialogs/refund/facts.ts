@@ -8,6 +8,13 @@ export interface FactsInput {
   order: Order | null | undefined;
   /** The verified account; null when the user is anonymous or unknown. */
   account: Account | null | undefined;
+  /**
+   * Risk flags of the account that owns the order, when the user has no verified account but the
+   * order service still let them see the order (the demo does; the HTTP adapters refuse anonymous
+   * lookups). They are facts about the order, so R6.5 / B11 still apply; the tier stays standard,
+   * since priority comes only from a verified identity.
+   */
+  ownerRisk?: { fraudFlag: boolean; openChargeback: boolean } | null;
   now: Date;
   /** The user declined the R7 alternative and still wants money back. */
   insistsOnRefund?: boolean;
@@ -15,13 +22,17 @@ export interface FactsInput {
 
 /** The engine's input for a refund request, from what the dialog collected and the ports said. */
 export function refundFacts(input: FactsInput): CaseFacts {
-  const { slots, order, account } = input;
+  const { slots, order, account, ownerRisk } = input;
   const proof = slots.proof;
   return caseFactsSchema.parse({
     topic: 'refund',
     now: input.now.toISOString(),
     order: order ? order.facts : null,
-    account: account ? { id: account.id, tier: account.tier, fraudFlag: account.fraudFlag, openChargeback: account.openChargeback } : null,
+    account: account
+      ? { id: account.id, tier: account.tier, fraudFlag: account.fraudFlag, openChargeback: account.openChargeback }
+      : ownerRisk
+        ? { tier: 'standard', fraudFlag: ownerRisk.fraudFlag, openChargeback: ownerRisk.openChargeback }
+        : null,
     claims: {
       ...(slots.order ? { orderNumber: slots.order.number } : {}),
       ...(slots.amount ? { amount: slots.amount } : {}),

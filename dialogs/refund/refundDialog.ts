@@ -24,7 +24,7 @@ import { REFUND_REASONS, type Money, type RefundReason } from '../../src/eligibi
 import { AdAlternativeDialog, type AdAlternativeResult } from './adAlternativeDialog';
 import { renderDecision } from './answer';
 import type { TopicDeps } from './deps';
-import { refundFacts } from './facts';
+import { refundFacts, type FactsInput } from './facts';
 import { PARSERS, proofResolver, VIEWS } from './questions';
 
 /** What the refund conversation keeps, in its own waterfall state (never shared with other dialogs). */
@@ -428,9 +428,22 @@ export class RefundDialog extends BaseDialog {
     }
   }
 
+  /** See FactsInput.ownerRisk. */
+  private async ownerRisk(account: Account | null, order: Order | undefined): Promise<FactsInput['ownerRisk']> {
+    if (account || !order?.ownerAccountId) return null;
+    try {
+      const owner = await this.deps.services.accounts.getAccount(order.ownerAccountId);
+      return owner ? { fraudFlag: owner.fraudFlag, openChargeback: owner.openChargeback } : null;
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, 'owner account lookup failed');
+      return null;
+    }
+  }
+
   private async decide(context: TurnContext, state: RefundState, insistsOnRefund: boolean): Promise<Decision> {
     const account = await this.account(context);
-    const facts = refundFacts({ slots: state.slots, order: state.order, account, now: this.deps.now(), insistsOnRefund });
+    const ownerRisk = await this.ownerRisk(account, state.order);
+    const facts = refundFacts({ slots: state.slots, order: state.order, account, ownerRisk, now: this.deps.now(), insistsOnRefund });
     return evaluate({ profile: this.deps.profile, case: facts }, { timeZone: this.deps.timeZone, defaultProfile: this.deps.profile });
   }
 
@@ -442,7 +455,15 @@ export class RefundDialog extends BaseDialog {
     opts: { review?: boolean; note?: string; insistsOnRefund?: boolean } = {},
   ): Promise<CaseRecord> {
     const account = await this.account(context);
-    const facts = refundFacts({ slots: state.slots, order: state.order, account, now: this.deps.now(), insistsOnRefund: opts.insistsOnRefund });
+    const ownerRisk = await this.ownerRisk(account, state.order);
+    const facts = refundFacts({
+      slots: state.slots,
+      order: state.order,
+      account,
+      ownerRisk,
+      now: this.deps.now(),
+      insistsOnRefund: opts.insistsOnRefund,
+    });
     const notes = [opts.note, state.slots.reason === 'other' && state.slots.reasonText ? `reason (other): ${state.slots.reasonText}` : undefined].filter(Boolean);
     const record = await this.deps.cases.create({
       topic: 'refund',

@@ -89,10 +89,17 @@ const rows: Row[] = [
     says: ['needs a closer look by our team', "I've passed your request"],
   },
   {
-    name: 'utilisateur anonyme (compte non vérifié) → examen par l’équipe',
+    // Anonymous users see demo orders; the owning account's risk flags still count, its tier does not.
+    name: 'utilisateur anonyme, publicité pas encore diffusée → accord provisoire',
     lang: 'fr', user: 'web-anonymous-1', order: 'FL-100001', amount: '49 €', reason: 'paid_by_mistake',
-    outcome: 'needs_review', clauses: ['R4'], status: 'awaiting_review',
-    says: ['doit être examinée par notre équipe', 'les informations de votre compte', "J'ai transmis votre demande"],
+    outcome: 'provisional_approval', clauses: ['R1.1', 'R2.1', 'R4'], status: 'submitted',
+    says: ['Bonne nouvelle', '(R1.1)', 'Cette réponse est provisoire'],
+  },
+  {
+    name: 'anonymous user, order of an account under a security check → suspended, nothing revealed',
+    lang: 'en', user: 'web-anonymous-2', order: 'FL-700001', amount: '€150', reason: 'paid_by_mistake',
+    outcome: 'suspended', clauses: ['R6.5'], status: 'awaiting_review',
+    says: ['needs a closer look by our team', "I've passed your request"],
   },
 ];
 
