@@ -4,6 +4,8 @@
  * redirect; with a size cap and a timeout. Anything else is refused without a request (no SSRF).
  */
 
+import { readCapped } from '../../src/util/readCapped';
+
 export interface FetchPolicy {
   /** Origins (`https://bot.example.com`) the bot may download attachments from. */
   allowedOrigins: readonly string[];
@@ -71,27 +73,11 @@ export async function fetchAttachment(url: string, policy: FetchPolicy, opts: { 
   const timer = setTimeout(() => controller.abort(), policy.timeoutMs);
   try {
     const res = await fetch(url, { redirect: 'error', signal: controller.signal });
-    if (!res.ok || !res.body) return { ok: false, error: 'download_failed' };
-    const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > policy.maxBytes) {
-      await res.body.cancel().catch(() => undefined);
-      return { ok: false, error: 'too_large' };
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > policy.maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        return { ok: false, error: 'too_large' };
-      }
-      chunks.push(Buffer.from(value));
-    }
-    if (size === 0) return { ok: false, error: 'empty' };
-    return { ok: true, bytes: Buffer.concat(chunks), contentType: res.headers.get('content-type') ?? undefined };
+    if (!res.ok) return { ok: false, error: 'download_failed' };
+    const bytes = await readCapped(res, policy.maxBytes);
+    if (!bytes) return { ok: false, error: 'too_large' };
+    if (bytes.length === 0) return { ok: false, error: 'empty' };
+    return { ok: true, bytes, contentType: res.headers.get('content-type') ?? undefined };
   } catch {
     return { ok: false, error: 'download_failed' };
   } finally {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -11,6 +11,7 @@ import type { DirectLineChannel } from './directline/channel';
 import { HttpError } from './directline/channel';
 import { RateLimitedError } from './directline/limits';
 import { MAX_PROOF_BYTES } from '../cases/proof';
+import { projectDir } from '../util/projectDir';
 
 /*
  * The web chat page and its files, all served by the bot (no CDN):
@@ -40,15 +41,9 @@ interface StaticFile {
   etag: string;
 }
 
-/** The project's `public/` folder, found from here whether we run from src/ (ts) or dist/src/ (js). */
+/** The project's `public/` folder. */
 export function publicDir(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'public');
-    if (existsSync(join(candidate, 'index.html'))) return candidate;
-    dir = resolve(dir, '..');
-  }
-  throw new Error('public/ folder not found');
+  return projectDir('public', 'index.html');
 }
 
 /** `node_modules/botframework-webchat/dist/webchat.js`, found through the package's own entry point. */

@@ -1,6 +1,7 @@
 import i18next, { i18n as I18n, TFunction } from 'i18next';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectDir } from '../util/projectDir';
 
 export const LANGUAGES = ['en', 'fr'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -9,15 +10,9 @@ export function isLanguage(v: unknown): v is Language {
   return v === 'en' || v === 'fr';
 }
 
-/** The project's `locales/` folder, found from here whether we run from src/ (ts) or dist/src/ (js). */
+/** The project's `locales/` folder. */
 export function localesDir(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'locales');
-    if (existsSync(join(candidate, 'en'))) return candidate;
-    dir = resolve(dir, '..');
-  }
-  throw new Error('locales/ folder not found');
+  return projectDir('locales', 'en');
 }
 
 export type Resources = Record<Language, Record<string, Record<string, unknown>>>;

@@ -11,6 +11,7 @@
 import type { z } from 'zod';
 import { ServiceContractError, ServiceUnavailableError, type ServiceName } from '../ports';
 import { describeIssues } from '../schemas';
+import { readCapped } from '../../util/readCapped';
 
 export interface HttpServiceOptions {
   /** Base URL; paths are appended to it (`https://api.example/v1` + `orders/FL-123456`). */
@@ -102,21 +103,9 @@ function statusError(service: ServiceName, label: string, status: number): Error
 }
 
 async function readText(res: Response, max: number, service: ServiceName, label: string): Promise<string> {
-  if (!res.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      throw new ServiceContractError(service, `${label}: answer larger than ${max} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const bytes = await readCapped(res, max);
+  if (!bytes) throw new ServiceContractError(service, `${label}: answer larger than ${max} bytes`);
+  return bytes.toString('utf8');
 }
 
 /** Parses a 200 body with `schema`, or throws a `ServiceContractError` naming the wrong paths. */
