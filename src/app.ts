@@ -16,6 +16,7 @@ import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import {
   DedupeMiddleware,
   LanguageMiddleware,
+  LineBreakMiddleware,
   localeLanguage,
   RateLimitMiddleware,
   RedactionMiddleware,
@@ -82,6 +83,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     duration: 60,
   });
   adapter.use(
+    new LineBreakMiddleware(),
     new DedupeMiddleware(async (conversationId, activityId) => {
       const set = await redis.set(keys.conversation(conversationId, `seen:${activityId}`), '1', 'EX', 600, 'NX');
       return set === 'OK';

@@ -142,3 +142,24 @@ export class RateLimitMiddleware implements Middleware {
     await next();
   }
 }
+
+/** Single line breaks become markdown hard breaks, which Web Chat and Teams render as new lines. */
+export function hardLineBreaks(text: string): string {
+  return text.replace(/ *(?<!\n)\n(?!\n)/g, '  \n');
+}
+
+/**
+ * Messages are written with one line per item ("Why:\n• …\n• …"). Web Chat and Teams read text as
+ * markdown, where a single newline is only a space: every outgoing text keeps its lines.
+ */
+export class LineBreakMiddleware implements Middleware {
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    context.onSendActivities(async (_ctx, activities, send) => {
+      for (const a of activities) {
+        if (typeof a.text === 'string' && a.text.includes('\n') && a.textFormat !== 'plain') a.text = hardLineBreaks(a.text);
+      }
+      return send();
+    });
+    await next();
+  }
+}
