@@ -130,3 +130,22 @@ describe('identity on /api/messages', () => {
     expect(replies.join(' ')).toContain('I found order FL-100002');
   });
 });
+
+describe('Bot Framework authentication', () => {
+  let app: App;
+  let baseUrl: string;
+  beforeAll(async () => ({ app, baseUrl } = await startTestApp({ MicrosoftAppId: '00000000-0000-0000-0000-000000000001', MicrosoftAppPassword: 'not-a-real-secret' })));
+  afterAll(() => app.close());
+
+  it('refuses an activity without a token once an app id is configured', async () => {
+    const res = await fetch(`${baseUrl}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'message', id: randomUUID(), channelId: 'msteams', serviceUrl: 'https://smba.trafficmanager.net/emea/',
+        from: { id: 'u' }, recipient: { id: 'b' }, conversation: { id: randomUUID() }, text: 'help', deliveryMode: 'expectReplies',
+      }),
+    });
+    expect(res.status).toBe(401);
+  });
+});
