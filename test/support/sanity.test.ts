@@ -5,8 +5,9 @@ describe('test environment', () => {
     const url = process.env.TEST_REDIS_URL!;
     expect(url).not.toMatch(/:6379$/);
     const r = new Redis(url);
-    await r.set('sanity', '1');
-    expect(await r.get('sanity')).toBe('1');
+    await r.set('test:sanity', '1');
+    expect(await r.get('test:sanity')).toBe('1');
+    await r.del('test:sanity');
     await r.quit();
   });
 });
