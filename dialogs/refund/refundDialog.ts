@@ -1,6 +1,6 @@
 import { ActivityTypes, MessageFactory, TurnContext } from 'botbuilder';
 import { DialogContext, DialogTurnResult, DialogTurnStatus, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
-import { evaluate, type Decision } from '../../src/eligibility';
+import { evaluate, type CaseFacts, type Decision } from '../../src/eligibility';
 import { formatMoney, LANGUAGES, translator } from '../../src/i18n';
 import { tr, turnLanguage } from '../../src/bot/turnContext';
 import type { CaseOwner, CaseRecord } from '../../src/cases/types';
@@ -82,6 +82,13 @@ function reasonKeywords(): Map<RefundReason, string[]> {
  * R7 ad change where it applies, records the case, and offers a human where needed. It asks, calls
  * and says; the engine decides.
  */
+/** The engine's decision, the facts it was made on (stored as they are on the case), and who asked. */
+interface Assessment {
+  facts: CaseFacts;
+  decision: Decision;
+  account: Account | null;
+}
+
 export class RefundDialog extends BaseDialog {
   static readonly id = 'refund';
 
@@ -267,33 +274,35 @@ export class RefundDialog extends BaseDialog {
       }
       return step.replaceDialog(FLOW, { state: next } satisfies FlowOptions);
     }
-    const decision = await this.decide(step.context, state, false);
+    const assessment = await this.assess(step.context, state, false);
+    const { decision } = assessment;
     if (decision.outcome === 'suggest_alternative' && state.order?.adId) {
       // R7: say why a change is offered (outcome and clauses), then offer the changes.
       const [why] = renderDecision(decision, { t: tr(step.context), lang: turnLanguage(step.context), timeZone: this.deps.timeZone });
       await step.context.sendActivity(why);
-      const account = await this.account(step.context);
-      return step.beginDialog(AdAlternativeDialog.id, { adId: state.order.adId, alternatives: decision.alternatives, accountId: account?.id });
+      return step.beginDialog(AdAlternativeDialog.id, {
+        adId: state.order.adId,
+        alternatives: decision.alternatives,
+        accountId: assessment.account?.id,
+      });
     }
-    return step.next({ decision });
+    return step.next({ assessment });
   }
 
   private async decided(step: WaterfallStepContext<FlowOptions>): Promise<DialogTurnResult> {
     const state = stateOf(step);
     const t = tr(step.context);
-    const result = step.result as { decision: Decision } | AdAlternativeResult;
-    let decision: Decision;
-    let insisted = false;
-    if ('decision' in result) {
-      decision = result.decision;
+    const result = step.result as { assessment: Assessment } | AdAlternativeResult;
+    let assessment: Assessment;
+    if ('assessment' in result) {
+      assessment = result.assessment;
     } else if (result.outcome === 'handoff') {
       return this.escalate(step, 'three_failures');
     } else if (result.outcome === 'refund') {
       // The user declined the change and still wants the money back: the engine decides again (e.g. R6.2).
-      decision = await this.decide(step.context, state, true);
-      insisted = true;
+      assessment = await this.assess(step.context, state, true);
     } else {
-      const alternative = await this.decide(step.context, state, false);
+      const alternative = await this.assess(step.context, state, false);
       const record = await this.record(step.context, state, alternative, {
         note: result.changes.length ? `ad changed: ${result.changes.join(', ')}` : 'alternative offered, ad kept',
       });
@@ -303,10 +312,11 @@ export class RefundDialog extends BaseDialog {
       return step.endDialog();
     }
 
+    const { decision } = assessment;
     const order = state.slots.order;
     const handoff: HumanOfferReason | undefined =
       order?.lookup === 'unknown' ? 'unknown_order' : order?.lookup === 'unavailable' ? 'service_unavailable' : decision.review.required ? 'needs_review' : undefined;
-    const record = await this.record(step.context, state, decision, { review: handoff !== undefined, insistsOnRefund: insisted });
+    const record = await this.record(step.context, state, assessment, { review: handoff !== undefined });
     for (const text of renderDecision(decision, { t, lang: turnLanguage(step.context), timeZone: this.deps.timeZone })) {
       await step.context.sendActivity(text);
     }
@@ -440,30 +450,22 @@ export class RefundDialog extends BaseDialog {
     }
   }
 
-  private async decide(context: TurnContext, state: RefundState, insistsOnRefund: boolean): Promise<Decision> {
+  /** Looks up who is asking, builds the facts once and has the engine decide on them. */
+  private async assess(context: TurnContext, state: RefundState, insistsOnRefund: boolean): Promise<Assessment> {
     const account = await this.account(context);
     const ownerRisk = await this.ownerRisk(account, state.order);
     const facts = refundFacts({ slots: state.slots, order: state.order, account, ownerRisk, now: this.deps.now(), insistsOnRefund });
-    return evaluate({ profile: this.deps.profile, case: facts }, { timeZone: this.deps.timeZone, defaultProfile: this.deps.profile });
+    const decision = evaluate({ profile: this.deps.profile, case: facts }, { timeZone: this.deps.timeZone, defaultProfile: this.deps.profile });
+    return { facts, decision, account };
   }
 
   /** Records the request as a case: facts, decision with clauses, proof metadata, language, channel, reference. */
   private async record(
     context: TurnContext,
     state: RefundState,
-    decision: Decision,
-    opts: { review?: boolean; note?: string; insistsOnRefund?: boolean } = {},
+    { facts, decision, account }: Assessment,
+    opts: { review?: boolean; note?: string } = {},
   ): Promise<CaseRecord> {
-    const account = await this.account(context);
-    const ownerRisk = await this.ownerRisk(account, state.order);
-    const facts = refundFacts({
-      slots: state.slots,
-      order: state.order,
-      account,
-      ownerRisk,
-      now: this.deps.now(),
-      insistsOnRefund: opts.insistsOnRefund,
-    });
     const notes = [opts.note, state.slots.reason === 'other' && state.slots.reasonText ? `reason (other): ${state.slots.reasonText}` : undefined].filter(Boolean);
     const record = await this.deps.cases.create({
       topic: 'refund',
@@ -486,9 +488,9 @@ export class RefundDialog extends BaseDialog {
     let reference = state.caseRef;
     let priority: 'pro' | 'high' | 'normal' | undefined;
     if (!reference) {
-      const decision = await this.decide(context, state, false);
-      priority = decision.review.priority;
-      reference = (await this.record(context, state, decision, { review: true, note: `handoff:${reason}` })).reference;
+      const assessment = await this.assess(context, state, false);
+      priority = assessment.decision.review.priority;
+      reference = (await this.record(context, state, assessment, { review: true, note: `handoff:${reason}` })).reference;
     }
     await offerHuman(context, { reason, caseRef: reference, priority }, this.deps.human);
   }
