@@ -11,7 +11,7 @@ import { createLogger, Logger } from './logger';
 import { createRedisClient, isRedisReady, RedisClient, waitUntilReady } from './storage/redisClient';
 import { keyspace, Keyspace } from './storage/keys';
 import { RedisStorage } from './storage/redisStorage';
-import { TurnLock } from './storage/turnLock';
+import { LockTimeoutError, TurnLock } from './storage/turnLock';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import {
   DedupeMiddleware,
@@ -47,7 +47,7 @@ export interface App {
 export function isStorageUnavailable(err: unknown): boolean {
   const e = err as { name?: string; message?: string; code?: string } | undefined;
   const text = `${e?.name ?? ''} ${e?.message ?? ''} ${e?.code ?? ''}`;
-  return /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|Command timed out|enableOfflineQueue|MaxRetriesPerRequest|ClusterAllFailed|LockTimeout|Redis/i.test(text);
+  return /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|Command timed out|enableOfflineQueue|MaxRetriesPerRequest|ClusterAllFailed|Redis/i.test(text);
 }
 
 export async function createApp(config: Config, opts: { logger?: Logger } = {}): Promise<App> {
@@ -109,9 +109,12 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   );
 
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
-    const storageDown = isStorageUnavailable(error);
+    // The previous turn of this conversation still holds the lock: not a failure, just too soon.
+    const busy = error instanceof LockTimeoutError;
+    const storageDown = !busy && isStorageUnavailable(error);
     const conversationId = context.activity.conversation?.id;
-    if (storageDown) logger.warn({ conversationId, err: error.message }, 'turn failed: storage unavailable');
+    if (busy) logger.info({ conversationId }, 'turn refused: the conversation is busy');
+    else if (storageDown) logger.warn({ conversationId, err: error.message }, 'turn failed: storage unavailable');
     else logger.error({ conversationId, err: error }, 'turn failed');
     // State may be unreadable (Redis down): fall back to what this instance last saw, then the activity.
     const lang = context.turnState.get(TURN.language)
@@ -123,7 +126,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     if (context.activity.type === ActivityTypes.Message || context.activity.type === ActivityTypes.ConversationUpdate) {
       const t = translator(lang);
       await context
-        .sendActivity(t(storageDown ? 'common:error.storageUnavailable' : 'common:error.generic'))
+        .sendActivity(t(busy ? 'common:error.busy' : storageDown ? 'common:error.storageUnavailable' : 'common:error.generic'))
         .catch((err: Error) => logger.warn({ err: err.message }, 'could not send the error message'));
     }
   };

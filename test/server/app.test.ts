@@ -149,3 +149,17 @@ describe('Bot Framework authentication', () => {
     expect(res.status).toBe(401);
   });
 });
+
+describe('a conversation whose previous turn is still running', () => {
+  let app: App;
+  let baseUrl: string;
+  beforeAll(async () => ({ app, baseUrl } = await startTestApp({ TURN_LOCK_WAIT_MS: '200' })));
+  afterAll(() => app.close());
+
+  it('is asked to wait a moment, not told that storage is down', async () => {
+    const conv = randomUUID();
+    await app.redis.set(app.keys.lock(conv), 'another-instance', 'PX', 5000);
+    const replies = texts(await send(baseUrl, conv, { text: 'help', locale: 'en-US' }));
+    expect(replies).toEqual(['I\'m still working on your previous message. Please wait a moment and try again.']);
+  });
+});
