@@ -63,7 +63,8 @@ export class MainDialog extends BaseDialog {
     const value = step.context.activity.value as { topic?: unknown } | undefined;
     const topic = this.match(typeof value?.topic === 'string' ? value.topic : text);
     if (topic) return step.beginDialog(topic.id, { text });
-    await this.sendMenu(step.context);
+    // Something was said that matches no topic: say so, with the menu.
+    await this.sendMenu(step.context, text?.trim() ? 'common:menu.retry' : 'common:menu.prompt');
     return step.endDialog();
   }
 
@@ -93,9 +94,9 @@ export class MainDialog extends BaseDialog {
     return best?.topic;
   }
 
-  async sendMenu(context: TurnContext): Promise<void> {
+  async sendMenu(context: TurnContext, textKey: 'common:menu.prompt' | 'common:menu.retry' = 'common:menu.prompt'): Promise<void> {
     const t = tr(context);
     const buttons = this.topics.map((topic) => ({ type: ActionTypes.ImBack, title: t(topic.titleKey), value: t(topic.titleKey) }));
-    await context.sendActivity(MessageFactory.attachment(CardFactory.heroCard('', t('common:menu.prompt'), undefined, buttons)));
+    await context.sendActivity(MessageFactory.attachment(CardFactory.heroCard('', t(textKey), undefined, buttons)));
   }
 }

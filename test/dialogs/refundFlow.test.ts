@@ -90,7 +90,7 @@ describe('refund conversation', () => {
       expect(cancelled).toContain(said);
       expect(cancelled).toContain(T(lang)('common:menu.prompt'));
       expect(await casesOf(h, c, 'ACC-CAMILLE').then((l) => l.filter((x) => x.conversationReference.conversation?.id === c.id))).toEqual([]);
-      expect(await c.send('49 €')).toContain(T(lang)('common:menu.prompt'));
+      expect(await c.send('49 €')).toContain(T(lang)('common:menu.retry'));
     });
 
     it('start over shows the menu again', async () => {

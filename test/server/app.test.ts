@@ -163,3 +163,19 @@ describe('a conversation whose previous turn is still running', () => {
     expect(replies).toEqual(['I\'m still working on your previous message. Please wait a moment and try again.']);
   });
 });
+
+describe('the main menu', () => {
+  let app: App;
+  let baseUrl: string;
+  beforeAll(async () => ({ app, baseUrl } = await startTestApp()));
+  afterAll(() => app.close());
+
+  it('says it did not understand a message that matches no topic, and shows the topics that work', async () => {
+    const conv = randomUUID();
+    await send(baseUrl, conv, { type: 'conversationUpdate', locale: 'en-GB', membersAdded: [{ id: 'user-1' }] });
+    const replies = await send(baseUrl, conv, { text: 'the weather in Lyon', locale: 'en-GB' });
+    expect(texts(replies)).toEqual(['Please pick one of the options below, or tell me in a few words what you need.']);
+    const buttons = replies[0].attachments?.[0].content.buttons.map((b: { title: string }) => b.title);
+    expect(buttons).toEqual(['Refund or cancellation', 'Where is my request?']);
+  });
+});
