@@ -37,6 +37,13 @@ const vals = (step: WaterfallStepContext<AdAlternativeOptions>) => step.values a
  * R7: offers to change or pause the ad instead of a refund, carries out the chosen change through
  * the ads port, and confirms what changed. The refund stays available ("I still want a refund").
  */
+/** The changes whose one parameter the user types: which parser reads it, what is asked, the re-prompt. */
+const TYPED_ANSWERS = {
+  change_targeting: { parser: 'locations', ask: 'refund:alternative.askLocations', retry: 'refund:alternative.retryLocations' },
+  adjust_duration: { parser: 'days', ask: 'refund:alternative.askDays', retry: 'refund:alternative.retryDays' },
+  edit_post: { parser: 'postText', ask: 'refund:alternative.askPostText', retry: 'refund:alternative.retryPostText' },
+} as const;
+
 export class AdAlternativeDialog extends ComponentDialog {
   static readonly id = 'refund.adAlternative';
 
@@ -70,13 +77,14 @@ export class AdAlternativeDialog extends ComponentDialog {
     const choice = (step.result as { value: string }).value;
     if (choice === 'refund') return this.end(step, 'refund');
     vals(step).choice = choice;
+    const question = TYPED_ANSWERS[choice as keyof typeof TYPED_ANSWERS];
+    if (question) {
+      return step.beginDialog(
+        ASK,
+        ask({ promptId: SLOT, promptOptions: slotOptions({ parser: question.parser, prompt: msg(question.ask), retryKey: question.retry }) }),
+      );
+    }
     switch (choice as Alternative) {
-      case 'change_targeting':
-        return step.beginDialog(ASK, ask({ promptId: SLOT, promptOptions: slotOptions({ parser: 'locations', prompt: msg('refund:alternative.askLocations'), retryKey: 'refund:alternative.retryLocations' }) }));
-      case 'adjust_duration':
-        return step.beginDialog(ASK, ask({ promptId: SLOT, promptOptions: slotOptions({ parser: 'days', prompt: msg('refund:alternative.askDays'), retryKey: 'refund:alternative.retryDays' }) }));
-      case 'edit_post':
-        return step.beginDialog(ASK, ask({ promptId: SLOT, promptOptions: slotOptions({ parser: 'postText', prompt: msg('refund:alternative.askPostText'), retryKey: 'refund:alternative.retryPostText' }) }));
       case 'change_call_to_action':
         return step.beginDialog(
           ASK,
@@ -92,6 +100,9 @@ export class AdAlternativeDialog extends ComponentDialog {
         );
       case 'pause_ad':
         return step.beginDialog(ASK, ask({ promptId: CHOICE, choice: true, promptOptions: yesNo(msg('refund:alternative.confirmPause')) }));
+      default:
+        // The choice prompt only offers the alternatives above and the refund.
+        throw new Error(`ad alternative without a question: ${choice}`);
     }
   }
 
