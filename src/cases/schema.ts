@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   ALTERNATIVES,
   DESTINATIONS,
+  FACT_CODES,
   NEXT_STEPS,
   OUTCOMES,
   PRIORITIES,
@@ -54,7 +55,7 @@ export const proofMetaSchema = z
 const timelineSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('business_days'), min: z.number().int(), max: z.number().int(), earliest: calendarDate, latest: calendarDate }),
   z.object({ kind: z.literal('immediate') }),
-  z.object({ kind: z.literal('wait_until'), date: calendarDate }),
+  z.object({ kind: z.literal('wait_until'), date: calendarDate, at: isoDateTime.optional() }),
   z.object({ kind: z.literal('same_day'), date: calendarDate }),
 ]);
 
@@ -71,6 +72,15 @@ export const decisionSchema = z.object({
   missingFacts: z.array(z.string()),
   conflictingFacts: z.array(z.string()),
   review: z.object({ required: z.boolean(), priority: z.enum(PRIORITIES), reasons: z.array(z.enum(REVIEW_REASONS)) }),
+  /** Absent in records made before decisions carried their facts: read as none. */
+  facts: z
+    .array(
+      z.object({
+        code: z.enum(FACT_CODES),
+        values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), moneySchema])).optional(),
+      }),
+    )
+    .default([]),
 });
 
 const conversationReferenceSchema = z.custom<StoredConversationReference>(

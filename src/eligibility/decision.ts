@@ -25,7 +25,8 @@ export type Destination = (typeof DESTINATIONS)[number];
 export type Timeline =
   | { kind: 'business_days'; min: number; max: number; earliest: string; latest: string }
   | { kind: 'immediate' }
-  | { kind: 'wait_until'; date: string }
+  /** `date`: the calendar day it becomes possible; `at`: the exact instant (ISO, UTC), when known. */
+  | { kind: 'wait_until'; date: string; at?: string }
   | { kind: 'same_day'; date: string };
 
 /** Queue priority: `pro` first, then `high`, then `normal` (then oldest first, in the queue). */
@@ -79,8 +80,93 @@ export const REVIEW_REASONS = [
   'dispute_reopen',
   'external_change',
   'mandatory_remedy',
+  'anomaly',
+  'repeated_request',
 ] as const;
 export type ReviewReason = (typeof REVIEW_REASONS)[number];
+
+/**
+ * Stable codes of the facts that decided a case, documented in docs/decision-codes.md (a test
+ * fails when a code is emitted that the document does not list). Each comes with the values that
+ * matter (dates, amounts, quantities), so the bot and the agent desk can say it in plain words
+ * without re-deriving anything.
+ */
+export const FACT_CODES = [
+  // any topic
+  'fact.missing',
+  'order_number.differs',
+  'amount.differs',
+  'date.in_future',
+  'account.fraud_flag',
+  'account.open_chargeback',
+  'account.pro',
+  'request.urgent',
+  'request.reason',
+  // refunds: grounds and what stands in their way
+  'service.not_covered',
+  'amount.zero',
+  'refund.already_made',
+  'refund.partly_made',
+  'payment.duplicate',
+  'payment.single',
+  'payment.captures_anomaly',
+  'request.repeated',
+  'request.already_compensated',
+  'ad.not_broadcast',
+  'ad.broadcast',
+  'ad.alternative_declined',
+  'topup.credited',
+  'topup.not_credited',
+  'plan.activated',
+  'plan.not_activated',
+  'service.not_started',
+  'service.in_process',
+  'service.partly_delivered',
+  'service.fully_consumed',
+  'quantity.inconsistent',
+  'incident.verified',
+  'incident.not_verified',
+  'claim.contradicts_order',
+  'order.cancelled',
+  'credit.proportional',
+  'amount.overcharged',
+  'target.issue',
+  'payment.promotional',
+  'result.not_guaranteed',
+  'order.duplicate',
+  'proof.declined',
+  'external.change',
+  'remedy.mandatory',
+  'service.unavailable',
+  // payment not registered
+  'payment.registered',
+  'payment.wait_period',
+  'payment.wait_over',
+  'payment.bank_transfer',
+  'payment.paid_merchant_directly',
+  'payment.not_debited',
+  'payment.payee_wrong',
+  'proof.present',
+  // dispute
+  'dispute.open',
+  'dispute.closed',
+  'dispute.expired',
+  'dispute.problem',
+  'dispute.not_covered',
+  'dispute.complaint_mismatch',
+  'merchant.not_contacted',
+  'merchant.contacted',
+] as const;
+export type FactCode = (typeof FACT_CODES)[number];
+
+/** A value of a fact: a string (date, code, path), a number (quantity, count, days), a boolean or money. */
+export type FactValue = string | number | boolean | Money;
+
+/** One fact behind a decision: a stable code and its values (documented per code). */
+export interface DecisionFact {
+  code: FactCode;
+  values?: Record<string, FactValue>;
+}
 
 export interface Decision {
   outcome: Outcome;
@@ -98,6 +184,8 @@ export interface Decision {
   /** Dotted paths of facts that contradict each other (`claims.amount`, `order.amountPaid`). */
   conflictingFacts: string[];
   review: { required: boolean; priority: Priority; reasons: ReviewReason[] };
+  /** The facts that decided it, as stable codes with their values (docs/decision-codes.md). */
+  facts: DecisionFact[];
 }
 
 /** What a rule returns; the engine completes it (priority, R8, dedupe) into a Decision. */

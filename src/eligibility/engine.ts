@@ -1,7 +1,7 @@
 /** The engine: picks the section for the topic and profile, and completes the draft into a Decision. */
-import { assertTimeZone, dayOf } from './calendar';
-import { suspension, type Ctx } from './common';
-import type { Decision, Draft, Priority } from './decision';
+import { assertHolidaysCountry, assertTimeZone, dayOf } from './calendar';
+import { futureDates, needsReview, note, suspension, type Ctx } from './common';
+import type { Decision, DecisionFact, Draft, Priority } from './decision';
 import { dispute } from './dispute';
 import { paymentNotReceived } from './paymentNotReceived';
 import { priorityAgent, refundStandard } from './refund';
@@ -13,7 +13,15 @@ export interface EvaluateOptions {
   timeZone: string;
   /** Profile when the input does not give one. Default `standard`. */
   defaultProfile?: Profile;
+  /**
+   * Country whose public holidays are not business days (R5.1), as `date-holidays` knows it
+   * (ISO 3166-1 alpha-2, e.g. `FR`). Default `FR` (as `HOLIDAYS_COUNTRY`); null: weekends only.
+   */
+  holidaysCountry?: string | null;
 }
+
+/** The country whose public holidays count when the options do not say (same as HOLIDAYS_COUNTRY's default). */
+export const DEFAULT_HOLIDAYS_COUNTRY = 'FR';
 
 export interface EvaluateInput {
   profile?: Profile;
@@ -25,8 +33,31 @@ function unique<T>(list: readonly T[] | undefined): T[] {
   return list.length === 1 ? [list[0]!] : [...new Set(list)];
 }
 
+/** The clause a date in the future is checked under, per topic and profile. */
+function futureClause(ctx: Ctx): string {
+  switch (ctx.facts.topic) {
+    case 'refund':
+      // R4: the team checks the exact order state and anomalies; B10: support reviews internal status and history.
+      return ctx.profile === 'balance-only' ? 'B10' : 'R4';
+    case 'payment_not_received':
+      // P1: the wait is counted from the payment date.
+      return 'P1';
+    case 'dispute':
+      // D6.3: the 180 days are counted from the transaction date.
+      return 'D6.3';
+  }
+}
+
+/** Nothing impossible passes: a date in the facts later than now is named and goes to a person. */
+function impossible(ctx: Ctx): Draft | null {
+  const future = futureDates(ctx.facts, ctx.timeZone);
+  if (future.length === 0) return null;
+  for (const f of future) note(ctx, 'date.in_future', { fact: f.fact, at: f.at, now: ctx.facts.now });
+  return needsReview([futureClause(ctx)], { conflicting: future.flatMap((f) => [f.fact, 'now']) });
+}
+
 function rule(ctx: Ctx): Draft {
-  const stop = suspension(ctx);
+  const stop = suspension(ctx) ?? impossible(ctx);
   switch (ctx.facts.topic) {
     case 'refund':
       return priorityAgent(ctx, stop ?? (ctx.profile === 'balance-only' ? refundBalanceOnly(ctx) : refundStandard(ctx)));
@@ -40,14 +71,17 @@ function rule(ctx: Ctx): Draft {
 /**
  * Decides one case. Pure: the same input and options always give the same decision; no I/O, no
  * clock (the case carries `now`). The input must already be valid (see `parseEligibilityInput`).
- * Throws RangeError only for an unknown time zone (a configuration error).
+ * Throws RangeError only for an unknown time zone or holidays country (a configuration error).
  */
 export function evaluate(input: EvaluateInput, options: EvaluateOptions): Decision {
   assertTimeZone(options.timeZone);
+  const holidaysCountry = options.holidaysCountry === undefined ? DEFAULT_HOLIDAYS_COUNTRY : options.holidaysCountry;
+  if (holidaysCountry !== null) assertHolidaysCountry(holidaysCountry);
   const profile = input.profile ?? options.defaultProfile ?? 'standard';
   const facts = input.case;
-  const ctx: Ctx = { facts, profile, timeZone: options.timeZone, today: dayOf(facts.now, options.timeZone) };
+  const ctx: Ctx = { facts, profile, timeZone: options.timeZone, holidaysCountry, today: dayOf(facts.now, options.timeZone), why: [] };
   const draft = rule(ctx);
+  const missingFacts = unique(draft.missingFacts);
   const outcome = draft.outcome;
   const reasons = unique(draft.reviewReasons);
   const refusal = outcome === 'refusal';
@@ -63,12 +97,26 @@ export function evaluate(input: EvaluateInput, options: EvaluateOptions): Decisi
     timeline: refusal ? null : (draft.timeline ?? null),
     nextSteps: unique(draft.nextSteps),
     alternatives: unique(draft.alternatives),
-    missingFacts: unique(draft.missingFacts),
+    missingFacts,
     conflictingFacts: unique(draft.conflictingFacts),
     review: {
       required: outcome === 'needs_review' || outcome === 'suspended' || reasons.includes('urgent'),
       priority,
       reasons,
     },
+    facts: factsOf(ctx.why, missingFacts),
   };
+}
+
+/** The facts collected by the rules, then one `fact.missing` per missing fact; no duplicates. */
+function factsOf(why: DecisionFact[], missingFacts: string[]): DecisionFact[] {
+  const all = [...why, ...missingFacts.map((fact): DecisionFact => ({ code: 'fact.missing', values: { fact } }))];
+  if (all.length < 2) return all;
+  const seen = new Set<string>();
+  return all.filter((f) => {
+    const key = JSON.stringify(f);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

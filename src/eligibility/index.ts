@@ -44,7 +44,7 @@ import { eligibilityInputSchema, type EligibilityInput } from './schema';
 
 export * from './schema';
 export * from './decision';
-export { evaluate, type EvaluateOptions, type EvaluateInput } from './engine';
+export { evaluate, DEFAULT_HOLIDAYS_COUNTRY, type EvaluateOptions, type EvaluateInput } from './engine';
 
 /** One wrong field of an input: its dotted path (`case.order.amountPaid.minor`) and what is wrong. */
 export interface FieldError {

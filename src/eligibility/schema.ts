@@ -126,6 +126,13 @@ export const TARGET_ISSUES = [
 ] as const;
 export type TargetIssue = (typeof TARGET_ISSUES)[number];
 
+/**
+ * Who cancelled a cancelled order: `customer` or `platform` before execution (B4.1), or the
+ * `provider` marked it cancelled (B4.2).
+ */
+export const CANCELLED_BY = ['customer', 'platform', 'provider'] as const;
+export type CancelledBy = (typeof CANCELLED_BY)[number];
+
 /** B14: who requires a remedy other than internal balance. */
 export const MANDATORY_REMEDY_SOURCES = ['law', 'authority', 'court', 'payment_provider'] as const;
 export type MandatoryRemedySource = (typeof MANDATORY_REMEDY_SOURCES)[number];
@@ -135,10 +142,20 @@ export const TRANSACTION_STATUSES = ['succeeded', 'pending', 'failed'] as const;
 
 // ---------------------------------------------------------------- building blocks
 
+/** ISO 4217 codes this runtime knows (Intl), e.g. EUR, USD; `XYZ` or `eur` are not. */
+let currencies: ReadonlySet<string> | undefined;
+export function isCurrencyCode(code: string): boolean {
+  currencies ??= new Set(Intl.supportedValuesOf('currency'));
+  return currencies.has(code);
+}
+
 export const moneySchema = z
   .object({
     minor: z.number().int().nonnegative().describe('amount in minor units (cents)'),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. EUR').describe('ISO 4217 currency code'),
+    currency: z
+      .string()
+      .refine(isCurrencyCode, { message: 'must be an ISO 4217 currency code, e.g. EUR' })
+      .describe('ISO 4217 currency code'),
   })
   .strict();
 export type Money = z.infer<typeof moneySchema>;
@@ -161,6 +178,7 @@ export const orderFactsSchema = z.object({
   id: z.string().min(1).describe('order number'),
   serviceType: z.enum(SERVICE_TYPES),
   status: z.enum(ORDER_STATUSES),
+  cancelledBy: z.enum(CANCELLED_BY).optional().describe('status cancelled: who cancelled (B4.1 customer / platform before execution, B4.2 provider)'),
   amountPaid: moneySchema.describe('amount actually paid for the order, after discounts and bonuses (B5); for payment_not_received, the invoice amount'),
   paymentMethod: z.enum(PAYMENT_METHODS),
   paidAt: instantSchema.optional().describe('when the order was paid'),
@@ -236,6 +254,19 @@ export const caseFactsSchema = z
     account: accountFactsSchema.nullish().describe('null or absent: unknown account'),
     claims: claimsSchema.default({}),
     proof: proofSchema.default({}),
+    requestHistory: z
+      .object({
+        earlierRequests: z.number().int().nonnegative().describe('requests for this order recorded before this one'),
+        compensatedRequests: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(0)
+          .describe('of those, how many were approved or credited (a new one is a double-compensation attempt, B11)'),
+      })
+      .strict()
+      .optional()
+      .describe('from the case history of this order (B10, B11); absent = no earlier request known'),
     mandatoryRemedy: z
       .enum(MANDATORY_REMEDY_SOURCES)
       .optional()

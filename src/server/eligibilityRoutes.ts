@@ -7,12 +7,14 @@
  * so the route works with a server-wide bodyParser, a per-route one, or none.
  */
 import type { Request, Response, Server } from 'restify';
-import { assertTimeZone } from '../eligibility/calendar';
+import { assertHolidaysCountry, assertTimeZone } from '../eligibility/calendar';
 import { eligibilityInputJsonSchema, evaluate, parseEligibilityInput, type Profile } from '../eligibility';
 
 export interface EligibilityRoutesOptions {
   timeZone: string;
   defaultProfile: Profile;
+  /** Public holidays of this country are not business days (HOLIDAYS_COUNTRY); default FR, null: weekends only. */
+  holidaysCountry?: string | null;
   /** Largest body read by this route when no body parser ran first. Default 64 KiB. */
   maxBodyBytes?: number;
 }
@@ -64,6 +66,8 @@ async function jsonBody(req: Request, limit: number): Promise<unknown> {
 
 export function registerEligibilityRoutes(server: Server, opts: EligibilityRoutesOptions): void {
   assertTimeZone(opts.timeZone);
+  if (opts.holidaysCountry) assertHolidaysCountry(opts.holidaysCountry);
+  const options = { timeZone: opts.timeZone, defaultProfile: opts.defaultProfile, holidaysCountry: opts.holidaysCountry };
   const limit = opts.maxBodyBytes ?? 64 * 1024;
   const schema = eligibilityInputJsonSchema();
 
@@ -87,6 +91,6 @@ export function registerEligibilityRoutes(server: Server, opts: EligibilityRoute
       res.send(400, { error: { code: 'InvalidInput', message: 'the case has wrong fields', fields: parsed.errors } });
       return;
     }
-    res.send(200, evaluate(parsed.input, { timeZone: opts.timeZone, defaultProfile: opts.defaultProfile }));
+    res.send(200, evaluate(parsed.input, options));
   });
 }

@@ -14,6 +14,7 @@ const base: Decision = {
   missingFacts: [],
   conflictingFacts: [],
   review: { required: false, priority: 'normal', reasons: [] },
+  facts: [],
 };
 const ctx = (lang: 'en' | 'fr') => ({ t: translator(lang), lang, timeZone: 'Europe/Paris' });
 

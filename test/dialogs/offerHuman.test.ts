@@ -23,6 +23,7 @@ describe('offerHuman: the one place a human is offered', () => {
       decision: {
         outcome: 'needs_review', clauses: ['R3'], topic: 'refund', profile: 'standard', refund: null, timeline: null,
         nextSteps: [], alternatives: [], missingFacts: ['order'], conflictingFacts: [], review: { required: true, priority: 'normal', reasons: ['missing_facts'] },
+        facts: [{ code: 'fact.missing', values: { fact: 'order' } }],
       },
       language: 'en',
       conversationReference: {},

@@ -34,10 +34,10 @@ export function input(c: RawCase, profile?: Profile): EligibilityInputRaw {
 }
 
 /** Parses (so fixtures are valid input) and evaluates. */
-export function decide(c: RawCase, profile?: Profile, timeZone = TZ): Decision {
+export function decide(c: RawCase, profile?: Profile, timeZone = TZ, holidaysCountry?: string | null): Decision {
   const parsed = parseEligibilityInput(input(c, profile));
   if (!parsed.ok) throw new Error('invalid fixture: ' + JSON.stringify(parsed.errors));
-  return evaluate(parsed.input, { timeZone });
+  return evaluate(parsed.input, { timeZone, holidaysCountry });
 }
 
 /** Every clause of POLICY.md sections R, P, D and B. */

@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { registerEligibilityRoutes } from '../../src/server/eligibilityRoutes';
 import { eur, kase, order } from './fixtures';
 
-async function start(withBodyParser: boolean) {
+async function start(withBodyParser: boolean, holidaysCountry?: string | null) {
   const server = restify.createServer({ handleUncaughtExceptions: false });
   if (withBodyParser) server.use(restify.plugins.bodyParser({ mapParams: false }));
-  registerEligibilityRoutes(server, { timeZone: 'Europe/Paris', defaultProfile: 'standard', maxBodyBytes: 16 * 1024 });
+  registerEligibilityRoutes(server, { timeZone: 'Europe/Paris', defaultProfile: 'standard', maxBodyBytes: 16 * 1024, holidaysCountry });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return { server, url: `http://127.0.0.1:${port}` };
@@ -34,10 +34,22 @@ describe.each([
     expect(d).toMatchObject({
       outcome: 'provisional_approval',
       profile: 'standard',
-      clauses: ['R1.1', 'R2.1', 'R4', 'R5.1', 'R5.2', 'R5.4'],
+      clauses: ['R1.1', 'R2.1', 'R2.2', 'R4', 'R5.1', 'R5.2', 'R5.4'],
       refund: { destination: 'same_card', amount: { minor: 3000, currency: 'EUR' } },
-      timeline: { kind: 'business_days', earliest: '2024-05-20', latest: '2024-05-29' },
+      // Monday 20 May 2024 is Whit Monday, a public holiday in France (the default HOLIDAYS_COUNTRY).
+      timeline: { kind: 'business_days', earliest: '2024-05-21', latest: '2024-05-30' },
     });
+    expect(d.facts).toEqual(expect.arrayContaining([{ code: 'ad.not_broadcast' }, { code: 'request.reason', values: { reason: 'paid_by_mistake' } }]));
+  });
+
+  test('a currency that is not an ISO 4217 code → 400 naming each one', async () => {
+    const bad = { case: { ...workedCase1, order: { ...order({ adBroadcast: 'not_started' }), amountPaid: { minor: 3000, currency: 'XYZ' } }, claims: { reason: 'paid_by_mistake', amount: { minor: 3000, currency: 'EUX' } } } };
+    const res = await post(JSON.stringify(bad));
+    expect(res.status).toBe(400);
+    const fields = (await res.json()).error.fields.map((f: { field: string }) => f.field).sort();
+    expect(fields).toEqual(['case.claims.amount.currency', 'case.order.amountPaid.currency']);
+    const ok = await post(JSON.stringify({ case: { ...workedCase1, order: { ...order({ adBroadcast: 'not_started' }), amountPaid: { minor: 3000, currency: 'CHF' } }, claims: { reason: 'paid_by_mistake', amount: { minor: 3000, currency: 'CHF' } } } }));
+    expect(ok.status).toBe(200);
   });
 
   test('the profile in the body wins over the default', async () => {
@@ -113,6 +125,21 @@ describe('eligibility API without a body parser', () => {
     const res = await fetch(`${url}/api/eligibility`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
     expect(res.status).toBe(415);
   });
+});
+
+test('with no holidays country, only weekends are skipped', async () => {
+  const { server, url } = await start(false, null);
+  try {
+    const res = await fetch(`${url}/api/eligibility`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ case: workedCase1 }) });
+    expect((await res.json()).timeline).toMatchObject({ earliest: '2024-05-20', latest: '2024-05-29' });
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
+test('an unknown holidays country is refused when the routes are registered', () => {
+  const server = restify.createServer();
+  expect(() => registerEligibilityRoutes(server, { timeZone: 'Europe/Paris', defaultProfile: 'standard', holidaysCountry: 'ZZ' })).toThrow(RangeError);
 });
 
 test('an unknown time zone is refused when the routes are registered', () => {

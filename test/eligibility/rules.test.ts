@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Decision, Profile } from '../../src/eligibility';
-import { ACCOUNT, ALL_CLAUSES, PRO, decide, eur, kase, order } from './fixtures';
+import { ACCOUNT, ALL_CLAUSES, NOW, PRO, decide, eur, kase, order } from './fixtures';
 
 interface Expect {
   outcome: Decision['outcome'];
@@ -21,6 +21,9 @@ interface Expect {
   alternatives?: Decision['alternatives'];
   priority?: Decision['review']['priority'];
   reviewRequired?: boolean;
+  /** At least these facts (code, and the values given). */
+  facts?: { code: string; values?: Record<string, unknown> }[];
+  reviewReasons?: string[];
 }
 
 interface Row {
@@ -30,7 +33,8 @@ interface Row {
   expect: Expect;
 }
 
-const BUSINESS_3_10 = { kind: 'business_days', min: 3, max: 10, earliest: '2024-05-20', latest: '2024-05-29' } as const;
+// From Wednesday 15 May 2024: Monday 20 May is Whit Monday, a public holiday in France (R5.1).
+const BUSINESS_3_10 = { kind: 'business_days', min: 3, max: 10, earliest: '2024-05-21', latest: '2024-05-30' } as const;
 
 // ------------------------------------------------------------------ R: standard profile refunds
 const R_ROWS: Omit<Row, 'profile'>[] = [
@@ -39,9 +43,10 @@ const R_ROWS: Omit<Row, 'profile'>[] = [
     case: kase({ order: order({ adBroadcast: 'not_started' }), claims: { reason: 'paid_by_mistake', amount: eur(3000) } }),
     expect: {
       outcome: 'provisional_approval',
-      clauses: ['R1.1', 'R2.1', 'R4', 'R5.1', 'R5.2', 'R5.4'],
+      clauses: ['R1.1', 'R2.1', 'R2.2', 'R4', 'R5.1', 'R5.2', 'R5.4'],
       refund: { destination: 'same_card', amount: eur(3000) },
       timeline: BUSINESS_3_10,
+      facts: [{ code: 'ad.not_broadcast' }, { code: 'request.reason', values: { reason: 'paid_by_mistake' } }],
       nextSteps: ['await_confirmation'],
       reviewRequired: false,
       priority: 'normal',
@@ -174,24 +179,29 @@ const R_ROWS: Omit<Row, 'profile'>[] = [
     expect: { outcome: 'refusal', clauses: ['R1.4', 'R6.1'] },
   },
   {
-    name: 'R2.4: verified technical error → approval',
+    name: 'R2.4 with R2.3: verified technical error on a service not started → approval citing both grounds',
     case: kase({
-      order: order({ serviceType: 'premium_service', status: 'completed', incidentVerified: true }),
+      order: order({ serviceType: 'premium_service', status: 'pending', incidentVerified: true }),
       claims: { reason: 'technical_error', amount: eur(3000) },
     }),
-    expect: { outcome: 'provisional_approval', cites: ['R2.4', 'R4'] },
+    expect: { outcome: 'provisional_approval', clauses: ['R1.4', 'R2.3', 'R2.4', 'R4', 'R5.1', 'R5.2', 'R5.4'], facts: [{ code: 'incident.verified' }] },
   },
   {
-    name: 'R2.4: technical error not checked yet → missing',
+    name: 'R2.4: technical error on a service in progress, not checked yet → missing',
+    case: kase({ order: order({ serviceType: 'premium_service', status: 'in_progress' }), claims: { reason: 'technical_error', amount: eur(3000) } }),
+    expect: { outcome: 'needs_review', clauses: ['R2.4'], missing: ['order.incidentVerified'] },
+  },
+  {
+    name: 'R2.3: technical error claimed, not checked, but the service has not started → approval on R2.3 (the fact holds)',
     case: kase({ order: order({ serviceType: 'premium_service' }), claims: { reason: 'technical_error', amount: eur(3000) } }),
-    expect: { outcome: 'needs_review', missing: ['order.incidentVerified'] },
+    expect: { outcome: 'provisional_approval', cites: ['R1.4', 'R2.3'], facts: [{ code: 'service.not_started' }] },
   },
   {
     name: 'R5.3: paid with balance → back to the balance, immediately',
     case: kase({ order: order({ adBroadcast: 'not_started', paymentMethod: 'balance' }), claims: { reason: 'paid_by_mistake', amount: eur(3000) } }),
     expect: {
       outcome: 'provisional_approval',
-      clauses: ['R1.1', 'R2.1', 'R4', 'R5.3', 'R5.4'],
+      clauses: ['R1.1', 'R2.1', 'R2.2', 'R4', 'R5.3', 'R5.4'],
       refund: { destination: 'balance', amount: eur(3000) },
       timeline: { kind: 'immediate' },
     },
@@ -199,7 +209,7 @@ const R_ROWS: Omit<Row, 'profile'>[] = [
   {
     name: 'R5.1: paid with PayPal → original method, no R5.2',
     case: kase({ order: order({ adBroadcast: 'not_started', paymentMethod: 'paypal' }), claims: { reason: 'paid_by_mistake', amount: eur(3000) } }),
-    expect: { outcome: 'provisional_approval', clauses: ['R1.1', 'R2.1', 'R4', 'R5.1', 'R5.4'], refund: { destination: 'original_method', amount: eur(3000) } },
+    expect: { outcome: 'provisional_approval', clauses: ['R1.1', 'R2.1', 'R2.2', 'R4', 'R5.1', 'R5.4'], refund: { destination: 'original_method', amount: eur(3000) } },
   },
   {
     name: 'R3: no reason and no amount → ask for them',
@@ -261,8 +271,8 @@ const R_ROWS: Omit<Row, 'profile'>[] = [
     expect: { outcome: 'needs_review', clauses: ['R4'], missing: ['account'] },
   },
   {
-    name: 'R4: wrong amount charged → the team checks',
-    case: kase({ order: order({ adBroadcast: 'not_started' }), claims: { reason: 'wrong_amount', amount: eur(3000) } }),
+    name: 'R4: wrong amount charged on a running ad → the team checks',
+    case: kase({ order: order({ status: 'in_progress', adBroadcast: 'broadcasting' }), claims: { reason: 'wrong_amount', amount: eur(3000) } }),
     expect: { outcome: 'needs_review', clauses: ['R4'] },
   },
   {
@@ -316,13 +326,21 @@ const B_ROWS: Omit<Row, 'profile'>[] = [
   },
   {
     name: 'B4.2: provider cancelled, nothing delivered → full credit',
-    case: kase({ order: social({ status: 'cancelled', quantityOrdered: 500, quantityDelivered: 0 }), claims: { reason: 'provider_cancelled' }, proof: withLink }),
+    case: kase({ order: social({ status: 'cancelled', cancelledBy: 'provider', quantityOrdered: 500, quantityDelivered: 0 }), claims: { reason: 'provider_cancelled' }, proof: withLink }),
     expect: { outcome: 'needs_review', cites: ['B4.2', 'B3'], refund: { destination: 'balance', amount: eur(2000) } },
   },
   {
     name: 'B4.2 / B5: provider cancelled after delivering some → proportional credit',
-    case: kase({ order: social({ status: 'cancelled', quantityOrdered: 3, quantityDelivered: 1, amountPaid: eur(1000) }), claims: { reason: 'provider_cancelled' }, proof: withLink }),
-    expect: { outcome: 'needs_review', clauses: ['B4.2', 'B5', 'B3', 'B4'], refund: { destination: 'balance', amount: eur(666) } },
+    case: kase({ order: social({ status: 'cancelled', cancelledBy: 'provider', quantityOrdered: 3, quantityDelivered: 1, amountPaid: eur(1000) }), claims: { reason: 'provider_cancelled' }, proof: withLink }),
+    expect: {
+      outcome: 'needs_review',
+      clauses: ['B4.2', 'B5', 'B3', 'B4'],
+      refund: { destination: 'balance', amount: eur(666) },
+      facts: [
+        { code: 'order.cancelled', values: { by: 'provider', ordered: 3, delivered: 1 } },
+        { code: 'credit.proportional', values: { paid: eur(1000), ordered: 3, delivered: 1, undelivered: 2, credit: eur(666) } },
+      ],
+    },
   },
   {
     name: 'B4.2: user says provider cancelled, order says completed → conflict',
@@ -367,7 +385,7 @@ const B_ROWS: Omit<Row, 'profile'>[] = [
   {
     name: 'B4.3: verified platform error before execution → credit',
     case: kase({ order: social({ status: 'pending', incidentVerified: true }), claims: { reason: 'technical_error' }, proof: withLink }),
-    expect: { outcome: 'needs_review', clauses: ['B4.3', 'B3', 'B4'], refund: { destination: 'balance', amount: eur(2000) } },
+    expect: { outcome: 'needs_review', clauses: ['B4.1', 'B4.3', 'B3', 'B4'], refund: { destination: 'balance', amount: eur(2000) } },
   },
   {
     name: 'B4.3 / B4.6: platform error not checked yet → review, support decides',
@@ -375,9 +393,9 @@ const B_ROWS: Omit<Row, 'profile'>[] = [
     expect: { outcome: 'needs_review', clauses: ['B4.3', 'B4.6'], missing: ['order.incidentVerified'] },
   },
   {
-    name: 'B6: no verifiable error → refusal',
+    name: 'B6: processing with no verifiable error → refusal, the order goes on',
     case: kase({ order: social({ status: 'in_progress', incidentVerified: false }), claims: { reason: 'technical_error' }, proof: withLink }),
-    expect: { outcome: 'refusal', clauses: ['B6'] },
+    expect: { outcome: 'refusal', clauses: ['B2', 'B6', 'B10'], facts: [{ code: 'incident.not_verified' }, { code: 'service.in_process' }] },
   },
   {
     name: 'B4.5: wrong amount charged → the difference as balance',
@@ -491,6 +509,240 @@ const B_ROWS: Omit<Row, 'profile'>[] = [
   },
 ];
 
+// ------------------------------------------------------------------ grounds are alternatives; facts beat claims
+// Written from POLICY.md R2 / B4 and the sources: each ground is checked on its own; a ground that
+// holds from the order's facts is never hidden by the reason picked; no ground overrides a refusal
+// the policy calls legal or final. Each in both profiles.
+const twoCaptures = (amount = 3000) => [
+  { id: 'T1', kind: 'payment' as const, amount: eur(amount), at: '2024-05-10T09:00:00+02:00' },
+  { id: 'T2', kind: 'payment' as const, amount: eur(amount), at: '2024-05-10T09:00:04+02:00' },
+];
+const threeCaptures = [...twoCaptures(), { id: 'T3', kind: 'payment' as const, amount: eur(3000), at: '2024-05-10T09:00:09+02:00' }];
+
+const GROUND_ROWS: Row[] = [
+  // R2.2: the ad has not been broadcast, whatever the customer says about an incident.
+  {
+    name: 'R2.2: ad not broadcast, reason "technical error", incident not checked → approval on R2.2, not a wait for the incident',
+    profile: 'standard',
+    case: kase({ order: order({ adBroadcast: 'not_started' }), claims: { reason: 'technical_error', amount: eur(3000) } }),
+    expect: { outcome: 'provisional_approval', clauses: ['R1.1', 'R2.2', 'R4', 'R5.1', 'R5.2', 'R5.4'], missing: [], facts: [{ code: 'ad.not_broadcast' }] },
+  },
+  {
+    name: 'R2.2: ad not broadcast, reason "technical error", incident checked and not found → approval on R2.2',
+    profile: 'standard',
+    case: kase({ order: order({ adBroadcast: 'not_started', incidentVerified: false }), claims: { reason: 'technical_error', amount: eur(3000) } }),
+    expect: { outcome: 'provisional_approval', cites: ['R1.1', 'R2.2'], facts: [{ code: 'ad.not_broadcast' }, { code: 'incident.not_verified' }] },
+  },
+  {
+    name: 'B4.1: ad not broadcast, reason "technical error", incident checked and not found → credit before execution (never B6)',
+    profile: 'balance-only',
+    case: kase({ order: order({ adBroadcast: 'not_started', incidentVerified: false }), claims: { reason: 'technical_error' } }),
+    expect: { outcome: 'needs_review', clauses: ['B4.1', 'B3', 'B4'], refund: { destination: 'balance', amount: eur(3000) }, facts: [{ code: 'ad.not_broadcast' }] },
+  },
+  // R2.5 / B8: two captures of the same payment, whatever reason was picked.
+  {
+    name: 'R2.5: the order shows the payment captured twice, reason "changed my mind" on a running ad → approval for one payment',
+    profile: 'standard',
+    case: kase({ order: order({ status: 'in_progress', adBroadcast: 'broadcasting', transactions: twoCaptures() }), claims: { reason: 'changed_mind', amount: eur(3000) } }),
+    expect: {
+      outcome: 'provisional_approval',
+      cites: ['R2.5', 'R4'],
+      refund: { destination: 'same_card', amount: eur(3000) },
+      facts: [{ code: 'payment.duplicate', values: { captures: 2, amount: eur(3000) } }],
+    },
+  },
+  {
+    name: 'B8: the order shows the payment captured twice, reason "changed my mind" on a completed order → corrected on the balance',
+    profile: 'balance-only',
+    case: kase({ order: social({ status: 'completed', transactions: twoCaptures(2000) }), claims: { reason: 'changed_mind' }, proof: withLink }),
+    expect: { outcome: 'needs_review', clauses: ['B8', 'B3', 'B4'], refund: { destination: 'balance', amount: eur(2000) }, facts: [{ code: 'payment.duplicate' }] },
+  },
+  // B4.2 vs B4.1: told apart by who cancelled; never refused on B6.
+  {
+    name: 'B4.2: the provider cancelled it, reason "technical error", no incident found → credit on B4.2, never B6',
+    profile: 'balance-only',
+    case: kase({ order: social({ status: 'cancelled', cancelledBy: 'provider', incidentVerified: false }), claims: { reason: 'technical_error' }, proof: withLink }),
+    expect: { outcome: 'needs_review', clauses: ['B4.2', 'B3', 'B4'], refund: { destination: 'balance', amount: eur(2000) }, facts: [{ code: 'order.cancelled', values: { by: 'provider' } }] },
+  },
+  {
+    name: 'B4.2: the provider cancelled it, reason "results too low" → credit on B4.2 (B12 is not a ground by itself, nor a bar)',
+    profile: 'balance-only',
+    case: kase({ order: social({ status: 'cancelled', cancelledBy: 'provider' }), claims: { reason: 'results_too_low' }, proof: withLink }),
+    expect: { outcome: 'needs_review', clauses: ['B4.2', 'B3', 'B4'], refund: { destination: 'balance', amount: eur(2000) } },
+  },
+  {
+    name: 'B4.1: cancelled by the customer before execution → credit on B4.1',
+    profile: 'balance-only',
+    case: kase({ order: social({ status: 'cancelled', cancelledBy: 'customer', quantityOrdered: 1000, quantityDelivered: 0 }), claims: { reason: 'changed_mind' }, proof: withLink }),
+    expect: { outcome: 'needs_review', clauses: ['B4.1', 'B3', 'B4'], refund: { destination: 'balance', amount: eur(2000) }, facts: [{ code: 'order.cancelled', values: { by: 'customer' } }] },
+  },
+  {
+    name: 'B4.1 / B4.2: cancelled, but who cancelled is unknown → ask',
+    profile: 'balance-only',
+    case: kase({ order: social({ status: 'cancelled' }), claims: { reason: 'provider_cancelled' }, proof: withLink }),
+    expect: { outcome: 'needs_review', clauses: ['B4.1', 'B4.2'], missing: ['order.cancelledBy'], refund: null },
+  },
+  {
+    name: 'standard: a premium service cancelled before it started → approval on R2.3',
+    profile: 'standard',
+    case: kase({ order: order({ serviceType: 'premium_service', status: 'cancelled', cancelledBy: 'provider' }), claims: { reason: 'technical_error', amount: eur(3000) } }),
+    expect: { outcome: 'provisional_approval', cites: ['R1.4', 'R2.3'] },
+  },
+  // A ground never overrides a legal or final refusal.
+  {
+    name: 'R1.2 / R6.4: a credited top-up stays refused even with a verified technical error',
+    profile: 'standard',
+    case: kase({ order: order({ serviceType: 'top_up', status: 'completed', credited: true, incidentVerified: true, amountPaid: eur(5000) }), claims: { reason: 'technical_error', amount: eur(5000) } }),
+    expect: { outcome: 'refusal', clauses: ['R1.2', 'R6.4'], refund: null, facts: [{ code: 'topup.credited', values: { amount: eur(5000) } }, { code: 'incident.verified' }] },
+  },
+  {
+    name: 'B8: a credited top-up is never cashed out; a verified incident may be corrected on the balance, by a person',
+    profile: 'balance-only',
+    case: kase({ order: order({ serviceType: 'top_up', status: 'completed', credited: true, incidentVerified: true, amountPaid: eur(5000) }), claims: { reason: 'technical_error' } }),
+    expect: { outcome: 'needs_review', clauses: ['B8', 'B4.3', 'B4'], refund: null, nextSteps: ['balance_not_withdrawable'], facts: [{ code: 'topup.credited' }, { code: 'incident.verified' }] },
+  },
+  {
+    name: 'R1.4 / R6.1: a fully consumed service claimed as "a technical error prevented use" → review naming both facts',
+    profile: 'standard',
+    case: kase({ order: order({ serviceType: 'premium_service', status: 'completed' }), claims: { reason: 'technical_error', amount: eur(3000) } }),
+    expect: {
+      outcome: 'needs_review',
+      cites: ['R1.4', 'R2.4'],
+      conflicting: ['claims.reason', 'order.status'],
+      refund: null,
+      facts: [{ code: 'service.fully_consumed' }, { code: 'request.reason', values: { reason: 'technical_error' } }],
+    },
+  },
+  {
+    name: 'R1.4 / R2.4: a fully consumed service with a verified incident → review naming both facts, not approval',
+    profile: 'standard',
+    case: kase({ order: order({ serviceType: 'premium_service', status: 'completed', incidentVerified: true }), claims: { reason: 'technical_error', amount: eur(3000) } }),
+    expect: {
+      outcome: 'needs_review',
+      conflicting: ['claims.reason', 'order.incidentVerified', 'order.status'],
+      facts: [{ code: 'service.fully_consumed' }, { code: 'incident.verified' }],
+    },
+  },
+  {
+    name: 'R1.4: a fully consumed service, technical error claimed but no incident found → refusal',
+    profile: 'standard',
+    case: kase({ order: order({ serviceType: 'premium_service', status: 'completed', incidentVerified: false }), claims: { reason: 'technical_error', amount: eur(3000) } }),
+    expect: { outcome: 'refusal', clauses: ['R1.4', 'R6.1'], facts: [{ code: 'service.fully_consumed' }, { code: 'incident.not_verified' }] },
+  },
+  {
+    name: 'B6: a completed order claimed as "a technical error prevented use" → review naming both facts',
+    profile: 'balance-only',
+    case: kase({ order: social({ status: 'completed', quantityOrdered: 1000, quantityDelivered: 1000 }), claims: { reason: 'technical_error' }, proof: withLink }),
+    expect: {
+      outcome: 'needs_review',
+      conflicting: ['claims.reason', 'order.status'],
+      refund: null,
+      facts: [{ code: 'service.fully_consumed', values: { ordered: 1000, delivered: 1000 } }, { code: 'request.reason', values: { reason: 'technical_error' } }],
+    },
+  },
+  {
+    name: 'R1.1 / R2.4: a broadcast ad with a verified incident → review (partly used), not approval',
+    profile: 'standard',
+    case: kase({ order: order({ status: 'in_progress', adBroadcast: 'broadcasting', incidentVerified: true }), claims: { reason: 'technical_error', amount: eur(3000) } }),
+    expect: { outcome: 'needs_review', clauses: ['R1.1', 'R2.4', 'R4'], refund: null, reviewReasons: ['partial_progress'], facts: [{ code: 'ad.broadcast', values: { state: 'broadcasting' } }, { code: 'incident.verified' }] },
+  },
+  {
+    name: 'B4.3: a broadcast ad with a verified incident → review (partly used), no amount proposed',
+    profile: 'balance-only',
+    case: kase({ order: order({ status: 'in_progress', adBroadcast: 'broadcasting', incidentVerified: true }), claims: { reason: 'technical_error' } }),
+    expect: { outcome: 'needs_review', clauses: ['B4.3', 'B4'], refund: null, reviewReasons: ['partial_progress'], facts: [{ code: 'ad.broadcast' }, { code: 'incident.verified' }] },
+  },
+  // Nothing impossible passes.
+  ...(['standard', 'balance-only'] as const).flatMap((profile): Row[] => [
+    {
+      name: `${profile}: more than two successful captures → review naming the anomaly, never approved`,
+      profile,
+      case: kase({ order: order({ adBroadcast: 'not_started', transactions: threeCaptures }), claims: { reason: 'paid_by_mistake', amount: eur(3000) } }),
+      expect: {
+        outcome: 'needs_review',
+        clauses: [profile === 'standard' ? 'R4' : 'B10'],
+        refund: null,
+        reviewReasons: ['anomaly'],
+        facts: [{ code: 'payment.captures_anomaly', values: { captures: 3, amount: eur(3000) } }],
+      },
+    },
+    {
+      name: `${profile}: unknown order and unknown account → both missing facts named`,
+      profile,
+      case: kase({ order: null, account: null, claims: { reason: 'paid_by_mistake', amount: eur(3000) } }),
+      expect: {
+        outcome: 'needs_review',
+        clauses: profile === 'standard' ? ['R4', 'R3'] : ['B11', 'B10'],
+        missing: ['account', 'order'],
+        facts: [{ code: 'fact.missing', values: { fact: 'account' } }, { code: 'fact.missing', values: { fact: 'order' } }],
+      },
+    },
+    {
+      name: `${profile}: the order's payment date is in the future → review naming it`,
+      profile,
+      case: kase({ order: order({ adBroadcast: 'not_started', paidAt: '2024-05-15T12:00:00+02:00' }), claims: { reason: 'paid_by_mistake', amount: eur(3000) } }),
+      expect: {
+        outcome: 'needs_review',
+        clauses: [profile === 'standard' ? 'R4' : 'B10'],
+        conflicting: ['order.paidAt', 'now'],
+        facts: [{ code: 'date.in_future', values: { fact: 'order.paidAt', at: '2024-05-15T12:00:00+02:00', now: NOW } }],
+      },
+    },
+    {
+      name: `${profile}: a transaction dated in the future → review naming it`,
+      profile,
+      case: kase({
+        order: order({ adBroadcast: 'not_started', transactions: [{ id: 'T1', kind: 'payment', amount: eur(3000), at: '2024-06-01' }] }),
+        claims: { reason: 'paid_by_mistake', amount: eur(3000) },
+      }),
+      expect: { outcome: 'needs_review', conflicting: ['order.transactions.0.at', 'now'], facts: [{ code: 'date.in_future', values: { fact: 'order.transactions.0.at' } }] },
+    },
+    {
+      name: `${profile}: a Pro account "activated" next week → review naming the date, not an approval`,
+      profile,
+      case: kase({ order: order({ serviceType: 'pro_account', activatedAt: '2024-05-22' }), claims: { reason: 'changed_mind', amount: eur(3000) } }),
+      expect: { outcome: 'needs_review', conflicting: ['order.activatedAt', 'now'], refund: null },
+    },
+  ]),
+  // Repeated requests (B10) and double compensation (B11), from the case history.
+  {
+    name: 'B11: an earlier request on this order was already compensated → double-compensation attempt refused',
+    profile: 'balance-only',
+    case: kase({ order: social({ status: 'partial', quantityOrdered: 1000, quantityDelivered: 600 }), claims: { reason: 'partial_delivery' }, proof: withLink, requestHistory: { earlierRequests: 1, compensatedRequests: 1 } }),
+    expect: { outcome: 'refusal', clauses: ['B11'], facts: [{ code: 'request.already_compensated', values: { compensated: 1 } }] },
+  },
+  {
+    name: 'B10: a repeated request, none compensated → still decided, but a person may close it without credit',
+    profile: 'balance-only',
+    case: kase({ order: social({ status: 'partial', quantityOrdered: 1000, quantityDelivered: 600 }), claims: { reason: 'partial_delivery' }, proof: withLink, requestHistory: { earlierRequests: 2 } }),
+    expect: {
+      outcome: 'needs_review',
+      clauses: ['B4.2', 'B5', 'B3', 'B4', 'B10'],
+      refund: { destination: 'balance', amount: eur(800) },
+      reviewReasons: ['repeated_request'],
+      facts: [{ code: 'request.repeated', values: { earlier: 2 } }],
+    },
+  },
+  {
+    name: 'B10: a repeated request that is refused anyway stays refused, citing B10',
+    profile: 'balance-only',
+    case: kase({ order: social({ status: 'completed' }), claims: { reason: 'changed_mind' }, proof: withLink, requestHistory: { earlierRequests: 3 } }),
+    expect: { outcome: 'refusal', clauses: ['B6', 'B10'] },
+  },
+  {
+    name: 'R4: an earlier request on this order was already compensated → the team checks before paying twice',
+    profile: 'standard',
+    case: kase({ order: order({ adBroadcast: 'not_started' }), claims: { reason: 'paid_by_mistake', amount: eur(3000) }, requestHistory: { earlierRequests: 1, compensatedRequests: 1 } }),
+    expect: { outcome: 'needs_review', clauses: ['R4'], refund: null, reviewReasons: ['repeated_request'], facts: [{ code: 'request.already_compensated' }] },
+  },
+  {
+    name: 'standard: a repeated request, none compensated → decided on its facts (section R has no rule on repetition), noted',
+    profile: 'standard',
+    case: kase({ order: order({ adBroadcast: 'not_started' }), claims: { reason: 'paid_by_mistake', amount: eur(3000) }, requestHistory: { earlierRequests: 1 } }),
+    expect: { outcome: 'provisional_approval', cites: ['R1.1', 'R2.2'], facts: [{ code: 'request.repeated', values: { earlier: 1 } }] },
+  },
+];
+
 // ------------------------------------------------------------------ P: payment not received (both profiles)
 const invoice = (over: Parameters<typeof order>[0] = {}) =>
   order({ serviceType: 'merchant_purchase', status: 'pending', paymentMethod: 'pay_later', paidAt: undefined, paymentRegistered: false, ...over });
@@ -503,7 +755,7 @@ const P_ROWS: Omit<Row, 'profile'>[] = [
     expect: {
       outcome: 'wait',
       clauses: ['P1', 'P5'],
-      timeline: { kind: 'wait_until', date: '2024-05-17' },
+      timeline: { kind: 'wait_until', date: '2024-05-17', at: '2024-05-17T16:00:00.000Z' },
       nextSteps: ['check_confirmation_email', 'keep_proof'],
       refund: null,
       reviewRequired: false,
@@ -512,7 +764,13 @@ const P_ROWS: Omit<Row, 'profile'>[] = [
   {
     name: 'P2: manual transfer 2 days ago → wait; a reminder can be ignored',
     case: kase({ topic: 'payment_not_received', order: invoice(), claims: { paidAt: '2024-05-13', paymentMethod: 'bank_transfer' } }),
-    expect: { outcome: 'wait', clauses: ['P1', 'P2', 'P5'], timeline: { kind: 'wait_until', date: '2024-05-16' }, nextSteps: ['ignore_reminder_if_paid'] },
+    expect: {
+      outcome: 'wait',
+      clauses: ['P1', 'P2', 'P5'],
+      // A date without a time counts from the start of that day in Paris.
+      timeline: { kind: 'wait_until', date: '2024-05-16', at: '2024-05-15T22:00:00.000Z' },
+      nextSteps: ['ignore_reminder_if_paid'],
+    },
   },
   {
     name: 'worked 6: transfer 5 days ago, debited, right details → report filed, invoice paused, proof kept',
@@ -569,9 +827,14 @@ const P_ROWS: Omit<Row, 'profile'>[] = [
     expect: { outcome: 'needs_review', clauses: ['P1'], missing: ['claims.paidAt'] },
   },
   {
-    name: 'P4: payment date in the future → conflict',
+    name: 'P1: payment date in the future → review naming it',
     case: kase({ topic: 'payment_not_received', order: invoice(), claims: { paidAt: '2024-05-20' } }),
-    expect: { outcome: 'needs_review', clauses: ['P4'], conflicting: ['claims.paidAt', 'now'] },
+    expect: {
+      outcome: 'needs_review',
+      clauses: ['P1'],
+      conflicting: ['claims.paidAt', 'now'],
+      facts: [{ code: 'date.in_future', values: { fact: 'claims.paidAt', at: '2024-05-20', now: NOW } }],
+    },
   },
   {
     name: 'P4: unknown purchase',
@@ -687,6 +950,7 @@ const ROWS: Row[] = [
   ...B_ROWS.map((r) => ({ ...r, profile: 'balance-only' as const })),
   ...P_ROWS.flatMap((r) => [{ ...r, profile: 'standard' as const }, { ...r, profile: 'balance-only' as const }]),
   ...D_ROWS.flatMap((r) => [{ ...r, profile: 'standard' as const }, { ...r, profile: 'balance-only' as const }]),
+  ...GROUND_ROWS,
 ];
 
 describe.each(ROWS)('[$profile] $name', (row) => {
@@ -705,6 +969,10 @@ describe.each(ROWS)('[$profile] $name', (row) => {
     if (e.alternatives) expect(d.alternatives).toEqual(e.alternatives);
     if (e.priority) expect(d.review.priority).toBe(e.priority);
     if (e.reviewRequired !== undefined) expect(d.review.required).toBe(e.reviewRequired);
+    if (e.reviewReasons) expect(d.review.reasons).toEqual(expect.arrayContaining(e.reviewReasons));
+    if (e.facts) expect(d.facts).toEqual(expect.arrayContaining(e.facts.map((f) => expect.objectContaining(f.values ? { code: f.code, values: expect.objectContaining(f.values) } : { code: f.code }))));
+    // Every decision says why in facts.
+    expect(d.facts.length).toBeGreaterThan(0);
     if (d.outcome === 'provisional_approval') expect(d.clauses).toContain('R4');
     if (d.outcome === 'needs_review') expect(d.review.required).toBe(true);
   });
