@@ -54,6 +54,7 @@ export function buildDialogs(deps: DialogDeps): MainDialog {
     proofs: deps.proofs ?? new RedisProofStore(deps.redis, deps.keys, { maxBytes: deps.config.limits.maxUploadBytes, now }),
     profile: deps.config.policyProfile,
     timeZone: deps.config.timeZone,
+    holidaysCountry: deps.config.holidaysCountry,
     now,
     logger: deps.logger,
     attachments: {

@@ -144,6 +144,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   registerEligibilityRoutes(server, {
     timeZone: config.timeZone,
     defaultProfile: config.policyProfile,
+    holidaysCountry: config.holidaysCountry,
     maxBodyBytes: config.limits.maxBodyBytes,
   });
   const webChat = await registerWebChat(server, { adapter, runTurn: (context) => bot.run(context), redis, keys, config, logger });

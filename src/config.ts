@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { holidayCountries } from './eligibility/calendar';
 
 /**
  * Every setting, read once from the environment and validated.
@@ -49,6 +50,13 @@ const timeZone = z.string().refine(
   { message: 'must be an IANA time zone such as Europe/Paris' },
 );
 
+/** A country `date-holidays` knows (ISO 3166-1 alpha-2, any case), or `none` for weekends only. */
+const holidaysCountry = z
+  .string()
+  .transform((v) => v.toUpperCase())
+  .refine((v) => v === 'NONE' || holidayCountries().has(v), { message: 'must be a country code such as FR, BE or DE, or none' })
+  .transform((v) => (v === 'NONE' ? null : v));
+
 const envSchema = z
   .object({
     PORT: int(1, 65535).default(3978),
@@ -78,6 +86,7 @@ const envSchema = z
     DEFAULT_LANGUAGE: z.enum(['en', 'fr'], { message: 'must be en or fr' }).default('en'),
     POLICY_PROFILE: z.enum(['standard', 'balance-only'], { message: 'must be standard or balance-only' }).default('standard'),
     TIME_ZONE: timeZone.default('Europe/Paris'),
+    HOLIDAYS_COUNTRY: holidaysCountry.default('FR'),
     BRAND_NAME: z.string().min(1).max(60).default('Support'),
 
     MAX_BODY_BYTES: int(1024, 50 * 1024 * 1024).default(256 * 1024),
@@ -137,6 +146,8 @@ export interface Config {
   defaultLanguage: 'en' | 'fr';
   policyProfile: 'standard' | 'balance-only';
   timeZone: string;
+  /** Public holidays of this country are not business days (R5.1); null: weekends only. */
+  holidaysCountry: string | null;
   brandName: string;
   limits: { maxBodyBytes: number; maxUploadBytes: number; messagesPerMinute: number };
   shutdownTimeoutMs: number;
@@ -189,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultLanguage: e.DEFAULT_LANGUAGE,
     policyProfile: e.POLICY_PROFILE,
     timeZone: e.TIME_ZONE,
+    holidaysCountry: e.HOLIDAYS_COUNTRY,
     brandName: e.BRAND_NAME,
     limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxUploadBytes: e.MAX_UPLOAD_BYTES, messagesPerMinute: e.RATE_LIMIT_MESSAGES_PER_MINUTE },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -12,6 +12,8 @@ export interface TopicDeps {
   proofs: ProofStore;
   profile: Profile;
   timeZone: string;
+  /** Public holidays of this country are not business days (HOLIDAYS_COUNTRY); absent: the engine's default (FR). */
+  holidaysCountry?: string | null;
   now: () => Date;
   logger: Logger;
   attachments: FetchPolicy;

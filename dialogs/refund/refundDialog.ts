@@ -455,7 +455,7 @@ export class RefundDialog extends BaseDialog {
     const account = await this.account(context);
     const ownerRisk = await this.ownerRisk(account, state.order);
     const facts = refundFacts({ slots: state.slots, order: state.order, account, ownerRisk, now: this.deps.now(), insistsOnRefund });
-    const decision = evaluate({ profile: this.deps.profile, case: facts }, { timeZone: this.deps.timeZone, defaultProfile: this.deps.profile });
+    const decision = evaluate({ profile: this.deps.profile, case: facts }, { timeZone: this.deps.timeZone, defaultProfile: this.deps.profile, holidaysCountry: this.deps.holidaysCountry });
     return { facts, decision, account };
   }
 

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runBatch } from '../../src/cli/eligibility';
+import { diffBatches, formatDiff, runBatch } from '../../src/cli/eligibility';
 import { eur, kase, order } from './fixtures';
 
 const root = join(__dirname, '../..');
@@ -12,9 +12,17 @@ function cli(args: string[], stdin?: string) {
     cwd: root,
     input: stdin,
     encoding: 'utf8',
-    env: { ...process.env, POLICY_PROFILE: '', TIME_ZONE: '' },
+    env: { ...process.env, POLICY_PROFILE: '', TIME_ZONE: '', HOLIDAYS_COUNTRY: '' },
   });
   return { code: r.status, out: r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)), err: r.stderr };
+}
+function cliText(args: string[]) {
+  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/eligibility.ts', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, POLICY_PROFILE: '', TIME_ZONE: '', HOLIDAYS_COUNTRY: '' },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 const good = { case: kase({ order: order({ adBroadcast: 'not_started' }), claims: { reason: 'paid_by_mistake', amount: eur(3000) } }) };
@@ -80,5 +88,93 @@ describe('eligibility CLI', () => {
     const s = runBatch(JSON.stringify([good, topUp]), { timeZone: 'Europe/Paris', defaultProfile: 'standard' }, (l) => lines.push(l));
     expect(s.total).toBe(2);
     expect(lines).toHaveLength(2);
+  });
+});
+
+describe('eligibility CLI --diff (policy owners: what a rule change changes)', () => {
+  const row = (line: number, outcome: string, clauses: string[], minor?: number) =>
+    JSON.stringify({
+      line,
+      decision: { outcome, clauses, refund: minor === undefined ? null : { destination: 'same_card', amount: { minor, currency: 'EUR' } } },
+    });
+
+  test('lists each case whose outcome, amount or clauses changed, and counts each change', () => {
+    const before = [row(1, 'needs_review', ['R2.4']), row(2, 'needs_review', ['R2.4']), row(3, 'refusal', ['R1.2', 'R6.4']), row(4, 'provisional_approval', ['R1.1', 'R2.1', 'R4'], 3000)].join('\n');
+    const after = [
+      row(1, 'provisional_approval', ['R1.1', 'R2.2', 'R4'], 3000),
+      row(2, 'provisional_approval', ['R1.1', 'R2.2', 'R4'], 3000),
+      row(3, 'refusal', ['R1.2', 'R6.4']),
+      row(4, 'provisional_approval', ['R1.1', 'R2.1', 'R2.2', 'R4'], 3000),
+    ].join('\n');
+    const d = diffBatches(before, after);
+    expect(d.compared).toBe(4);
+    expect(d.changed).toEqual([
+      { line: 1, changes: ['outcome needs_review → provisional_approval', 'amount none → 30.00 EUR', 'clauses +R1.1 +R2.2 +R4 -R2.4'] },
+      { line: 2, changes: ['outcome needs_review → provisional_approval', 'amount none → 30.00 EUR', 'clauses +R1.1 +R2.2 +R4 -R2.4'] },
+      { line: 4, changes: ['clauses +R2.2'] },
+    ]);
+    expect(d.counts).toEqual([
+      { change: 'amount none → 30.00 EUR', cases: 2 },
+      { change: 'clauses +R1.1 +R2.2 +R4 -R2.4', cases: 2 },
+      { change: 'outcome needs_review → provisional_approval', cases: 2 },
+      { change: 'clauses +R2.2', cases: 1 },
+    ]);
+    expect(formatDiff(d)).toBe(
+      [
+        'line 1: outcome needs_review → provisional_approval · amount none → 30.00 EUR · clauses +R1.1 +R2.2 +R4 -R2.4',
+        'line 2: outcome needs_review → provisional_approval · amount none → 30.00 EUR · clauses +R1.1 +R2.2 +R4 -R2.4',
+        'line 4: clauses +R2.2',
+        '# changes',
+        '      2  amount none → 30.00 EUR',
+        '      2  clauses +R1.1 +R2.2 +R4 -R2.4',
+        '      2  outcome needs_review → provisional_approval',
+        '      1  clauses +R2.2',
+        '# 3 of 4 cases changed',
+      ].join('\n') + '\n',
+    );
+  });
+
+  test('invalid cases and cases present in one output only are reported', () => {
+    const before = [row(1, 'refusal', ['B6']), JSON.stringify({ line: 2, error: { fields: [] } }), row(5, 'refusal', ['B6'])].join('\n');
+    const after = [row(1, 'refusal', ['B6']), row(2, 'refusal', ['B6']), row(7, 'refusal', ['B6'])].join('\n');
+    const d = diffBatches(before, after);
+    expect(d.changed).toEqual([{ line: 2, changes: ['outcome invalid → refusal', 'clauses +B6'] }]);
+    expect(d.onlyBefore).toEqual([5]);
+    expect(d.onlyAfter).toEqual([7]);
+    expect(formatDiff(d, { before: 'a.jsonl', after: 'b.jsonl' })).toContain('# only in a.jsonl: line 5\n# only in b.jsonl: line 7\n');
+  });
+
+  test('the real command on two real batch outputs: standard profile, then balance-only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'elig-diff-'));
+    try {
+      const cases = join(dir, 'cases.jsonl');
+      writeFileSync(cases, [good, topUp, good].map((x) => JSON.stringify(x)).join('\n') + '\n');
+      const a = cliText([cases]);
+      const b = cliText(['--profile', 'balance-only', cases]);
+      writeFileSync(join(dir, 'before.jsonl'), a.out);
+      writeFileSync(join(dir, 'after.jsonl'), b.out);
+      const r = cliText(['--diff', join(dir, 'before.jsonl'), join(dir, 'after.jsonl')]);
+      expect(r.code).toBe(1);
+      const lines = r.out.trim().split('\n');
+      expect(lines[0]).toMatch(/^line 1: outcome provisional_approval → needs_review · clauses \+B4\.1 /);
+      expect(lines).toContain('      2  outcome provisional_approval → needs_review');
+      expect(lines).toContain('      1  clauses +B8 -R1.2 -R6.4');
+      expect(lines[lines.length - 1]).toBe('# 3 of 3 cases changed');
+      const same = cliText(['--diff', join(dir, 'before.jsonl'), join(dir, 'before.jsonl')]);
+      expect(same.code).toBe(0);
+      expect(same.out).toBe('# 0 of 3 cases changed\n');
+      expect(cliText(['--diff', join(dir, 'before.jsonl')]).code).toBe(2);
+      expect(cliText(['--diff', cases, join(dir, 'after.jsonl')]).code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('--holidays none counts weekends only; an unknown country is a usage error', () => {
+    const fr = cli(['-'], JSON.stringify(good));
+    const none = cli(['--holidays', 'none', '-'], JSON.stringify(good));
+    expect(fr.out[0].decision.timeline.earliest).toBe('2024-05-21');
+    expect(none.out[0].decision.timeline.earliest).toBe('2024-05-20');
+    expect(cli(['--holidays', 'ZZ', '-'], '').code).toBe(2);
   });
 });
