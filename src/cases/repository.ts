@@ -4,6 +4,8 @@
  * Keys (all with the hash tag `{case}`, so every script below touches one Cluster slot):
  *   keys.global('case', <reference>)              the record, JSON, no expiry
  *   keys.global('case', 'owner:' + <index id>)    sorted set of references, score = creation time (ms)
+ *   keys.global('case', 'order:' + <order id>)    the same, per order (upper case, trimmed): the case history
+ *                                                 of an order (requestHistory, B10 / B11)
  * Index ids are the case owner's channel user and, when verified, its account (./owner.ts).
  * A reference never contains `:`, so it cannot collide with an index key.
  *
@@ -97,6 +99,28 @@ export class RedisCaseRepository implements CaseRepository {
     return this.keys.global('case', `owner:${indexId}`);
   }
 
+  /** Redis key of the index of one order's cases (the order number as the engine compares it). */
+  orderIndexKey(orderId: string): string {
+    return this.keys.global('case', `order:${orderId.trim().toUpperCase()}`);
+  }
+
+  async requestHistory(orderId: string, exclude?: CaseReference): Promise<{ earlierRequests: number; compensatedRequests: number }> {
+    const refs = (await this.redis.zrevrange(this.orderIndexKey(orderId), 0, MAX_LIST_LIMIT - 1)).filter((r) => r !== exclude);
+    if (refs.length === 0) return { earlierRequests: 0, compensatedRequests: 0 };
+    const raws = await this.redis.mget(...refs.map((r) => this.caseKey(r)));
+    let earlierRequests = 0;
+    let compensatedRequests = 0;
+    raws.forEach((raw, i) => {
+      if (raw === null) return;
+      const record = this.parse(refs[i]!, raw);
+      earlierRequests += 1;
+      const approved = record.history.some((h) => h.status === 'approved');
+      const provisional = record.decision.outcome === 'provisional_approval' && record.status !== 'refused';
+      if (approved || provisional) compensatedRequests += 1;
+    });
+    return { earlierRequests, compensatedRequests };
+  }
+
   async create(input: NewCase): Promise<CaseRecord> {
     const at = this.now().toISOString();
     const clean = redactUserText(input);
@@ -120,6 +144,7 @@ export class RedisCaseRepository implements CaseRepository {
         updatedAt: at,
       });
       const indexKeys = ownerIndexIds(record.owner).map((id) => this.indexKey(id));
+      if (record.facts.order?.id) indexKeys.push(this.orderIndexKey(record.facts.order.id));
       const created = await this.redis.eval(CREATE, 1 + indexKeys.length, this.caseKey(reference), ...indexKeys, JSON.stringify(record), String(Date.parse(at)), reference);
       if (created === 1) return record;
     }

@@ -156,6 +156,13 @@ export interface CaseRepository {
   updateStatus(reference: CaseReference, status: CaseStatus, by: string, note?: string): Promise<CaseRecord | null>;
   /** Adds proof metadata to a case (e.g. a proof sent after submission). `null` when unknown. */
   addProof(reference: CaseReference, proof: ProofMeta, by: string): Promise<CaseRecord | null>;
+  /**
+   * The case history of one order, as the eligibility engine reads it (`requestHistory`, B10, B11):
+   * how many requests were recorded for it (except `exclude`, the conversation's own case), and how
+   * many of those were compensated (approved by an agent, or provisionally approved and not refused).
+   * Counts the newest 100 cases recorded since the order index exists.
+   */
+  requestHistory(orderId: string, exclude?: CaseReference): Promise<{ earlierRequests: number; compensatedRequests: number }>;
 }
 
 export class InvalidStatusTransitionError extends Error {
