@@ -20,11 +20,12 @@
  * `--diff before.jsonl after.jsonl` compares two outputs of this command (say, before and after a
  * rule change), case by case (by `line`): it prints each case whose outcome, refund amount or
  * clauses changed, then how many cases each change concerns, most frequent first:
- *   line 3: outcome needs_review → provisional_approval · amount none → 30.00 EUR · clauses +R2.2
+ *   line 3: outcome needs_review → provisional_approval · amount none → 30.00 EUR · clauses +R2.2 -R2.4
  *   # changes
+ *        3  clause +R2.2
+ *        2  amount none → an amount
  *        2  outcome needs_review → provisional_approval
- *        2  amount none → 30.00 EUR
- *        3  clauses +R2.2
+ *        2  clause -R2.4
  *   # 3 of 120 cases changed
  * Exit code: 0 nothing changed, 1 something changed (as diff(1)), 2 usage error.
  */
@@ -137,7 +138,11 @@ export interface BatchDiff {
   /** Cases present in both outputs. */
   compared: number;
   changed: CaseChange[];
-  /** How many cases each change concerns, most frequent first (then alphabetically). */
+  /**
+   * How many cases each kind of change concerns, most frequent first (then alphabetically): an
+   * outcome move (`outcome needs_review → provisional_approval`), an amount (`amount none → an
+   * amount`, `amount an amount → none`, `amount changed`), each clause (`clause +R2.2`, `clause -R4`).
+   */
   counts: { change: string; cases: number }[];
   /** Lines present in only one of the outputs. */
   onlyBefore: number[];
@@ -198,19 +203,30 @@ export function diffBatches(beforeText: string, afterText: string, names = { bef
     const b = after.get(line);
     if (!a || !b) continue;
     compared += 1;
+    // Each case lists its changes in full; the counts group them: an outcome move, an amount that
+    // appears, disappears or changes, each clause added or removed.
     const changes: string[] = [];
-    if (a.outcome !== b.outcome) changes.push(`outcome ${a.outcome} → ${b.outcome}`);
-    if (a.amount !== b.amount) changes.push(`amount ${a.amount} → ${b.amount}`);
+    const kinds: string[] = [];
+    if (a.outcome !== b.outcome) {
+      changes.push(`outcome ${a.outcome} → ${b.outcome}`);
+      kinds.push(`outcome ${a.outcome} → ${b.outcome}`);
+    }
+    if (a.amount !== b.amount) {
+      changes.push(`amount ${a.amount} → ${b.amount}`);
+      kinds.push(a.amount === 'none' ? 'amount none → an amount' : b.amount === 'none' ? 'amount an amount → none' : 'amount changed');
+    }
     const added = b.clauses.filter((c) => !a.clauses.includes(c));
     const removed = a.clauses.filter((c) => !b.clauses.includes(c));
     if (added.length || removed.length) {
       changes.push(`clauses ${[...added.map((c) => `+${c}`), ...removed.map((c) => `-${c}`)].join(' ')}`);
+      kinds.push(...added.map((c) => `clause +${c}`), ...removed.map((c) => `clause -${c}`));
     } else if (a.clauses.join() !== b.clauses.join()) {
       changes.push('clauses reordered');
+      kinds.push('clauses reordered');
     }
     if (changes.length === 0) continue;
     changed.push({ line, changes });
-    for (const c of changes) counts.set(c, (counts.get(c) ?? 0) + 1);
+    for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   return {
     compared,

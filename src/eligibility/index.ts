@@ -14,7 +14,7 @@
  * | `refund`           | null, or { destination: same_card · original_method · balance,             |
  * |                    |            amount: { minor, currency } }                                    |
  * | `timeline`         | null · { kind: business_days, min, max, earliest, latest } ·                 |
- * |                    | { kind: immediate } · { kind: wait_until, date } · { kind: same_day, date } |
+ * |                    | { kind: immediate } · { kind: wait_until, date, at } · { kind: same_day, date }|
  * | `nextSteps`        | await_confirmation (R5.4) · offer_priority_agent (R8) ·                     |
  * |                    | contact_support_payments_billing (R8) · provide_missing_facts ·             |
  * |                    | agent_review · check_confirmation_email (P1) · ignore_reminder_if_paid (P2) |
@@ -35,7 +35,12 @@
  * | `review.reasons`   | missing_facts · conflicting_facts · profile_requires_review (B4) ·          |
  * |                    | partial_progress (R1.4) · unverified_incident · fraud_flag · open_chargeback|
  * |                    | urgent · dispute_reopen (D6.1, D6.2) · external_change (B13) ·              |
- * |                    | mandatory_remedy (B14). Agent-facing: never tell a user about a fraud flag. |
+ * |                    | mandatory_remedy (B14) · anomaly (R4) · repeated_request (B10, B11).        |
+ * |                    | Agent-facing: never tell a user about a fraud flag.                         |
+ * | `facts`            | why, in facts: [{ code, values? }], e.g. ad.not_broadcast ·                 |
+ * |                    | payment.duplicate { captures, amount } · topup.credited { amount } ·        |
+ * |                    | service.fully_consumed { status, ordered, delivered } · amount.differs ·    |
+ * |                    | date.in_future { fact, at, now } — every code in docs/decision-codes.md     |
  *
  * Input reason codes (`claims.reason`) are listed with their clauses in `schema.ts` (REFUND_REASONS).
  */

@@ -114,10 +114,12 @@ describe('eligibility CLI --diff (policy owners: what a rule change changes)', (
       { line: 4, changes: ['clauses +R2.2'] },
     ]);
     expect(d.counts).toEqual([
-      { change: 'amount none → 30.00 EUR', cases: 2 },
-      { change: 'clauses +R1.1 +R2.2 +R4 -R2.4', cases: 2 },
+      { change: 'clause +R2.2', cases: 3 },
+      { change: 'amount none → an amount', cases: 2 },
+      { change: 'clause +R1.1', cases: 2 },
+      { change: 'clause +R4', cases: 2 },
+      { change: 'clause -R2.4', cases: 2 },
       { change: 'outcome needs_review → provisional_approval', cases: 2 },
-      { change: 'clauses +R2.2', cases: 1 },
     ]);
     expect(formatDiff(d)).toBe(
       [
@@ -125,10 +127,12 @@ describe('eligibility CLI --diff (policy owners: what a rule change changes)', (
         'line 2: outcome needs_review → provisional_approval · amount none → 30.00 EUR · clauses +R1.1 +R2.2 +R4 -R2.4',
         'line 4: clauses +R2.2',
         '# changes',
-        '      2  amount none → 30.00 EUR',
-        '      2  clauses +R1.1 +R2.2 +R4 -R2.4',
+        '      3  clause +R2.2',
+        '      2  amount none → an amount',
+        '      2  clause +R1.1',
+        '      2  clause +R4',
+        '      2  clause -R2.4',
         '      2  outcome needs_review → provisional_approval',
-        '      1  clauses +R2.2',
         '# 3 of 4 cases changed',
       ].join('\n') + '\n',
     );
@@ -158,7 +162,8 @@ describe('eligibility CLI --diff (policy owners: what a rule change changes)', (
       const lines = r.out.trim().split('\n');
       expect(lines[0]).toMatch(/^line 1: outcome provisional_approval → needs_review · clauses \+B4\.1 /);
       expect(lines).toContain('      2  outcome provisional_approval → needs_review');
-      expect(lines).toContain('      1  clauses +B8 -R1.2 -R6.4');
+      expect(lines).toContain('      1  clause -R6.4');
+      expect(lines).toContain('      2  clause +B4.1');
       expect(lines[lines.length - 1]).toBe('# 3 of 3 cases changed');
       const same = cliText(['--diff', join(dir, 'before.jsonl'), join(dir, 'before.jsonl')]);
       expect(same.code).toBe(0);
