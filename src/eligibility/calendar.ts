@@ -97,12 +97,19 @@ function offsetAt(ms: number, timeZone: string): number {
   return local - (ms - (((ms % 1000) + 1000) % 1000));
 }
 
-/** Epoch milliseconds of the start of `day` in `timeZone` (DST-safe). */
+const dayStarts = new Map<string, number>();
+
+/** Epoch milliseconds of the start of `day` in `timeZone` (DST-safe). Memoised: batches repeat days. */
 export function startOfDayMs(day: number, timeZone: string): number {
+  const key = timeZone + '|' + day;
+  const hit = dayStarts.get(key);
+  if (hit !== undefined) return hit;
   const utc = day * 86_400_000;
   let ms = utc - offsetAt(utc, timeZone);
   const again = utc - offsetAt(ms, timeZone);
   if (again !== ms) ms = again;
+  if (dayStarts.size >= MEMO_MAX) dayStarts.clear();
+  dayStarts.set(key, ms);
   return ms;
 }
 
@@ -195,13 +202,20 @@ export function isBusinessDay(day: number, country: string | null = null): boole
   return w !== 0 && w !== 6 && !isPublicHoliday(day, country);
 }
 
-/** The day `n` business days after `day` (n ≥ 0; `day` itself is not counted). */
+const businessDayMemo = new Map<string, number>();
+
+/** The day `n` business days after `day` (n ≥ 0; `day` itself is not counted). Memoised. */
 export function addBusinessDays(day: number, n: number, country: string | null = null): number {
+  const key = `${country}|${day}|${n}`;
+  const hit = businessDayMemo.get(key);
+  if (hit !== undefined) return hit;
   let d = day;
   let left = n;
   while (left > 0) {
     d += 1;
     if (isBusinessDay(d, country)) left -= 1;
   }
+  if (businessDayMemo.size >= MEMO_MAX) businessDayMemo.clear();
+  businessDayMemo.set(key, d);
   return d;
 }

@@ -110,8 +110,12 @@ export function evaluate(input: EvaluateInput, options: EvaluateOptions): Decisi
 
 /** The facts collected by the rules, then one `fact.missing` per missing fact; no duplicates. */
 function factsOf(why: DecisionFact[], missingFacts: string[]): DecisionFact[] {
-  const all = [...why, ...missingFacts.map((fact): DecisionFact => ({ code: 'fact.missing', values: { fact } }))];
+  const all = missingFacts.length ? [...why, ...missingFacts.map((fact): DecisionFact => ({ code: 'fact.missing', values: { fact } }))] : why;
   if (all.length < 2) return all;
+  // Usual case: every code once, nothing to compare.
+  const codes = new Set<string>();
+  for (const f of all) codes.add(f.code);
+  if (codes.size === all.length) return all;
   const seen = new Set<string>();
   return all.filter((f) => {
     const key = JSON.stringify(f);
