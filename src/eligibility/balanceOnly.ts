@@ -136,7 +136,7 @@ function execution(ctx: Ctx, order: OrderFacts): Execution {
 
 /**
  * B2, B4.x, B5, B6, B7, B12, B13: digital orders sent to a provider (also ads and premium services).
- * Final refusals first (the user's link, target or duplicate order: B6, B7); then the grounds of
+ * Final refusals first (the user's link or target: B6, B7); then the grounds of
  * B4, each from the order's facts whatever reason was picked; then, with no ground, the claims and
  * the refusals that describe the order's state (B2, B6, B12, B13).
  */
@@ -146,8 +146,6 @@ function digitalOrder(ctx: Ctx, order: OrderFacts, reason: RefundReason): Draft 
     note(ctx, 'target.issue', { issue: order.targetIssue });
     return refusal(LINK_ISSUES.has(order.targetIssue) ? ['B6', 'B7'] : ['B6']);
   }
-  // B6: duplicate orders on the same target.
-  if (reason === 'duplicate_order') return note(ctx, 'order.duplicate') && refusal(['B6']);
   const { quantityOrdered: ordered, quantityDelivered: delivered } = order;
   if (ordered !== undefined && delivered !== undefined && delivered > ordered) {
     note(ctx, 'quantity.inconsistent', { status: order.status, ordered, delivered });
@@ -245,6 +243,8 @@ function digitalOrder(ctx: Ctx, order: OrderFacts, reason: RefundReason): Draft 
     }
     return needsReview(clauses, { reasons: ['external_change'], nextSteps: steps });
   }
+  // B6: duplicate orders on the same target (one that ran: a cancelled one is credited above).
+  if (reason === 'duplicate_order') return note(ctx, 'order.duplicate') && refusal(['B6']);
   // B12 / B6: a subjective, advertising or commercial result was never guaranteed.
   if (reason === 'results_too_low') return note(ctx, 'result.not_guaranteed') && refusal(['B6', 'B12']);
   if (stage === 'queued' || stage === 'processing') {

@@ -368,9 +368,14 @@ const B_ROWS: Omit<Row, 'profile'>[] = [
     expect: { outcome: 'refusal', clauses: ['B6'] },
   },
   {
-    name: 'B6: duplicate order on the same target → refusal',
+    name: 'B6: duplicate order on the same target, delivered → refusal',
+    case: kase({ order: social({ status: 'completed' }), claims: { reason: 'duplicate_order' }, proof: withLink }),
+    expect: { outcome: 'refusal', clauses: ['B6'], facts: [{ code: 'order.duplicate' }] },
+  },
+  {
+    name: 'B4.1: duplicate order not sent to the provider yet → cancelled before execution, credit after review',
     case: kase({ order: social({ status: 'pending' }), claims: { reason: 'duplicate_order' }, proof: withLink }),
-    expect: { outcome: 'refusal', clauses: ['B6'] },
+    expect: { outcome: 'needs_review', clauses: ['B4.1', 'B3', 'B4'], refund: { destination: 'balance', amount: eur(2000) } },
   },
   {
     name: 'B6: instructions not followed → refusal (not a link problem, so no B7)',
@@ -569,6 +574,18 @@ const GROUND_ROWS: Row[] = [
     profile: 'balance-only',
     case: kase({ order: social({ status: 'cancelled', cancelledBy: 'provider' }), claims: { reason: 'results_too_low' }, proof: withLink }),
     expect: { outcome: 'needs_review', clauses: ['B4.2', 'B3', 'B4'], refund: { destination: 'balance', amount: eur(2000) } },
+  },
+  {
+    name: 'B4.2: the provider cancelled it, reason "I ordered it twice" → credit on B4.2 (B6 duplicates concern orders that ran)',
+    profile: 'balance-only',
+    case: kase({ order: social({ status: 'cancelled', cancelledBy: 'provider' }), claims: { reason: 'duplicate_order' }, proof: withLink }),
+    expect: { outcome: 'needs_review', clauses: ['B4.2', 'B3', 'B4'], refund: { destination: 'balance', amount: eur(2000) } },
+  },
+  {
+    name: 'B7: the provider cancelled it because the profile was private → refusal (a wrong link never creates a right to refund)',
+    profile: 'balance-only',
+    case: kase({ order: social({ status: 'cancelled', cancelledBy: 'provider', targetIssue: 'private_profile' }), claims: { reason: 'provider_cancelled' }, proof: withLink }),
+    expect: { outcome: 'refusal', clauses: ['B6', 'B7'], facts: [{ code: 'target.issue', values: { issue: 'private_profile' } }] },
   },
   {
     name: 'B4.1: cancelled by the customer before execution → credit on B4.1',
