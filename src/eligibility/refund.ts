@@ -270,7 +270,8 @@ export function refundStandard(ctx: Ctx): Draft {
     return needsReview(['R4'], { reasons: ['unverified_incident'] });
   }
   if (state.kind === 'partial') return needsReview(['R1.4'], { reasons: ['partial_progress'] });
-  if (state.kind !== 'used') return conflict(['R4'], 'order.status');
+  // (An unknown state was returned as missing above; this only tells the type checker.)
+  if (state.kind === 'unknown') return missing([state.clause], state.fact);
 
   if (order.serviceType === 'ad') {
     if (reason === 'not_broadcast') {
