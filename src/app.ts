@@ -172,7 +172,15 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     defaultProfile: config.policyProfile,
     maxBodyBytes: config.limits.maxBodyBytes,
   });
-  const webChat = await registerWebChat(server, { adapter, runTurn: (context) => bot.run(context), redis, keys, config, logger });
+  const webChat = await registerWebChat(server, {
+    adapter,
+    runTurn: (context) => bot.run(context),
+    redis,
+    keys,
+    config,
+    logger,
+    onTyping: (conversationId) => desk.customerTyping(conversationId),
+  });
   const agentApi = registerAgentApi(server, { config, redis, keys, logger, desk, cases, proofs });
   await desk.start();
   if (config.handoff.demoAgent) logger.warn('agent desk: DEMO_AGENT is on: the agent "demo" signs in with the password "demo" (never in production)');
