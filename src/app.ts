@@ -207,8 +207,9 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     close() {
       closing ??= (async () => {
         agentApi.close();
-        await webChat.close();
+        // The desk first: its last deliveries to web chat customers go through the channel.
         await desk.stop();
+        await webChat.close();
         const deadline = Date.now() + config.shutdownTimeoutMs;
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.server.closeIdleConnections();
