@@ -42,6 +42,8 @@ export interface DirectLineDeps {
   limits?: Partial<LimitSettings>;
   /** How long a POST waits for the bot's turn before answering anyway (default 15 s, like Azure's). */
   replyWaitMs?: number;
+  /** The customer is typing (the agent desk shows it to the person answering). */
+  onTyping?: (conversationId: string) => Promise<void>;
 }
 
 export class HttpError extends Error {
@@ -420,7 +422,8 @@ export class DirectLineChannel {
       const parsed = clientActivitySchema.safeParse(req.body);
       if (!parsed.success) throw new HttpError(400, 'BadRequest', `Not an activity this channel accepts: ${z.prettifyError(parsed.error)}`);
       if (parsed.data.type === 'typing') {
-        // Typing from the browser is not kept and not passed on (the bot has no use for it).
+        // Typing from the browser is not kept and runs no bot turn; only a person answering may want it.
+        if (this.deps.onTyping) await this.deps.onTyping(conv).catch((err: Error) => this.deps.logger.debug({ err: err.message }, 'directline: typing not passed on'));
         res.send(200, { id: `${conv}|typing` });
         return;
       }
