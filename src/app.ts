@@ -29,6 +29,8 @@ import { createServer } from './server/createServer';
 import { registerEligibilityRoutes } from './server/eligibilityRoutes';
 import { registerWebChat } from './channels';
 import { buildDialogs } from '../dialogs';
+import { createServices } from './services';
+import { createNotifications, type Notifications } from './services/notifications';
 
 export interface App {
   config: Config;
@@ -38,6 +40,8 @@ export interface App {
   keys: Keyspace;
   logger: Logger;
   conversationState: ConversationState;
+  /** E-mails to customers: `notifications.notifier` is what the agent desk calls (notifyDecision…). */
+  notifications: Notifications;
   listen(): Promise<{ port: number }>;
   /** Stops taking requests, waits for turns in flight (bounded), closes Redis. */
   close(): Promise<void>;
@@ -131,7 +135,9 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     }
   };
 
-  const dialog = buildDialogs({ config, redis, keys, logger });
+  const services = createServices(config, redis, keys);
+  const notifications = await createNotifications(config, redis, keys, services.accounts, logger);
+  const dialog = buildDialogs({ config, redis, keys, logger, services, notifier: notifications.notifier });
   const bot = new SupportBot({ conversationState, dialog, brandName: config.brandName, logger });
 
   const { server, inFlight } = createServer({
@@ -146,6 +152,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     defaultProfile: config.policyProfile,
     maxBodyBytes: config.limits.maxBodyBytes,
   });
+  notifications.registerRoutes(server);
   const webChat = await registerWebChat(server, { adapter, runTurn: (context) => bot.run(context), redis, keys, config, logger });
 
   let closing: Promise<void> | undefined;
@@ -157,13 +164,18 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     keys,
     logger,
     conversationState,
+    notifications,
     listen: () =>
-      new Promise((resolve, reject) => {
+      new Promise<{ port: number }>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           const addr = server.server.address();
           resolve({ port: typeof addr === 'object' && addr ? addr.port : config.port });
         });
+      }).then((r) => {
+        notifications.setLocalPort(r.port);
+        notifications.start();
+        return r;
       }),
     close() {
       closing ??= (async () => {
@@ -174,6 +186,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
         while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
         server.server.closeAllConnections();
         await Promise.race([stopped, new Promise((r) => setTimeout(r, 1000))]);
+        await notifications.stop();
         await redis.quit().catch(() => redis.disconnect());
       })();
       return closing;

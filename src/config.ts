@@ -94,6 +94,13 @@ const envSchema = z
     ADS_API_URL: url.optional(),
     SERVICES_API_TOKEN: z.string().optional(),
     SERVICES_TIMEOUT_MS: int(100, 60000).default(3000),
+
+    NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
+    SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, { message: 'must start with smtp:// or smtps://' }).optional(),
+    MAIL_FROM: z.string().min(3).max(200).default('Support <no-reply@example.com>'),
+    MAIL_REPLY_TO: z.string().min(3).max(200).optional(),
+    MAIL_MAX_ATTEMPTS: int(1, 50).default(10),
+    MAIL_RETRY_BASE_MS: int(10, 600000).default(2000),
   })
   .superRefine((env, ctx) => {
     const modes = [env.REDIS_URL && 'REDIS_URL', env.REDIS_SENTINELS && 'REDIS_SENTINELS', env.REDIS_CLUSTER_NODES && 'REDIS_CLUSTER_NODES'].filter(Boolean);
@@ -142,6 +149,9 @@ export interface Config {
   shutdownTimeoutMs: number;
   directLine: { secret?: string; tokenTtlSeconds: number; activityTtlSeconds: number };
   services: { ordersUrl?: string; accountsUrl?: string; adsUrl?: string; apiToken?: string; timeoutMs: number };
+  production: boolean;
+  /** E-mail (src/services/notifications): SMTP when `smtpUrl` is set, else the dev outbox (never in production). */
+  mail: { smtpUrl?: string; from: string; replyTo?: string; maxAttempts: number; retryBaseMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -204,5 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiToken: e.SERVICES_API_TOKEN,
       timeoutMs: e.SERVICES_TIMEOUT_MS,
     },
+    production: e.NODE_ENV === 'production',
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, replyTo: e.MAIL_REPLY_TO, maxAttempts: e.MAIL_MAX_ATTEMPTS, retryBaseMs: e.MAIL_RETRY_BASE_MS },
   };
 }
