@@ -97,23 +97,25 @@ export class Notifier {
     const id = `${record.reference}:decision:${notice.status}:${notice.decisionId ?? record.updatedAt}`;
     return this.notify(record, 'decision', id, (t, lang) => {
       const k = `email:decision.${notice.status}`;
+      // Outcome first, then the money with where and when, then why (VOICE.md).
+      const intro = [t(`${k}.intro`, { topic: t(`email:topics.${record.topic}`) })];
       const outro: string[] = [];
       const refund = notice.refund !== undefined ? notice.refund : record.decision.refund;
       if (notice.status === 'approved' && refund) {
         const amount = formatMoney(refund.amount.minor, refund.amount.currency, lang);
         const key = refund.destination === 'same_card' ? 'refundCard' : refund.destination === 'balance' ? 'refundBalance' : 'refundOriginal';
-        outro.push(t(`email:decision.${key}`, { amount }));
+        intro.push(t(`email:decision.${key}`, { amount }));
         const tl = record.decision.timeline;
         if (tl?.kind === 'business_days') {
-          outro.push(t('email:decision.when', { from: formatDate(`${tl.earliest}T12:00:00Z`, lang, 'UTC'), to: formatDate(`${tl.latest}T12:00:00Z`, lang, 'UTC') }));
-        } else if (tl?.kind === 'immediate') outro.push(t('email:decision.whenNow'));
+          intro.push(t('email:decision.when', { from: formatDate(`${tl.earliest}T12:00:00Z`, lang, 'UTC'), to: formatDate(`${tl.latest}T12:00:00Z`, lang, 'UTC') }));
+        } else if (tl?.kind === 'immediate') intro.push(t('email:decision.whenNow'));
       }
       if (notice.status === 'refused') outro.push(t('email:decision.refusedNext'));
       const reasons = (notice.reasons ?? []).map((r) => clean(r).trim()).filter(Boolean).slice(0, 10);
       return {
         heading: t(`${k}.heading`),
         subject: t(`${k}.subject`, { reference: record.reference }),
-        intro: [t(`${k}.intro`, { topic: t(`email:topics.${record.topic}`) })],
+        intro,
         rows: summaryRows(record, t, lang).filter((r) => r.label !== t('email:rows.firstAnswer')),
         ...(reasons.length ? { list: { title: t('email:decision.why'), items: reasons } } : {}),
         outro,
@@ -146,10 +148,6 @@ export class Notifier {
         heading: t('email:merchantDeadline.heading'),
         subject: t('email:merchantDeadline.subject', { reference: record.reference }),
         intro: [t('email:merchantDeadline.intro', { merchant, deadline })],
-        rows: [
-          { label: t('email:rows.merchant'), value: merchant },
-          { label: t('email:rows.deadline'), value: deadline },
-        ],
         outro: [t('email:merchantDeadline.next')],
       };
     });
@@ -162,7 +160,6 @@ export class Notifier {
       subject: t('email:agentAnswer.subject', { reference: record.reference }),
       intro: [t('email:agentAnswer.intro')],
       quote: clean(notice.text).slice(0, 4000),
-      outro: [t('email:agentAnswer.next', { reference: record.reference })],
     }));
   }
 
@@ -198,7 +195,7 @@ export class Notifier {
       labelled: (label, value) => t('email:common.labelled', { label, value }),
     };
     parts.rows = [{ label: t('email:common.referenceLabel'), value: record.reference }, ...(parts.rows ?? [])];
-    const out = await this.deps.templates.render(parts, this.deps.brandName);
+    const out = await this.deps.templates.render(parts, this.deps.brandName, [record.reference]);
     // Defence in depth: nothing that looks like a card number or IBAN leaves, whatever slipped in.
     return { id, kind, reference: record.reference, language: lang, to, subject: clean(out.subject), text: clean(out.text), html: clean(out.html) };
   }

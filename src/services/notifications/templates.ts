@@ -128,18 +128,21 @@ export class EmailTemplates {
     return this.layout;
   }
 
-  async render(parts: EmailParts, brand: string): Promise<{ subject: string; html: string; text: string }> {
+  /** `unbroken`: words never split across lines in the HTML (the case reference, `RF-7K2Q9`). */
+  async render(parts: EmailParts, brand: string, unbroken: string[] = []): Promise<{ subject: string; html: string; text: string }> {
     const layout = await this.init();
+    const keep = (html: string) =>
+      unbroken.reduce((h, word) => h.split(escapeHtml(word)).join(`<span style="white-space:nowrap;">${escapeHtml(word)}</span>`), html);
     const slots: Record<string, string> = {
       SUBJECT: escapeHtml(parts.subject),
       PREVIEW: escapeHtml(parts.intro[0] ?? parts.heading),
       BRAND: escapeHtml(brand),
       HEADING: escapeHtml(parts.heading),
-      BODY: bodyHtml(parts),
+      BODY: keep(bodyHtml(parts)),
       LINK: escapeHtml(parts.button.href),
       BUTTON: escapeHtml(parts.button.label),
-      AFTER: afterHtml(parts),
-      FOOTER: parts.footer.map(escapeHtml).join('<br>'),
+      AFTER: keep(afterHtml(parts)),
+      FOOTER: keep(parts.footer.map(escapeHtml).join('<br>')),
     };
     // One pass over the layout: a value that itself contains %%X%% is never substituted again.
     const html = layout
