@@ -411,6 +411,11 @@ export class RefundDialog extends BaseDialog {
     const state = this.flowState(inner);
     if (!state) return super.onHumanRequested(inner);
     await this.handOver(inner.context, state, 'user_asked');
+    if (this.deps.notifier && state.caseRef) {
+      // While they wait for a person, the customer may leave an e-mail address for the answer.
+      await inner.cancelAllDialogs();
+      return inner.beginDialog(EmailContactDialog.id, { reference: state.caseRef } satisfies EmailContactOptions);
+    }
     return inner.cancelAllDialogs(true);
   }
 

@@ -94,6 +94,28 @@ describe('the e-mail address in the chat', () => {
     expect(mail?.subject).toBe(en('email:recorded.subject', { reference }));
   });
 
+  it("waiting for a person, the customer leaves an address; the agent's answer reaches it", async () => {
+    const conv = randomUUID();
+    const user = `anon-${randomUUID().slice(0, 6)}`;
+    await say(conv, { text: 'I want a refund for order FL-100001', locale: 'en-GB' }, user);
+    const handed = await say(conv, { text: 'talk to a person' }, user);
+    const reference = refIn(handed);
+    expect(handed).toContain(en('human:handedOver.user_asked', { reference }));
+    expect(handed).toContain(en('email:ask.withoutAccount', { reference }));
+    expect(await say(conv, { text: 'sam.waiting@example.net' }, user)).toContain(en('email:ask.confirm', { email: 'sam.waiting@example.net' }));
+    expect(await say(conv, { text: en('email:ask.confirmYes') }, user)).toContain(en('email:ask.done', { email: 'sam.waiting@example.net' }));
+    const record = await cases.get(reference);
+    expect(record?.status).toBe('awaiting_review');
+    // What the desk calls when an agent answers a customer who is no longer in the chat.
+    const sent = await app.notifications.notifier.notifyAgentAnswer(record!, { text: 'Your refund is approved.', messageId: 'agent-msg-1' });
+    expect(sent.queued).toBe(true);
+    const deadline = Date.now() + 10000;
+    const find = () => smtp.received.find((m) => m.messageId === messageId(`${reference}:answer:agent-msg-1`, FROM));
+    while (!find() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect((find()?.to as { text: string }).text).toBe('sam.waiting@example.net');
+    expect(find()?.text).toContain('Your refund is approved.');
+  });
+
   it('"no e-mails" is kept on the case, and later messages respect it', async () => {
     const conv = randomUUID();
     const { reference } = await refund(conv, 'demo-camille', 'en');
