@@ -3,7 +3,7 @@ import type { App } from '../../src/app';
 import { formatMoney, translator } from '../../src/i18n';
 import { RedisCaseRepository } from '../../src/cases/repository';
 import type { CaseRecord } from '../../src/cases/types';
-import { decideCase, messageId, type NotifyResult } from '../../src/services/notifications';
+import { decideCase, messageId, TYPED_ADDRESS_MAILS_PER_HOUR, type NotifyResult } from '../../src/services/notifications';
 import { startSmtp, type TestSmtp } from '../support/smtp';
 import { linksOf, makeCase, startMailApp } from './support';
 
@@ -141,5 +141,17 @@ describe('e-mails through SMTP', () => {
     expect(await n.notifyRequestRecorded(optedOut)).toEqual({ queued: false, reason: 'opted_out' });
     expect(await n.notifyDecision(optedOut, { status: 'approved' })).toEqual({ queued: false, reason: 'opted_out' });
     expect(await n.notifyRequestRecorded(anonymous)).toEqual({ queued: false, reason: 'no_address' });
+  });
+
+  it('writes at most 10 e-mails an hour to an address typed in the chat', async () => {
+    const n = app.notifications.notifier;
+    const typed = await makeCase(app, { language: 'en', contact: { email: 'someone.else@example.org', confirmedAt: new Date().toISOString() } });
+    const results: NotifyResult[] = [];
+    for (let i = 0; i < TYPED_ADDRESS_MAILS_PER_HOUR + 2; i++) results.push(await n.notifyAgentAnswer(typed, { text: `Message ${i}`, messageId: `limit-${i}` }));
+    expect(results.filter((r) => r.queued)).toHaveLength(TYPED_ADDRESS_MAILS_PER_HOUR);
+    expect(results.slice(-2)).toEqual([{ queued: false, reason: 'rate_limited' }, { queued: false, reason: 'rate_limited' }]);
+    // A verified account's address is not limited.
+    const account = await makeCase(app, { language: 'en', owner: { accountId: 'ACC-NOAH' } });
+    for (let i = 0; i < TYPED_ADDRESS_MAILS_PER_HOUR + 1; i++) expect((await n.notifyAgentAnswer(account, { text: 'Hi', messageId: `acc-${i}` })).queued).toBe(true);
   });
 });

@@ -10,14 +10,15 @@ import type { Keyspace } from '../../storage/keys';
 import type { RedisClient } from '../../storage/redisClient';
 import type { AccountsPort } from '../ports';
 import { DevMailbox, registerDevOutbox } from './devMailbox';
-import { Notifier } from './notifier';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { Notifier, TYPED_ADDRESS_MAILS_PER_HOUR } from './notifier';
 import { Outbox, type OutboxOptions } from './outbox';
 import { SmtpTransport } from './smtp';
 import { EmailTemplates } from './templates';
 import type { MailTransport } from './types';
 
 export * from './types';
-export { Notifier, type DecisionNotice, type InvoicePausedNotice, type MerchantDeadlineNotice, type AgentAnswerNotice } from './notifier';
+export { Notifier, TYPED_ADDRESS_MAILS_PER_HOUR, type DecisionNotice, type InvoicePausedNotice, type MerchantDeadlineNotice, type AgentAnswerNotice } from './notifier';
 export { Outbox, type OutboxOptions, type OutboxStats } from './outbox';
 export { SmtpTransport, messageId } from './smtp';
 export { DevMailbox, registerDevOutbox } from './devMailbox';
@@ -72,6 +73,12 @@ export async function createNotifications(
     brandName: config.brandName,
     timeZone: config.timeZone,
     baseUrl: () => config.publicUrl ?? `http://localhost:${port}`,
+    typedAddressLimiter: new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix: keys.global('mail', 'typed-address-limit'),
+      points: TYPED_ADDRESS_MAILS_PER_HOUR,
+      duration: 3600,
+    }),
   });
   return {
     notifier,

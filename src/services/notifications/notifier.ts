@@ -11,6 +11,7 @@
  * No card number or IBAN ever appears: every free text (reasons, an agent's answer, names) goes
  * through `redactSecrets`, and the whole message is checked once more before it is queued.
  */
+import { createHash } from 'node:crypto';
 import type { TFunction } from 'i18next';
 import { redactSecrets } from '../../bot/redact';
 import type { CaseRecord } from '../../cases/types';
@@ -23,6 +24,13 @@ import type { Outbox } from './outbox';
 import type { EmailParts, EmailTemplates } from './templates';
 import type { NotificationKind, NotifyResult, OutgoingMail } from './types';
 
+/**
+ * An address typed in the chat is not verified: someone could make the bot write to another
+ * person's mailbox. So at most this many e-mails per hour go to one such address (the verified
+ * account addresses are not limited).
+ */
+export const TYPED_ADDRESS_MAILS_PER_HOUR = 10;
+
 export interface NotifierDeps {
   /** Null when no way to send is configured (production without SMTP_URL): every call answers `disabled`. */
   outbox: Outbox | null;
@@ -33,6 +41,8 @@ export interface NotifierDeps {
   timeZone: string;
   /** The bot's public address (PUBLIC_URL, or this instance's own address): links point there. */
   baseUrl: () => string;
+  /** Counts e-mails per typed address (`consume` rejects past the limit); none: no limit. */
+  typedAddressLimiter?: { consume(key: string): Promise<unknown> };
 }
 
 /** An agent's or a review's decision on a case. `reasons` are plain words the customer may read. */
@@ -111,7 +121,7 @@ export class Notifier {
         } else if (tl?.kind === 'immediate') intro.push(t('email:decision.whenNow'));
       }
       if (notice.status === 'refused') outro.push(t('email:decision.refusedNext'));
-      const reasons = (notice.reasons ?? []).map((r) => clean(r).trim()).filter(Boolean).slice(0, 10);
+      const reasons = (notice.reasons ?? []).map((r) => clean(r).trim().slice(0, 500)).filter(Boolean).slice(0, 10);
       return {
         heading: t(`${k}.heading`),
         subject: t(`${k}.subject`, { reference: record.reference }),
@@ -166,9 +176,9 @@ export class Notifier {
   // ------------------------------------------------------------------ internals
 
   /** The address to write to, or why there is none. */
-  async recipient(record: CaseRecord): Promise<{ to: string } | { reason: 'opted_out' | 'no_address' }> {
+  async recipient(record: CaseRecord): Promise<{ to: string; typed?: boolean } | { reason: 'opted_out' | 'no_address' }> {
     if (record.contact?.optedOut) return { reason: 'opted_out' };
-    if (record.contact?.email) return { to: record.contact.email };
+    if (record.contact?.email) return { to: record.contact.email, typed: true };
     if (record.owner.accountId) {
       const account = await this.deps.accounts.getAccount(record.owner.accountId);
       if (account?.email) return { to: account.email };
@@ -211,6 +221,20 @@ export class Notifier {
       if ('reason' in who) {
         this.deps.logger.info({ ...log, reason: who.reason }, 'no e-mail for this case');
         return { queued: false, reason: who.reason };
+      }
+      if (who.typed && this.deps.typedAddressLimiter) {
+        const key = createHash('sha256').update(who.to.toLowerCase()).digest('hex').slice(0, 32);
+        const allowed = await this.deps.typedAddressLimiter.consume(key).then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof Error) throw err; // Redis unreachable
+            return false; // the limiter's answer: over the limit
+          },
+        );
+        if (!allowed) {
+          this.deps.logger.warn({ ...log, to: maskEmail(who.to) }, 'e-mail not sent: too many to this address');
+          return { queued: false, reason: 'rate_limited' };
+        }
       }
       const mail = await this.build(record, kind, id, who.to, content);
       const queued = await this.deps.outbox.enqueue(mail);

@@ -171,11 +171,17 @@ export class Outbox {
     this.loop = this.run();
   }
 
-  /** Stops after the message being delivered (if any); what is still queued stays in Redis. */
-  async stop(): Promise<void> {
+  /**
+   * Stops after the message being delivered (if any), waiting at most `timeoutMs` (shutdown must stay
+   * quick): a send still running then is abandoned, and another instance takes the message over once
+   * its lock expires. What is still queued stays in Redis.
+   */
+  async stop(timeoutMs = 3000): Promise<void> {
     this.running = false;
     this.wake?.();
-    await this.loop;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.loop, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
     this.loop = undefined;
   }
 

@@ -42,7 +42,8 @@ export type NotifyResult =
        * - `no_address`: no confirmed address on the case and no verified account address;
        * - `duplicate`: this very message was already queued (same idempotency key);
        * - `disabled`: no way to send e-mail is configured (production without SMTP_URL);
+       * - `rate_limited`: too many e-mails to this address typed in the chat (see `Notifier`);
        * - `error`: the outbox could not be reached (logged; the caller's action still stands).
        */
-      reason: 'opted_out' | 'no_address' | 'duplicate' | 'disabled' | 'error';
+      reason: 'opted_out' | 'no_address' | 'duplicate' | 'disabled' | 'rate_limited' | 'error';
     };
