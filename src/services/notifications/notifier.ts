@@ -258,6 +258,7 @@ function summaryRows(record: CaseRecord, t: TFunction, lang: Language): { label:
   const amount = facts.claims.amount ?? facts.order?.amountPaid;
   if (amount) rows.push({ label: t('email:rows.amount'), value: formatMoney(amount.minor, amount.currency, lang) });
   if (facts.claims.reason) rows.push({ label: t('email:rows.reason'), value: t(`refund:reasons.${facts.claims.reason}.label`) });
-  rows.push({ label: t('email:rows.firstAnswer'), value: t(`status:outcomes.${decision.outcome}`) });
+  const outcome = t(`status:outcomes.${decision.outcome}`);
+  rows.push({ label: t('email:rows.firstAnswer'), value: outcome.charAt(0).toUpperCase() + outcome.slice(1) });
   return rows;
 }
