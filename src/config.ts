@@ -95,7 +95,7 @@ const envSchema = z
     SERVICES_API_TOKEN: z.string().optional(),
     SERVICES_TIMEOUT_MS: int(100, 60000).default(3000),
 
-    NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
+    NODE_ENV: z.string().max(40).optional(),
     SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, { message: 'must start with smtp:// or smtps://' }).optional(),
     MAIL_FROM: z.string().min(3).max(200).default('Support <no-reply@example.com>'),
     MAIL_REPLY_TO: z.string().min(3).max(200).optional(),
