@@ -18,6 +18,8 @@ const fr = translator('fr');
 const refIn = (s: string) => /\bRF-[2-9A-HJ-NP-Z]{5}\b/.exec(s)?.[0] as string;
 const FROM = 'Acme Support <no-reply@acme.example>';
 
+jest.setTimeout(90000);
+
 describe('the e-mail address in the chat', () => {
   let smtp: TestSmtp;
   let app: App;
@@ -28,7 +30,9 @@ describe('the e-mail address in the chat', () => {
     smtp = await startSmtp();
     ({ app, baseUrl, logs } = await startMailApp({ SMTP_URL: smtp.url, MAIL_RETRY_BASE_MS: '100' }));
     cases = new RedisCaseRepository(app.redis, app.keys);
-  });
+    // The first turn of a process warms the recogniser up (seconds on a busy machine): not what is tested.
+    await send(baseUrl, randomUUID(), { text: 'hello', locale: 'en-GB' }, 'warm-up');
+  }, 120000);
   afterAll(async () => {
     await app?.close();
     await smtp?.close();

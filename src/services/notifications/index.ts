@@ -92,6 +92,8 @@ export async function createNotifications(
     },
     start() {
       outbox?.start();
+      // Compile the e-mail layout now (MJML takes a second or two to load), not in a customer's turn.
+      if (outbox) templates.init().catch((err: Error) => logger.error({ err: err.message }, 'e-mail layout does not compile'));
     },
     async stop() {
       await outbox?.stop();

@@ -1,8 +1,7 @@
 /**
  * E-mail bodies: one responsive layout written in MJML (so it renders in the usual mail clients:
- * tables, inline styles, Outlook conditionals), compiled to HTML once per process, at the first
- * e-mail (loading MJML takes about a second, so a process that sends nothing never pays it), never
- * per message.
+ * tables, inline styles, Outlook conditionals), compiled to HTML once per process, when the
+ * outbox starts (loading MJML takes a second or two: never in a customer's turn), never per message.
  * Each message fills the layout's slots with its own text from locales/<lang>/email.json, HTML-escaped,
  * and gets a plain-text twin built from the same parts.
  */
