@@ -4,6 +4,7 @@ import type { RedisClient } from '../src/storage/redisClient';
 import type { Keyspace } from '../src/storage/keys';
 import { createServices } from '../src/services';
 import type { Services } from '../src/services/ports';
+import type { Notifier } from '../src/services/notifications';
 import { RedisCaseRepository } from '../src/cases/repository';
 import { RedisProofStore } from '../src/cases/proofStore';
 import { findCaseReferenceInText } from '../src/cases/reference';
@@ -32,6 +33,8 @@ export interface DialogDeps {
   attachmentOrigins?: string[];
   /** The live handoff's hook in offerHuman (src/handoff/desk.ts). */
   onHumanOffer?: HumanOfferDeps['onOffer'];
+  /** E-mails to customers (src/services/notifications); without it the bot asks for no address. */
+  notifier?: Notifier;
 }
 
 /** Origins a user's attachment may be fetched from: the bot itself, never an arbitrary URL. */
@@ -66,6 +69,7 @@ export function buildDialogs(deps: DialogDeps): MainDialog {
       timeoutMs: Math.max(deps.config.services.timeoutMs, 5000),
     },
     human: { cases, logger: deps.logger, ...(deps.onHumanOffer ? { onOffer: deps.onHumanOffer } : {}) },
+    ...(deps.notifier ? { notifier: deps.notifier } : {}),
   };
   const topics: Topic[] = [
     { id: RefundDialog.id, titleKey: 'refund:menu.title', keywordsKey: 'refund:menu.keywords', dialog: new RefundDialog(topicDeps) },

@@ -5,6 +5,7 @@ import { LANGUAGES, translator } from '../src/i18n';
 import { tr } from '../src/bot/turnContext';
 import { offerHuman, type HumanOfferDeps } from '../src/handoff/offerHuman';
 import { BaseDialog, SHOW_MENU, START_OVER } from './baseDialog';
+import { rerouteText } from './email/emailContactDialog';
 import { recognizeInterruption } from './interruptions';
 import type { Topic } from './topics';
 
@@ -70,6 +71,9 @@ export class MainDialog extends BaseDialog {
 
   private async loop(step: WaterfallStepContext) {
     if (step.result === START_OVER) await this.sendMenu(step.context);
+    // A topic's last question got an answer about something else: route that message now.
+    const reroute = rerouteText(step.result);
+    if (reroute) return step.replaceDialog(MENU, { text: reroute });
     return step.endDialog();
   }
 

@@ -35,6 +35,7 @@ import { RedisCaseRepository } from './cases/repository';
 import { RedisProofStore } from './cases/proofStore';
 import { Desk } from './handoff/desk';
 import { registerAgentApi } from './agent/routes';
+import { createNotifications, type Notifications } from './services/notifications';
 
 export interface App {
   config: Config;
@@ -46,6 +47,8 @@ export interface App {
   conversationState: ConversationState;
   /** The live handoff (queue, relay, agents' actions). */
   desk: Desk;
+  /** E-mails to customers: `notifications.notifier` is what the agent desk calls (notifyDecision…). */
+  notifications: Notifications;
   listen(): Promise<{ port: number }>;
   /** Stops taking requests, waits for turns in flight (bounded), closes Redis. */
   close(): Promise<void>;
@@ -140,6 +143,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   };
 
   const services = createServices(config, redis, keys);
+  const notifications = await createNotifications(config, redis, keys, services.accounts, logger);
   const cases = new RedisCaseRepository(redis, keys);
   const proofs = new RedisProofStore(redis, keys, { maxBytes: config.limits.maxUploadBytes });
   let dialog: MainDialog | undefined;
@@ -157,7 +161,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   });
   // After redaction, the lock and the language: the transcript holds only redacted text, in turn order.
   adapter.use(desk.middleware());
-  dialog = buildDialogs({ config, redis, keys, logger, services, cases, proofs, onHumanOffer: desk.onOffer });
+  dialog = buildDialogs({ config, redis, keys, logger, services, cases, proofs, onHumanOffer: desk.onOffer, notifier: notifications.notifier });
   const bot = new SupportBot({ conversationState, dialog, brandName: config.brandName, logger, intercept: desk.intercept });
 
   const { server, inFlight } = createServer({
@@ -173,6 +177,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     holidaysCountry: config.holidaysCountry,
     maxBodyBytes: config.limits.maxBodyBytes,
   });
+  notifications.registerRoutes(server);
   const webChat = await registerWebChat(server, {
     adapter,
     runTurn: (context) => bot.run(context),
@@ -197,13 +202,18 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     logger,
     conversationState,
     desk,
+    notifications,
     listen: () =>
-      new Promise((resolve, reject) => {
+      new Promise<{ port: number }>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           const addr = server.server.address();
           resolve({ port: typeof addr === 'object' && addr ? addr.port : config.port });
         });
+      }).then((r) => {
+        notifications.setLocalPort(r.port);
+        notifications.start();
+        return r;
       }),
     close() {
       closing ??= (async () => {
@@ -217,6 +227,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
         while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
         server.server.closeAllConnections();
         await Promise.race([stopped, new Promise((r) => setTimeout(r, 1000))]);
+        await notifications.stop();
         await redis.quit().catch(() => redis.disconnect());
       })();
       return closing;

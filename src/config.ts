@@ -145,6 +145,12 @@ const envSchema = z
     DESK_HOURS: deskHours.optional(),
     HANDOFF_MAX_WAIT_SECONDS: int(5, 7 * 86400).default(900),
     DEMO_AGENT: bool.optional(),
+    NODE_ENV: z.string().max(40).optional(),
+    SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, { message: 'must start with smtp:// or smtps://' }).optional(),
+    MAIL_FROM: z.string().min(3).max(200).default('Support <no-reply@example.com>'),
+    MAIL_REPLY_TO: z.string().min(3).max(200).optional(),
+    MAIL_MAX_ATTEMPTS: int(1, 50).default(10),
+    MAIL_RETRY_BASE_MS: int(10, 600000).default(2000),
   })
   .superRefine((env, ctx) => {
     const modes = [env.REDIS_URL && 'REDIS_URL', env.REDIS_SENTINELS && 'REDIS_SENTINELS', env.REDIS_CLUSTER_NODES && 'REDIS_CLUSTER_NODES'].filter(Boolean);
@@ -206,6 +212,9 @@ export interface Config {
     hours?: DeskHours;
     maxWaitSeconds: number;
   };
+  production: boolean;
+  /** E-mail (src/services/notifications): SMTP when `smtpUrl` is set, else the dev outbox (never in production). */
+  mail: { smtpUrl?: string; from: string; replyTo?: string; maxAttempts: number; retryBaseMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -278,5 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       hours: e.DESK_HOURS,
       maxWaitSeconds: e.HANDOFF_MAX_WAIT_SECONDS,
     },
+    production: e.NODE_ENV === 'production',
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, replyTo: e.MAIL_REPLY_TO, maxAttempts: e.MAIL_MAX_ATTEMPTS, retryBaseMs: e.MAIL_RETRY_BASE_MS },
   };
 }

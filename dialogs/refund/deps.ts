@@ -3,6 +3,7 @@ import type { CaseRepository, ProofStore } from '../../src/cases/types';
 import type { HumanOfferDeps } from '../../src/handoff/offerHuman';
 import type { Logger } from '../../src/logger';
 import type { Services } from '../../src/services/ports';
+import type { Notifier } from '../../src/services/notifications';
 import type { FetchPolicy } from '../proof/fetchAttachment';
 
 /** What the refund and status dialogs use: ports, repositories and settings. Built once in buildDialogs. */
@@ -18,4 +19,6 @@ export interface TopicDeps {
   logger: Logger;
   attachments: FetchPolicy;
   human: HumanOfferDeps;
+  /** E-mails to the customer (absent in dialog tests that do not need them). */
+  notifier?: Notifier;
 }

@@ -21,6 +21,7 @@ import { needsLink, proofIsOptional } from '../slots/requirements';
 import type { SummaryAction } from '../slots/summaryAction';
 import type { ProofSlot, RefundSlots } from '../slots/types';
 import { REFUND_REASONS, type Money, type RefundReason } from '../../src/eligibility';
+import { EmailContactDialog, isEmailContactResult, type EmailContactOptions } from '../email/emailContactDialog';
 import { AdAlternativeDialog, type AdAlternativeResult } from './adAlternativeDialog';
 import { renderDecision } from './answer';
 import type { TopicDeps } from './deps';
@@ -98,6 +99,7 @@ export class RefundDialog extends BaseDialog {
     this.addDialog(new LocalizedChoicePrompt(CHOICE));
     this.addDialog(new AskDialog(ASK, CHOICE));
     this.addDialog(new AdAlternativeDialog(deps));
+    if (deps.notifier) this.addDialog(new EmailContactDialog({ notifier: deps.notifier, cases: deps.cases, accounts: deps.services.accounts, logger: deps.logger }));
     this.addDialog(
       new WaterfallDialog<FlowOptions>(FLOW, [
         this.start.bind(this),
@@ -110,6 +112,7 @@ export class RefundDialog extends BaseDialog {
         this.summaryAnswered.bind(this),
         this.decided.bind(this),
         this.proAnswered.bind(this),
+        this.emailAnswered.bind(this),
       ]),
     );
     this.initialDialogId = FLOW;
@@ -323,16 +326,17 @@ export class RefundDialog extends BaseDialog {
     await step.context.sendActivity(t('refund:case.created', { reference: record.reference }));
     if (handoff) {
       await offerHuman(step.context, { reason: handoff, caseRef: record.reference, priority: decision.review.priority }, this.deps.human);
-      return step.endDialog();
+      return this.askEmail(step, record.reference);
     }
     if (decision.nextSteps.includes('offer_priority_agent')) {
       // R8: a verified Pro account is offered a priority agent.
       return step.beginDialog(ASK, { promptId: CHOICE, choice: true, promptOptions: yesNo(msg('refund:proAgent.offer')) } satisfies AskOptions);
     }
-    return step.endDialog();
+    return this.askEmail(step, record.reference);
   }
 
   private async proAnswered(step: WaterfallStepContext<FlowOptions>): Promise<DialogTurnResult> {
+    if (isEmailContactResult(step.result)) return step.endDialog(step.result);
     const state = stateOf(step);
     const answer = step.result as Answer;
     if (answer.ok && answer.value === 'no') {
@@ -340,7 +344,17 @@ export class RefundDialog extends BaseDialog {
     } else if (state.caseRef) {
       await offerHuman(step.context, { reason: 'pro_priority', caseRef: state.caseRef, priority: 'pro' }, this.deps.human);
     }
-    return step.endDialog();
+    return this.askEmail(step, state.caseRef);
+  }
+
+  private async emailAnswered(step: WaterfallStepContext<FlowOptions>): Promise<DialogTurnResult> {
+    return step.endDialog(step.result);
+  }
+
+  /** The case exists: ask how the customer wants to hear about it by e-mail (src/services/notifications). */
+  private askEmail(step: WaterfallStepContext<FlowOptions>, reference: string | undefined): Promise<DialogTurnResult> {
+    if (!this.deps.notifier || !reference) return step.endDialog();
+    return step.beginDialog(EmailContactDialog.id, { reference } satisfies EmailContactOptions);
   }
 
   // ------------------------------------------------------------------ interruptions and card submits
@@ -397,6 +411,11 @@ export class RefundDialog extends BaseDialog {
     const state = this.flowState(inner);
     if (!state) return super.onHumanRequested(inner);
     await this.handOver(inner.context, state, 'user_asked');
+    if (this.deps.notifier && state.caseRef) {
+      // While they wait for a person, the customer may leave an e-mail address for the answer.
+      await inner.cancelAllDialogs();
+      return inner.beginDialog(EmailContactDialog.id, { reference: state.caseRef } satisfies EmailContactOptions);
+    }
     return inner.cancelAllDialogs(true);
   }
 

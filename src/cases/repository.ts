@@ -28,6 +28,7 @@ import { caseRecordSchema, proofMetaSchema } from './schema';
 import {
   InvalidStatusTransitionError,
   STATUS_TRANSITIONS,
+  type CaseContact,
   type CaseOwner,
   type CaseRecord,
   type CaseReference,
@@ -222,6 +223,16 @@ export class RedisCaseRepository implements CaseRepository {
         updatedAt: at,
       };
     });
+  }
+
+  async setContact(reference: CaseReference, contact: CaseContact, by: string): Promise<CaseRecord | null> {
+    return this.update(reference, (record, at) => ({
+      ...record,
+      contact: { ...contact },
+      // The address itself never goes into the history (it is personal data); only what changed.
+      history: [...record.history, { status: record.status, at, by, note: contact.optedOut ? 'e-mails: declined' : contact.email ? 'e-mails: address confirmed' : 'e-mails: account address' }],
+      updatedAt: at,
+    }));
   }
 
   /** Read, change, compare-and-set, retried while another writer got there first. */

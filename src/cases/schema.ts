@@ -22,6 +22,7 @@ import { REFERENCE_PATTERN } from './reference';
 import {
   CASE_STATUSES,
   PROOF_CONTENT_TYPES,
+  type CaseContact,
   type CaseOwner,
   type CaseRecord,
   type ProofMeta,
@@ -83,6 +84,10 @@ export const decisionSchema = z.object({
     .default([]),
 });
 
+export const caseContactSchema = z
+  .object({ email: z.string().email().max(254).optional(), confirmedAt: isoDateTime.optional(), optedOut: z.boolean().optional() })
+  .strict();
+
 const conversationReferenceSchema = z.custom<StoredConversationReference>(
   (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
   { message: 'must be an object' },
@@ -102,6 +107,7 @@ export const caseRecordSchema = z
     language: z.enum(['en', 'fr']),
     channelId: z.string().min(1),
     conversationReference: conversationReferenceSchema,
+    contact: caseContactSchema.optional(),
     createdAt: isoDateTime,
     updatedAt: isoDateTime,
   })
@@ -115,5 +121,6 @@ const sameTypes: [
   Same<z.infer<typeof statusChangeSchema>, StatusChange>,
   Same<z.infer<typeof proofMetaSchema>, ProofMeta>,
   Same<z.infer<typeof caseRecordSchema>, CaseRecord>,
-] = [true, true, true, true, true];
+  Same<z.infer<typeof caseContactSchema>, CaseContact>,
+] = [true, true, true, true, true, true];
 void sameTypes;

@@ -89,6 +89,21 @@ export interface ProofMeta {
 /** The eligibility engine's decision, stored as the engine returned it (clauses included). */
 export type CaseDecision = Decision;
 
+// ---------------------------------------------------------------- e-mail contact
+
+/**
+ * How the customer wants to hear about this request by e-mail (src/services/notifications).
+ * - `email`: an address the customer typed in the chat and confirmed; kept on this case only. Absent
+ *   when the address comes from the verified account (read through the accounts port when sending).
+ * - `optedOut`: the customer said they want no e-mails for this request.
+ */
+export interface CaseContact {
+  email?: string;
+  /** ISO date-time the customer confirmed the address. */
+  confirmedAt?: string;
+  optedOut?: boolean;
+}
+
 // ---------------------------------------------------------------- the record
 
 /** What the conversation reference keeps: enough to continue the conversation proactively. */
@@ -111,6 +126,8 @@ export interface CaseRecord {
   /** The channel the request came from (`msteams`, `directline`, `webchat`…). */
   channelId: string;
   conversationReference: StoredConversationReference;
+  /** E-mail choice for this request; absent until the customer answered. */
+  contact?: CaseContact;
   /** ISO date-times. */
   createdAt: string;
   updatedAt: string;
@@ -165,6 +182,8 @@ export interface CaseRepository {
    * Counts the newest 100 cases recorded since the order index exists.
    */
   requestHistory(orderId: string, exclude?: CaseReference): Promise<{ earlierRequests: number; compensatedRequests: number }>;
+  /** Sets the e-mail choice of a case (replaces the previous one). `null` when unknown. */
+  setContact(reference: CaseReference, contact: CaseContact, by: string): Promise<CaseRecord | null>;
 }
 
 export class InvalidStatusTransitionError extends Error {

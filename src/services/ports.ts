@@ -84,7 +84,7 @@ export interface OrdersPort {
 // ---------------------------------------------------------------- accounts
 
 /** The engine's account facts with the id always set. `tier` is verified by the account service. */
-export type Account = AccountFacts & { id: string; displayName?: string };
+export type Account = AccountFacts & { id: string; displayName?: string; /** Verified address; notifications go there. */ email?: string };
 
 /** A user as a channel knows them (Teams, web chat): used to find their verified account. */
 export interface ChannelUser {

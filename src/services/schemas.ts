@@ -31,6 +31,8 @@ export const orderSchema = z.object({
 export const accountSchema = accountFactsSchema.extend({
   id,
   displayName: z.string().min(1).max(200).optional(),
+  /** Verified e-mail address of the account: where notifications go (src/services/notifications). */
+  email: z.string().email().max(254).optional(),
 });
 
 export const adTargetingSchema = z

@@ -1,0 +1,166 @@
+import { ActivityTypes, MessageFactory, TurnContext } from 'botbuilder';
+import { Dialog, DialogContext, DialogInstance, DialogReason, DialogTurnResult } from 'botbuilder-dialogs';
+import { tr } from '../../src/bot/turnContext';
+import type { CaseRepository } from '../../src/cases/types';
+import { LANGUAGES, translator } from '../../src/i18n';
+import type { Logger } from '../../src/logger';
+import { maskEmail, parseEmailAddress, partialEmail, type Notifier } from '../../src/services/notifications';
+import type { AccountsPort } from '../../src/services/ports';
+import { findUserAccount } from '../identity';
+import { words } from '../prompts/message';
+
+export interface EmailContactDeps {
+  notifier: Notifier;
+  cases: Pick<CaseRepository, 'get' | 'setContact'>;
+  accounts: AccountsPort;
+  logger: Logger;
+}
+
+export interface EmailContactOptions {
+  reference: string;
+}
+
+/** What the dialog ends with. `reroute`: the customer said something else; the menu handles it. */
+export type EmailContactResult = { email: 'account' | 'confirmed' | 'declined' | 'skipped' } | { email: 'skipped'; reroute: string };
+
+export const isEmailContactResult = (r: unknown): r is EmailContactResult => typeof r === 'object' && r !== null && 'email' in r;
+
+/** The text to hand back to the menu, when the customer changed the subject. */
+export const rerouteText = (r: unknown): string | undefined => (isEmailContactResult(r) && 'reroute' in r ? r.reroute : undefined);
+
+interface State {
+  reference: string;
+  stage: 'account' | 'address' | 'confirm';
+  /** The verified account's address (never typed by the customer; shown partly). */
+  accountEmail?: string;
+  /** The address the customer typed, waiting for their confirmation. */
+  typed?: string;
+  wrongAddresses: number;
+}
+
+const MAX_WRONG_ADDRESSES = 3;
+
+const fold = (s: string) =>
+  s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[’']/g, "'").replace(/[.!?\s\u00a0\u202f]+$/, '').replace(/\s+/g, ' ').trim();
+
+/** The customer's answer is this button (in either language) or one of its synonyms. */
+function says(text: string, button: 'yes' | 'confirmYes' | 'change' | 'no'): boolean {
+  const n = fold(text);
+  const synonyms = button === 'no' ? 'noKeywords' : button === 'change' ? 'changeKeywords' : 'yesKeywords';
+  return LANGUAGES.some((l) => {
+    const t = translator(l);
+    return fold(t(`email:ask.${button}`)) === n || words(t, `email:ask.${synonyms}`).some((w) => fold(w) === n);
+  });
+}
+
+/**
+ * Asks how the customer wants to hear about a request by e-mail, once the case exists:
+ * - with a verified account that has an address: "Shall we e-mail you at c•••n@example.com?";
+ * - otherwise: the customer types an address; it is validated, shown back and confirmed with a
+ *   button, then stored on the case only (never in logs, which show it masked);
+ * - at any point "Don't e-mail me" keeps that choice on the case.
+ * Once an address is settled, the "request recorded" e-mail is queued. A message that is none of
+ * these answers (e.g. "where is my request?") ends this question and goes to the menu.
+ */
+export class EmailContactDialog extends Dialog<EmailContactOptions> {
+  static readonly id = 'email.contact';
+
+  constructor(private readonly deps: EmailContactDeps) {
+    super(EmailContactDialog.id);
+  }
+
+  override async beginDialog(dc: DialogContext, options?: EmailContactOptions): Promise<DialogTurnResult> {
+    if (!options?.reference || !this.deps.notifier.enabled) return dc.endDialog({ email: 'skipped' });
+    let accountEmail: string | undefined;
+    try {
+      accountEmail = (await findUserAccount(this.deps.accounts, dc.context.activity))?.email;
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, 'account lookup failed (e-mail address)');
+    }
+    const state: State = { reference: options.reference, stage: accountEmail ? 'account' : 'address', wrongAddresses: 0, ...(accountEmail ? { accountEmail } : {}) };
+    dc.activeDialog!.state = state;
+    await this.ask(dc.context, state);
+    return Dialog.EndOfTurn;
+  }
+
+  override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
+    const a = dc.context.activity;
+    if (a.type !== ActivityTypes.Message) return Dialog.EndOfTurn;
+    const state = dc.activeDialog!.state as State;
+    const text = (a.text ?? '').trim();
+    const t = tr(dc.context);
+    if (says(text, 'no')) return this.settle(dc, state, { optedOut: true });
+    const address = parseEmailAddress(text);
+    if (address) {
+      state.typed = address;
+      state.stage = 'confirm';
+      await this.ask(dc.context, state);
+      return Dialog.EndOfTurn;
+    }
+    if (state.stage === 'account' && says(text, 'yes')) return this.settle(dc, state, {});
+    if (state.stage === 'confirm' && state.typed && (says(text, 'confirmYes') || says(text, 'yes'))) {
+      return this.settle(dc, state, { email: state.typed, confirmedAt: new Date().toISOString() });
+    }
+    if ((state.stage === 'confirm' && says(text, 'change')) || (state.stage === 'address' && says(text, 'yes'))) {
+      state.stage = 'address';
+      delete state.typed;
+      await dc.context.sendActivity(MessageFactory.suggestedActions([t('email:ask.no')], t('email:ask.changeAgain')));
+      return Dialog.EndOfTurn;
+    }
+    if (state.stage === 'address' && text.includes('@')) {
+      // Meant as an address, but not one: say how it should look, a few times.
+      state.wrongAddresses += 1;
+      if (state.wrongAddresses >= MAX_WRONG_ADDRESSES) {
+        await dc.context.sendActivity(t('email:ask.gaveUp', { reference: state.reference }));
+        return dc.endDialog({ email: 'skipped' } satisfies EmailContactResult);
+      }
+      await dc.context.sendActivity(MessageFactory.suggestedActions([t('email:ask.no')], t('email:ask.retry')));
+      return Dialog.EndOfTurn;
+    }
+    // Something else entirely: leave the question and let the menu answer it.
+    return dc.endDialog({ email: 'skipped', reroute: text } satisfies EmailContactResult);
+  }
+
+  override async repromptDialog(context: TurnContext, instance: DialogInstance): Promise<void> {
+    await this.ask(context, instance.state as State);
+  }
+
+  override async endDialog(_context: TurnContext, _instance: DialogInstance, _reason: DialogReason): Promise<void> {}
+
+  private async ask(context: TurnContext, state: State): Promise<void> {
+    const t = tr(context);
+    if (state.stage === 'confirm' && state.typed) {
+      await context.sendActivity(MessageFactory.suggestedActions([t('email:ask.confirmYes'), t('email:ask.change'), t('email:ask.no')], t('email:ask.confirm', { email: state.typed })));
+    } else if (state.stage === 'account' && state.accountEmail) {
+      await context.sendActivity(
+        MessageFactory.suggestedActions([t('email:ask.yes'), t('email:ask.no')], t('email:ask.withAccount', { reference: state.reference, email: partialEmail(state.accountEmail) })),
+      );
+    } else {
+      await context.sendActivity(MessageFactory.suggestedActions([t('email:ask.no')], t('email:ask.withoutAccount', { reference: state.reference })));
+    }
+  }
+
+  /** Stores the choice on the case, queues the "request recorded" e-mail when there is an address, and says so. */
+  private async settle(dc: DialogContext, state: State, contact: { email?: string; confirmedAt?: string; optedOut?: boolean }): Promise<DialogTurnResult> {
+    const t = tr(dc.context);
+    const by = `user:${dc.context.activity.from?.id ?? 'unknown'}`;
+    try {
+      const record = await this.deps.cases.setContact(state.reference, contact, by);
+      if (!record) throw new Error('case not found');
+      if (contact.optedOut) {
+        this.deps.logger.info({ caseRef: state.reference }, 'customer declined e-mails for this request');
+        await dc.context.sendActivity(t('email:ask.declined', { reference: state.reference }));
+        return dc.endDialog({ email: 'declined' } satisfies EmailContactResult);
+      }
+      const to = contact.email ?? state.accountEmail ?? '';
+      this.deps.logger.info({ caseRef: state.reference, to: maskEmail(to), source: contact.email ? 'chat' : 'account' }, 'e-mail address settled');
+      await this.deps.notifier.notifyRequestRecorded(record);
+      await dc.context.sendActivity(t('email:ask.done', { email: contact.email ?? partialEmail(to) }));
+      return dc.endDialog({ email: contact.email ? 'confirmed' : 'account' } satisfies EmailContactResult);
+    } catch (err) {
+      this.deps.logger.warn({ caseRef: state.reference, err: (err as Error).message }, 'could not store the e-mail choice');
+      await dc.context.sendActivity(t('email:ask.failed', { reference: state.reference }));
+      return dc.endDialog({ email: 'skipped' } satisfies EmailContactResult);
+    }
+  }
+}
