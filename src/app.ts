@@ -28,6 +28,7 @@ import { detectLanguage, translator } from './i18n';
 import { createServer } from './server/createServer';
 import { registerEligibilityRoutes } from './server/eligibilityRoutes';
 import { registerWebChat } from './channels';
+import { registerAgentConsole } from './agent/console';
 import { buildDialogs } from '../dialogs';
 
 export interface App {
@@ -146,6 +147,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     defaultProfile: config.policyProfile,
     maxBodyBytes: config.limits.maxBodyBytes,
   });
+  registerAgentConsole(server, { config, logger });
   const webChat = await registerWebChat(server, { adapter, runTurn: (context) => bot.run(context), redis, keys, config, logger });
 
   let closing: Promise<void> | undefined;
