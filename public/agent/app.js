@@ -183,10 +183,11 @@
     }
   }
 
+  /** `withDate` true: date and time; false: time only; 'date': a calendar date (`2026-11-20`). */
   function formatDateTime(iso, withDate) {
     var d = new Date(iso);
     if (isNaN(d.getTime())) return String(iso);
-    var opts = withDate ? { dateStyle: 'medium', timeStyle: 'short' } : { timeStyle: 'short' };
+    var opts = withDate === 'date' ? { dateStyle: 'medium', timeZone: 'UTC' } : withDate ? { dateStyle: 'medium', timeStyle: 'short' } : { timeStyle: 'short' };
     return new Intl.DateTimeFormat(LOCALE_TAG[lang], opts).format(d);
   }
 
@@ -401,7 +402,9 @@
   }
 
   function renderAccount() {
-    if (session) $('signed-in-as').textContent = t('header.signedInAs', { name: session.name });
+    if (!session) return;
+    $('signed-in-as').textContent = t('header.signedInAs', { name: session.name });
+    $('sign-out').title = $('signed-in-as').textContent; // the only place it shows on a narrow screen
   }
 
   function renderDesk() {
@@ -546,18 +549,22 @@
       var top = el('span', 'line top');
       if (it.tier === 'pro') top.appendChild(el('span', 'badge pro', t('tier.pro')));
       top.appendChild(el('span', 'topic', t('topic.' + (it.topic || 'none'))));
-      top.appendChild(el('span', 'lang-chip', String(it.language || '').toUpperCase()));
-      var timer = el('span', 'timer');
-      timer.setAttribute('data-since-id', it.id);
-      timer.setAttribute('data-label', waiting ? 'queue.waitingFor' : '');
-      timer.textContent = timerText(it.id, waiting ? 'queue.waitingFor' : '');
-      top.appendChild(timer);
+      var chip = el('abbr', 'lang-chip', String(it.language || '').toUpperCase());
+      chip.title = t('languageName.' + it.language);
+      top.appendChild(chip);
       open.appendChild(top);
       open.appendChild(el('span', 'line reason', t('reason.' + it.reason)));
       var bottom = el('span', 'line sub');
       bottom.appendChild(el('span', 'ref', it.caseRef || t('queue.noCase')));
       if (it.severity && it.severity !== 'normal') bottom.appendChild(el('span', 'badge sev-' + it.severity, t('severity.' + it.severity)));
       if (!waiting && it.unread) bottom.appendChild(el('span', 'badge unread', t('queue.unread', { count: it.unread })));
+      if (waiting) {
+        var timer = el('span', 'timer');
+        timer.setAttribute('data-since-id', it.id);
+        timer.setAttribute('data-label', 'queue.waitingFor');
+        timer.textContent = timerText(it.id, 'queue.waitingFor');
+        bottom.appendChild(timer);
+      }
       open.appendChild(bottom);
       if (it.preview) open.appendChild(el('span', 'line preview', it.preview));
       open.addEventListener('click', function () {
@@ -687,9 +694,8 @@
   function renderSound() {
     var b = $('sound-toggle');
     b.setAttribute('aria-pressed', String(sound));
-    b.textContent = (sound ? '🔔 ' : '🔕 ') + t('header.sound');
-    b.title = sound ? t('header.soundOn') : t('header.soundOff');
-    b.setAttribute('aria-label', b.title);
+    b.textContent = t(sound ? 'header.soundOn' : 'header.soundOff');
+    b.title = t(sound ? 'header.soundTurnOff' : 'header.soundTurnOn');
   }
 
   // ------------------------------------------------------------------ one conversation
@@ -747,8 +753,18 @@
   }
 
   function setFlash(key, vars, kind, text) {
-    flash = { key: key, vars: vars, kind: kind || 'info', text: text };
+    var mine = { key: key, vars: vars, kind: kind || 'info', text: text };
+    flash = mine;
     renderFlash();
+    clearTimeout(timers.flash);
+    if (mine.kind === 'ok') {
+      timers.flash = setTimeout(function () {
+        if (flash === mine && !$('conv-message').contains(document.activeElement)) {
+          flash = null;
+          renderFlash();
+        }
+      }, 8000);
+    }
   }
 
   function renderFlash() {
@@ -924,8 +940,18 @@
   var FACT_PATHS = [
     'order.id', 'order.serviceType', 'order.status', 'order.amountPaid', 'order.paymentMethod', 'order.paidAt',
     'order.adBroadcast', 'order.credited', 'account.tier', 'account.fraudFlag', 'account.openChargeback',
-    'claims.orderNumber', 'claims.amount', 'claims.reason',
+    'claims.orderNumber', 'claims.amount', 'claims.reason', 'claims.problem', 'claims.urgent', 'claims.insistsOnRefund',
   ];
+  /** Facts whose value is a code, and the list of words for it (`factValues.<list>.<code>`). */
+  var FACT_VALUES = {
+    'order.serviceType': 'serviceType',
+    'order.status': 'orderStatus',
+    'order.paymentMethod': 'paymentMethod',
+    'order.adBroadcast': 'adBroadcast',
+    'account.tier': 'tier',
+    'claims.reason': 'refundReason',
+    'claims.problem': 'disputeProblem',
+  };
 
   function renderFacts(dl, facts) {
     var add = function (label, value) {
@@ -939,7 +965,11 @@
       if (typeof v === 'boolean') v = t(v ? 'facts.yes' : 'facts.no');
       else if (typeof v === 'object' && typeof v.minor === 'number') v = formatMoney(v.minor, v.currency);
       else if (typeof v === 'object') return;
-      else if (/^\d{4}-\d\d-\d\d(T|$)/.test(String(v))) v = formatDateTime(v, /T/.test(String(v)));
+      else if (/^\d{4}-\d\d-\d\d(T|$)/.test(String(v))) v = formatDateTime(v, /T/.test(String(v)) ? true : 'date');
+      else if (FACT_VALUES[path]) {
+        var words = t('factValues.' + FACT_VALUES[path] + '.' + v);
+        v = words.indexOf('factValues.') === 0 ? v : words; // an unknown code is shown as it is
+      }
       add(t('facts.' + path), String(v));
     });
   }

@@ -6,7 +6,7 @@ import { LANGUAGES, loadResources } from '../../src/i18n';
 import { HUMAN_OFFER_REASONS } from '../../src/handoff/offerHuman';
 import { CASE_STATUSES } from '../../src/cases/types';
 import { OUTCOMES } from '../../src/eligibility/decision';
-import { TOPICS } from '../../src/eligibility/schema';
+import { ACCOUNT_TIERS, AD_BROADCAST_STATES, DISPUTE_PROBLEMS, ORDER_STATUSES, PAYMENT_METHODS, REFUND_REASONS, SERVICE_TYPES, TOPICS } from '../../src/eligibility/schema';
 
 /*
  * The agent console's page and files: served by the bot with a strict CSP, never framed, no inline
@@ -64,6 +64,19 @@ describe('agent console: strings', () => {
       facts: factPaths,
       confirm: ['release', 'releaseTitle', 'releaseText', 'close', 'closeTitle', 'closeText'],
     };
+    const factValues: Record<string, readonly string[]> = {
+      serviceType: SERVICE_TYPES,
+      orderStatus: ORDER_STATUSES,
+      paymentMethod: PAYMENT_METHODS,
+      adBroadcast: AD_BROADCAST_STATES,
+      tier: ACCOUNT_TIERS,
+      refundReason: REFUND_REASONS,
+      disputeProblem: DISPUTE_PROBLEMS,
+    };
+    for (const [list, codes] of Object.entries(factValues)) {
+      expect(appJs).toContain(`'${list}'`);
+      for (const code of codes) used.add(`factValues.${list}.${code}`);
+    }
     for (const [ns, codes] of Object.entries(families)) {
       expect(appJs).toContain(`'${ns}.' +`);
       for (const code of codes) used.add(`${ns}.${code}`);
