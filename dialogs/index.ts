@@ -14,6 +14,7 @@ import type { TopicDeps } from './refund/deps';
 import { RefundDialog } from './refund/refundDialog';
 import { CaseStatusDialog } from './status/caseStatusDialog';
 import type { Topic } from './topics';
+import type { HumanOfferDeps } from '../src/handoff/offerHuman';
 
 export interface DialogDeps {
   config: Config;
@@ -29,10 +30,12 @@ export interface DialogDeps {
   now?: () => Date;
   /** Extra origins attachments may be downloaded from (besides PUBLIC_URL and loopback on PORT). */
   attachmentOrigins?: string[];
+  /** The live handoff's hook in offerHuman (src/handoff/desk.ts). */
+  onHumanOffer?: HumanOfferDeps['onOffer'];
 }
 
 /** Origins a user's attachment may be fetched from: the bot itself, never an arbitrary URL. */
-function attachmentOrigins(config: Config, extra: string[] = []): string[] {
+export function attachmentOrigins(config: Config, extra: string[] = []): string[] {
   const origins = new Set(extra);
   const pub = config.publicUrl ? originOf(config.publicUrl) : undefined;
   if (pub) origins.add(pub);
@@ -61,7 +64,7 @@ export function buildDialogs(deps: DialogDeps): MainDialog {
       maxBytes: deps.config.limits.maxUploadBytes,
       timeoutMs: Math.max(deps.config.services.timeoutMs, 5000),
     },
-    human: { cases, logger: deps.logger },
+    human: { cases, logger: deps.logger, ...(deps.onHumanOffer ? { onOffer: deps.onHumanOffer } : {}) },
   };
   const topics: Topic[] = [
     { id: RefundDialog.id, titleKey: 'refund:menu.title', keywordsKey: 'refund:menu.keywords', dialog: new RefundDialog(topicDeps) },

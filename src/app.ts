@@ -29,7 +29,13 @@ import { createServer } from './server/createServer';
 import { registerEligibilityRoutes } from './server/eligibilityRoutes';
 import { registerWebChat } from './channels';
 import { registerAgentConsole } from './agent/console';
-import { buildDialogs } from '../dialogs';
+import { attachmentOrigins, buildDialogs } from '../dialogs';
+import type { MainDialog } from '../dialogs/mainDialog';
+import { createServices } from './services';
+import { RedisCaseRepository } from './cases/repository';
+import { RedisProofStore } from './cases/proofStore';
+import { Desk } from './handoff/desk';
+import { registerAgentApi } from './agent/routes';
 
 export interface App {
   config: Config;
@@ -39,6 +45,8 @@ export interface App {
   keys: Keyspace;
   logger: Logger;
   conversationState: ConversationState;
+  /** The live handoff (queue, relay, agents' actions). */
+  desk: Desk;
   listen(): Promise<{ port: number }>;
   /** Stops taking requests, waits for turns in flight (bounded), closes Redis. */
   close(): Promise<void>;
@@ -132,8 +140,26 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     }
   };
 
-  const dialog = buildDialogs({ config, redis, keys, logger });
-  const bot = new SupportBot({ conversationState, dialog, brandName: config.brandName, logger });
+  const services = createServices(config, redis, keys);
+  const cases = new RedisCaseRepository(redis, keys);
+  const proofs = new RedisProofStore(redis, keys, { maxBytes: config.limits.maxUploadBytes });
+  let dialog: MainDialog | undefined;
+  const desk = new Desk({
+    config,
+    redis,
+    keys,
+    logger,
+    adapter,
+    cases,
+    proofs,
+    accounts: services.accounts,
+    sendMenu: async (context) => dialog?.sendMenu(context),
+    attachments: { allowedOrigins: attachmentOrigins(config), maxBytes: config.limits.maxUploadBytes, timeoutMs: Math.max(config.services.timeoutMs, 5000) },
+  });
+  // After redaction, the lock and the language: the transcript holds only redacted text, in turn order.
+  adapter.use(desk.middleware());
+  dialog = buildDialogs({ config, redis, keys, logger, services, cases, proofs, onHumanOffer: desk.onOffer });
+  const bot = new SupportBot({ conversationState, dialog, brandName: config.brandName, logger, intercept: desk.intercept });
 
   const { server, inFlight } = createServer({
     adapter,
@@ -149,6 +175,10 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   });
   registerAgentConsole(server, { config, logger });
   const webChat = await registerWebChat(server, { adapter, runTurn: (context) => bot.run(context), redis, keys, config, logger });
+  const agentApi = registerAgentApi(server, { config, redis, keys, logger, desk, cases, proofs });
+  await desk.start();
+  if (config.handoff.demoAgent) logger.warn('agent desk: DEMO_AGENT is on: the agent "demo" signs in with the password "demo" (never in production)');
+  else if (!agentApi.auth.configured && config.handoff.mode === 'desk') logger.info('agent desk: no AGENTS configured; nobody can sign in at /agent (see npm run agent-hash)');
 
   let closing: Promise<void> | undefined;
   return {
@@ -159,6 +189,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     keys,
     logger,
     conversationState,
+    desk,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -169,7 +200,9 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
       }),
     close() {
       closing ??= (async () => {
+        agentApi.close();
         await webChat.close();
+        await desk.stop();
         const deadline = Date.now() + config.shutdownTimeoutMs;
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.server.closeIdleConnections();

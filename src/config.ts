@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDeskHours, type DeskHours } from './handoff/hours';
 
 /**
  * Every setting, read once from the environment and validated.
@@ -34,6 +35,39 @@ const hostPortList = z
     }
     return out;
   });
+
+/** `name:hash,name:hash`; the hash as printed by `npm run -s agent-hash` (scrypt$N$r$p$salt$key). */
+const agentList = z.string().transform((s, ctx) => {
+  const out: { name: string; hash: string }[] = [];
+  for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const i = part.indexOf(':');
+    const name = i > 0 ? part.slice(0, i) : '';
+    const hash = i > 0 ? part.slice(i + 1) : '';
+    if (!/^[A-Za-z0-9_.-]{1,40}$/.test(name) || !/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/.test(hash)) {
+      ctx.addIssue({ code: 'custom', message: `"${part.slice(0, 40)}" is not name:hash (the hash printed by npm run -s agent-hash)` });
+      return z.NEVER;
+    }
+    if (out.some((a) => a.name === name)) {
+      ctx.addIssue({ code: 'custom', message: `lists ${name} twice` });
+      return z.NEVER;
+    }
+    out.push({ name, hash });
+  }
+  return out;
+});
+
+/**
+ * Opening hours of the desk, in TIME_ZONE: `mon-fri 09:00-18:00; sat 10:00-13:00` (days mon..sun,
+ * a day or a range, one or more time ranges separated by commas; groups separated by `;`).
+ */
+const deskHours = z.string().transform((s, ctx) => {
+  try {
+    return parseDeskHours(s);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
 
 const url = z.string().url({ message: 'must be a URL' });
 
@@ -94,6 +128,14 @@ const envSchema = z
     ADS_API_URL: url.optional(),
     SERVICES_API_TOKEN: z.string().optional(),
     SERVICES_TIMEOUT_MS: int(100, 60000).default(3000),
+
+    AGENTS: agentList.optional(),
+    HANDOFF_MODE: z.enum(['desk', 'external'], { message: 'must be desk or external' }).default('desk'),
+    AGENT_SESSION_TTL_SECONDS: int(60, 7 * 86400).default(8 * 3600),
+    AGENT_HEARTBEAT_TIMEOUT_SECONDS: int(5, 3600).default(60),
+    DESK_HOURS: deskHours.optional(),
+    HANDOFF_MAX_WAIT_SECONDS: int(30, 7 * 86400).default(900),
+    DEMO_AGENT: bool.optional(),
   })
   .superRefine((env, ctx) => {
     const modes = [env.REDIS_URL && 'REDIS_URL', env.REDIS_SENTINELS && 'REDIS_SENTINELS', env.REDIS_CLUSTER_NODES && 'REDIS_CLUSTER_NODES'].filter(Boolean);
@@ -142,6 +184,17 @@ export interface Config {
   shutdownTimeoutMs: number;
   directLine: { secret?: string; tokenTtlSeconds: number; activityTtlSeconds: number };
   services: { ordersUrl?: string; accountsUrl?: string; adsUrl?: string; apiToken?: string; timeoutMs: number };
+  handoff: {
+    mode: 'desk' | 'external';
+    agents: { name: string; hash: string }[];
+    /** Adds the demo agent `demo` (password `demo`): only when DEMO_AGENT is true, never with NODE_ENV=production. */
+    demoAgent: boolean;
+    sessionTtlSeconds: number;
+    heartbeatTimeoutSeconds: number;
+    /** Unset: always open. */
+    hours?: DeskHours;
+    maxWaitSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -203,6 +256,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       adsUrl: e.ADS_API_URL,
       apiToken: e.SERVICES_API_TOKEN,
       timeoutMs: e.SERVICES_TIMEOUT_MS,
+    },
+    handoff: {
+      mode: e.HANDOFF_MODE,
+      agents: e.AGENTS ?? [],
+      demoAgent: (e.DEMO_AGENT ?? false) && env.NODE_ENV !== 'production',
+      sessionTtlSeconds: e.AGENT_SESSION_TTL_SECONDS,
+      heartbeatTimeoutSeconds: e.AGENT_HEARTBEAT_TIMEOUT_SECONDS,
+      hours: e.DESK_HOURS,
+      maxWaitSeconds: e.HANDOFF_MAX_WAIT_SECONDS,
     },
   };
 }

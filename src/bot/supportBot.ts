@@ -76,13 +76,14 @@ export class SupportBot extends TeamsActivityHandler {
 
     if (context.turnState.get(TURN.redactedCount) > 0) await context.sendActivity(t('common:redacted'));
 
+    // Before the language switch: while a person has the conversation, the handoff answers it.
+    if (this.opts.intercept && (await this.opts.intercept(context))) return;
+
     if (context.turnState.get(TURN.languageSwitched)) {
       await context.sendActivity(t('common:language.switched'));
       await this.opts.dialog.reprompt(context, this.dialogState);
       return;
     }
-
-    if (this.opts.intercept && (await this.opts.intercept(context))) return;
 
     const max = this.opts.maxTextLength ?? 2000;
     const text = typeof a.text === 'string' ? a.text : '';

@@ -177,6 +177,15 @@ export class RedisCaseRepository implements CaseRepository {
     });
   }
 
+  async note(reference: CaseReference, by: string, note: string): Promise<CaseRecord | null> {
+    const clean = redactSecrets(note).text;
+    return this.update(reference, (record, at) => ({
+      ...record,
+      history: [...record.history, { status: record.status, at, by, note: clean }],
+      updatedAt: at,
+    }));
+  }
+
   async addProof(reference: CaseReference, proof: ProofMeta, by: string): Promise<CaseRecord | null> {
     const meta = proofMetaSchema.parse({ ...proof, name: redactSecrets(proof.name).text });
     return this.update(reference, (record, at) => {

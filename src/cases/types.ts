@@ -154,6 +154,8 @@ export interface CaseRepository {
    * an entry). `null` when unknown; throws `InvalidStatusTransitionError` for a move not allowed.
    */
   updateStatus(reference: CaseReference, status: CaseStatus, by: string, note?: string): Promise<CaseRecord | null>;
+  /** Appends a history entry without changing the status (an agent's action, a note). `null` when unknown. */
+  note(reference: CaseReference, by: string, note: string): Promise<CaseRecord | null>;
   /** Adds proof metadata to a case (e.g. a proof sent after submission). `null` when unknown. */
   addProof(reference: CaseReference, proof: ProofMeta, by: string): Promise<CaseRecord | null>;
 }

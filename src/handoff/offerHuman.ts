@@ -22,6 +22,8 @@ export const HUMAN_OFFER_REASONS = [
   'pro_priority',
   /** A service the bot needed could not answer. */
   'service_unavailable',
+  /** Reserved: the dispute rules send the case to the platform (the dispute topic does not exist yet). */
+  'dispute_platform',
 ] as const;
 export type HumanOfferReason = (typeof HUMAN_OFFER_REASONS)[number];
 
@@ -36,8 +38,12 @@ export interface HumanOffer {
 export interface HumanOfferDeps {
   cases: Pick<CaseRepository, 'get' | 'updateStatus'>;
   logger?: Pick<Logger, 'info' | 'warn'>;
-  /** Called once the case is marked: where the live handoff (queue, `handoff.initiate`) will plug in. */
-  onOffer?: (context: TurnContext, offer: HumanOffer, status: CaseStatus | undefined) => Promise<void>;
+  /**
+   * Called once the case is marked: the live handoff (desk queue, `handoff.initiate`, src/handoff/desk.ts).
+   * Returns `'queued'` when a person will answer in the chat: it then tells the customer itself, and
+   * the e-mail follow-up texts below are not sent.
+   */
+  onOffer?: (context: TurnContext, offer: HumanOffer, status: CaseStatus | undefined) => Promise<void | 'queued'>;
 }
 
 export interface HumanOfferResult {
@@ -53,9 +59,9 @@ export async function offerHuman(context: TurnContext, offer: HumanOffer, deps: 
   const t = tr(context);
   const conversationId = context.activity.conversation?.id;
   if (!offer.caseRef) {
-    await context.sendActivity(t('human:noCase'));
     deps.logger?.info({ conversationId, reason: offer.reason }, 'human offered without a case');
-    await deps.onOffer?.(context, offer, undefined);
+    const queued = await deps.onOffer?.(context, offer, undefined);
+    if (queued !== 'queued') await context.sendActivity(t('human:noCase'));
     return { marked: false };
   }
   let status: CaseStatus | undefined;
@@ -73,10 +79,14 @@ export async function offerHuman(context: TurnContext, offer: HumanOffer, deps: 
   }
   const marked = status !== undefined && WITH_HUMAN.has(status);
   const pro = offer.reason === 'pro_priority' || offer.priority === 'pro';
-  await context.sendActivity(
-    [t(`human:handedOver.${offer.reason}`, { reference: offer.caseRef }), t(pro ? 'human:followUpPriority' : 'human:followUp', { reference: offer.caseRef })].join(' '),
-  );
   deps.logger?.info({ conversationId, caseRef: offer.caseRef, reason: offer.reason, status }, 'human offered');
-  await deps.onOffer?.(context, offer, status);
+  const handedOver = t(`human:handedOver.${offer.reason}`, { reference: offer.caseRef });
+  if (deps.onOffer) {
+    await context.sendActivity(handedOver);
+    const queued = await deps.onOffer(context, offer, status);
+    if (queued !== 'queued') await context.sendActivity(t(pro ? 'human:followUpPriority' : 'human:followUp', { reference: offer.caseRef }));
+  } else {
+    await context.sendActivity([handedOver, t(pro ? 'human:followUpPriority' : 'human:followUp', { reference: offer.caseRef })].join(' '));
+  }
   return { marked, status };
 }
