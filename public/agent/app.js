@@ -725,6 +725,11 @@
       if (!current || current.id !== id) return;
       if (res.status === 200 && res.data) {
         setDetail(res.data);
+      } else if (res.status === 403 && current.detail) {
+        // Another agent has it now: keep what was shown, read-only.
+        if (current.detail.status === 'waiting') current.detail.status = 'assigned';
+        if (!flash || flash.key !== 'conversation.taken') setFlash('conversation.takenSomeone', null, 'error');
+        renderConversation();
       } else if (res.status !== 401) {
         if (!current.detail) {
           $('conv-empty').hidden = false;
@@ -1059,7 +1064,12 @@
       } else if (res.status === 409) {
         var by = res.data && res.data.by;
         setFlash(by ? 'conversation.taken' : 'conversation.takenSomeone', { name: by }, 'error');
-        loadConversation(id);
+        if (current.detail) {
+          // Someone else has it: this agent may not read it any more; keep what is shown, read-only.
+          current.detail.status = 'assigned';
+          current.detail.assignedTo = by || null;
+          renderConversation();
+        }
         $('conv-title').focus();
       } else if (res.status === 404) {
         setFlash('conversation.gone', null, 'error');
@@ -1245,8 +1255,15 @@
     if (!data || !current || data.conversationId !== current.id) return;
     var d = current.detail;
     var wasMine = isMine(d);
-    if (data.status === 'assigned' && data.assignedTo && session && data.assignedTo !== session.name && d && d.status === 'waiting') {
-      setFlash('conversation.taken', { name: data.assignedTo }, 'error');
+    if (data.status === 'assigned' && data.assignedTo && session && data.assignedTo !== session.name) {
+      // Someone else claimed it: this agent may no longer read it (403), so keep what is shown, read-only.
+      if (d && d.status === 'waiting') setFlash('conversation.taken', { name: data.assignedTo }, 'error');
+      if (d) {
+        d.status = 'assigned';
+        d.assignedTo = data.assignedTo;
+        renderConversation();
+      }
+      return;
     } else if (wasMine && data.status === 'waiting') setFlash('conversation.returned', null, 'error');
     else if (wasMine && data.status === 'closed' && (!flash || flash.key !== 'conversation.closed')) setFlash('conversation.closed', null, 'info');
     else if (wasMine && data.status === 'released' && (!flash || flash.key !== 'conversation.released')) setFlash('conversation.released', null, 'info');
