@@ -195,7 +195,8 @@
     var units = [['byte', 1], ['kilobyte', 1024], ['megabyte', 1024 * 1024]];
     var u = bytes >= 1024 * 1024 ? units[2] : bytes >= 1024 ? units[1] : units[0];
     try {
-      return new Intl.NumberFormat(LOCALE_TAG[lang], { style: 'unit', unit: u[0], unitDisplay: 'short', maximumFractionDigits: 1 }).format(bytes / u[1]);
+      // "70 bytes" / "70 octets", "47.1 kB" / "47,1 ko"
+      return new Intl.NumberFormat(LOCALE_TAG[lang], { style: 'unit', unit: u[0], unitDisplay: u[0] === 'byte' ? 'long' : 'short', maximumFractionDigits: 1 }).format(bytes / u[1]);
     } catch (e) {
       return bytes + ' B';
     }
@@ -374,9 +375,8 @@
       if (ms > 0 && ms < 2147483647) timers.expiry = setTimeout(expire, ms);
     }
     refreshMe();
-    api('GET', '/api/agent/queue').then(function (res) {
-      if (res.status === 200 && res.data) setQueue(res.data);
-      else if (session) toast(errorText(res));
+    refreshQueue().then(function (res) {
+      if (res.status !== 200 && session) toast(errorText(res));
       if (fresh) focusQueue();
     });
     connect();
@@ -911,13 +911,23 @@
       (c.history || []).slice().reverse().forEach(function (h) {
         var li = el('li');
         li.appendChild(el('span', 'h-status', t('caseStatus.' + h.status)));
-        li.appendChild(el('span', 'h-meta', formatDateTime(h.at, true) + (h.by ? ' · ' + h.by : '')));
+        li.appendChild(el('span', 'h-meta', formatDateTime(h.at, true) + (h.by ? ' · ' + byLabel(h.by) : '')));
         if (h.note) li.appendChild(el('span', 'h-note', h.note));
         $('history').appendChild(li);
       });
     }
     var decidable = mine && c && c.status !== 'closed';
     $('decision-form').hidden = !decidable;
+  }
+
+  /** Who changed a case: `agent:alice` → alice, `bot` → Bot, `user:…` → Customer, `system` → Desk. */
+  function byLabel(by) {
+    var m = /^agent:(.+)$/.exec(by);
+    if (m) return m[1];
+    if (by === 'bot') return t('transcript.bot');
+    if (/^user:/.test(by)) return t('transcript.customer');
+    if (by === 'system') return t('transcript.system');
+    return by;
   }
 
   function renderDecision(node, dec) {
@@ -1074,11 +1084,23 @@
       } else if (res.status === 404) {
         setFlash('conversation.gone', null, 'error');
         loadConversation(id);
+      } else if (res.status === 0) {
+        setFlash(null, null, 'error', errorText(res));
+        return;
       } else {
         setFlash(null, null, 'error', errorText(res));
         loadConversation(id);
       }
+      // The queue this console shows was behind: fetch it again rather than wait for the stream.
+      if (res.status === 409 || res.status === 404) refreshQueue();
       renderQueue();
+    });
+  }
+
+  function refreshQueue() {
+    return api('GET', '/api/agent/queue').then(function (res) {
+      if (res.status === 200 && res.data) setQueue(res.data);
+      return res;
     });
   }
 
@@ -1176,6 +1198,9 @@
         button.disabled = false;
         if (res.status === 200) {
           $('decision-note').value = '';
+          var radios = document.querySelectorAll('input[name=outcome]');
+          for (var i = 0; i < radios.length; i++) radios[i].checked = false;
+          renderReasons();
           if (current && current.id === id) {
             if (res.data && res.data.case) current.detail.case = res.data.case;
             setFlash('decision.done', { outcome: t(outcome === 'approve' ? 'decision.approve' : 'decision.refuse') }, 'ok');

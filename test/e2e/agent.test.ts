@@ -154,9 +154,16 @@ describe('agent desk, end to end', () => {
     await bob.page.unroute('**/api/agent/events');
     await bob.page.locator('#live-status[data-state="live"]').waitFor(); // reconnects on its own
 
+    // Typing shows both ways: the customer's in the console, the agent's in the widget.
+    const box = customer.page.getByRole('textbox').last();
+    await box.pressSequentially('Is it', { delay: 80 });
+    await agent.locator('#typing', { hasText: 'The customer is typing…' }).waitFor();
+    await box.fill('');
+
     // Templates in the customer's language; Enter sends, Shift+Enter is a new line.
     await agent.locator('#template option').nth(1).waitFor({ state: 'attached' });
     await agent.keyboard.type('Hello, I’m Alice from the support team.');
+    await customer.page.locator('.webchat__typing-indicator').first().waitFor();
     await agent.keyboard.press('Shift+Enter');
     await agent.keyboard.type('I’m looking at your request now.');
     await agent.keyboard.press('Enter');

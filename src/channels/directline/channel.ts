@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Activity, CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
@@ -420,8 +420,11 @@ export class DirectLineChannel {
       const parsed = clientActivitySchema.safeParse(req.body);
       if (!parsed.success) throw new HttpError(400, 'BadRequest', `Not an activity this channel accepts: ${z.prettifyError(parsed.error)}`);
       if (parsed.data.type === 'typing') {
-        // Typing from the browser is not kept and not passed on (the bot has no use for it).
-        res.send(200, { id: `${conv}|typing` });
+        // Typing from the browser is not kept in the transcript. The bot gets it without anyone waiting
+        // on its turn: while a person from the desk has the conversation, their console shows it.
+        const id = `${conv}|typing|${randomUUID()}`;
+        void this.deliver({ ...buildUserActivity(parsed.data, this.channelContext(claims, conv)), id });
+        res.send(200, { id });
         return;
       }
       const activity = buildUserActivity(parsed.data, this.channelContext(claims, conv));
