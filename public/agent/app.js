@@ -726,9 +726,13 @@
       if (res.status === 200 && res.data) {
         setDetail(res.data);
       } else if (res.status === 403 && current.detail) {
-        // Another agent has it now: keep what was shown, read-only.
-        if (current.detail.status === 'waiting') current.detail.status = 'assigned';
-        if (!flash || flash.key !== 'conversation.taken') setFlash('conversation.takenSomeone', null, 'error');
+        // No longer readable by this agent (another agent took it, or it ended): keep it, read-only.
+        var d = current.detail;
+        if (d.status === 'waiting') {
+          d.status = 'assigned';
+          d.assignedTo = null;
+          if (!flash || flash.key !== 'conversation.taken') setFlash('conversation.takenSomeone', null, 'error');
+        } else if (isMine(d)) d.status = 'closed';
         renderConversation();
       } else if (res.status !== 401) {
         if (!current.detail) {
@@ -802,7 +806,7 @@
       t('topic.' + (d.topic || 'none')),
       t('reason.' + d.reason),
       t('conversation.customerLanguage', { language: t('languageName.' + d.language) }),
-      d.status === 'assigned' ? t('status.assigned', { name: d.assignedTo }) : t('status.' + d.status),
+      d.status === 'assigned' ? (d.assignedTo ? t('status.assigned', { name: d.assignedTo }) : t('status.assignedSomeone')) : t('status.' + d.status),
     ];
     parts.forEach(function (p, i) {
       if (i) meta.appendChild(el('span', 'sep', '·'));
@@ -1225,7 +1229,10 @@
         if (res.status === 200 || res.status === 204) {
           if (current && current.id === id) {
             setFlash(kind === 'release' ? 'conversation.released' : 'conversation.closed', null, 'ok');
-            loadConversation(id);
+            // No longer this agent's: it may not be read again (403), so what is shown stays, read-only.
+            current.detail.status = kind === 'release' ? 'released' : 'closed';
+            renderConversation();
+            refreshQueue();
             $('conv-message').setAttribute('tabindex', '-1');
             $('conv-message').focus();
           }
@@ -1289,9 +1296,18 @@
         renderConversation();
       }
       return;
-    } else if (wasMine && data.status === 'waiting') setFlash('conversation.returned', null, 'error');
-    else if (wasMine && data.status === 'closed' && (!flash || flash.key !== 'conversation.closed')) setFlash('conversation.closed', null, 'info');
-    else if (wasMine && data.status === 'released' && (!flash || flash.key !== 'conversation.released')) setFlash('conversation.released', null, 'info');
+    }
+    if (data.status === 'closed' || data.status === 'released') {
+      // Ended (here or by the customer): nobody may read it any more; keep it on screen, read-only.
+      var key = data.status === 'closed' ? 'conversation.closed' : 'conversation.released';
+      if (wasMine && (!flash || flash.key !== key)) setFlash(key, null, 'info');
+      if (d) {
+        d.status = data.status;
+        renderConversation();
+      }
+      return;
+    }
+    if (wasMine && data.status === 'waiting') setFlash('conversation.returned', null, 'error');
     loadConversation(current.id);
   }
 

@@ -198,6 +198,22 @@ describe('agent desk, end to end', () => {
     expect(told).not.toMatch(/\bR\d|\bB\d|goodwill|next session/i);
   });
 
+  it('closes the conversation after a confirmation; the customer is told and the console stops offering replies', async () => {
+    const { page: agent } = alice;
+    await agent.getByRole('button', { name: 'Close the conversation' }).click();
+    const dialog = agent.getByRole('dialog', { name: 'Close this conversation?' });
+    await dialog.waitFor();
+    await agent.keyboard.press('Escape'); // Escape goes back, nothing happens
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await agent.locator('#reply-form').isVisible()).toBe(true);
+    await agent.getByRole('button', { name: 'Close the conversation' }).click();
+    await dialog.getByRole('button', { name: 'Close the conversation' }).click();
+    await agent.getByText('The conversation is closed.').waitFor();
+    await agent.locator('#reply-form').waitFor({ state: 'hidden' });
+    await agent.getByText('You have no conversation yet.', { exact: false }).waitFor();
+    await waitForText(customer.page, 'The person from our team has ended the conversation.', { timeout: 40000 });
+  });
+
   it('switches the console to French and signs out; a dead session brings the sign-in form back', async () => {
     const { page: agent } = alice;
     await agent.getByRole('button', { name: 'Français' }).click();
