@@ -93,7 +93,7 @@ export class Desk {
   constructor(private readonly deps: DeskDeps) {
     this.store = new DeskStore(deps.redis, deps.keys);
     this.relay = new Relay(this.store, deps.logger);
-    this.feed = new EventFeed(deps.redis, this.store.key('events'), deps.logger);
+    this.feed = new EventFeed(deps.redis, this.store.key('events'), deps.logger, Math.max(100, Math.min(2000, deps.config.redis.commandTimeoutMs - 300)));
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -236,7 +236,10 @@ export class Desk {
     const id = a.conversation?.id;
     if (!id || a.type !== ActivityTypes.Message) return false;
     const conv = await this.store.get(id);
-    if (!conv || !['waiting', 'assigned', 'external'].includes(conv.status)) return false;
+    if (!conv || !['waiting', 'assigned', 'external'].includes(conv.status)) {
+      await this.offerProAtOnce(context, id);
+      return false;
+    }
     const lang = turnLanguage(context);
     const t = translator(lang);
 
@@ -279,6 +282,25 @@ export class Desk {
     }
     return true;
   };
+
+  /**
+   * R8: a verified Pro account (account port only) is offered a person at once, on the first message
+   * of the conversation, before the bot's own answer. The button says the words that ask for a person.
+   */
+  private async offerProAtOnce(context: TurnContext, id: string): Promise<void> {
+    if (!this.deps.accounts || context.turnState.get(TURN.languageSwitched)) return;
+    const first = await this.store.redis.set(this.store.key(`prochecked:${id}`), '1', 'EX', 7 * 86400, 'NX');
+    if (first !== 'OK') return;
+    try {
+      const account = await findUserAccount(this.deps.accounts, context.activity);
+      if (account?.tier !== 'pro') return;
+    } catch {
+      return;
+    }
+    const t = translator(turnLanguage(context));
+    const label = t('handoff:pro.button');
+    await context.sendActivity(MessageFactory.attachment(CardFactory.heroCard('', t('handoff:pro.offer'), undefined, [{ type: ActionTypes.ImBack, title: label, value: label }])));
+  }
 
   /** Files the customer sends to the person: checked and kept in the proof store, added to the case. */
   private async keepFiles(context: TurnContext, conv: DeskConversation): Promise<TranscriptAttachment[]> {
@@ -593,8 +615,8 @@ export class Desk {
     const note = `decision: ${decision.outcome} (${decision.reason})${decision.note ? ` — ${redactSecrets(decision.note).text}` : ''}`;
     if (record.status === 'approved' || record.status === 'refused') await this.deps.cases.updateStatus(conv.caseRef, 'in_review', by, 'decision changed');
     const updated = (await this.deps.cases.updateStatus(conv.caseRef, target, by, note))!;
-    await this.relay.append(id, { from: 'system', text: `${agent}: ${note}` });
-    await this.relay.publish({ type: 'message', conversationId: id, assignedTo: agent, entry: { seq: '', from: 'system', text: note, at: this.now().toISOString() } });
+    const entry = await this.relay.append(id, { from: 'system', agent, text: note });
+    await this.relay.publish({ type: 'message', conversationId: id, assignedTo: agent, entry });
     // The customer reads plain words: never a clause id, never the fraud reason.
     const key = decision.reason === 'fraud_suspected' ? 'desk:customer.refuse.generic' : `desk:customer.${decision.outcome}.${decision.reason}`;
     await this.toCustomer(id, { kind: 'notice', key: `desk:customer.${decision.outcome}.intro`, vars: { reference: conv.caseRef } });

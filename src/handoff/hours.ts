@@ -46,8 +46,11 @@ export function parseDeskHours(text: string): DeskHours {
 }
 
 /** Weekday (0 = Sunday) and minutes since midnight of `at` in `timeZone`. */
+const formats = new Map<string, Intl.DateTimeFormat>();
 function local(at: Date, timeZone: string): { day: number; minute: number } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  let f = formats.get(timeZone);
+  if (!f) formats.set(timeZone, (f = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })));
+  const parts = f.formatToParts(at);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   const day = DAYS.indexOf(get('weekday').toLowerCase().slice(0, 3) as (typeof DAYS)[number]);
   return { day, minute: Number(get('hour')) * 60 + Number(get('minute')) };

@@ -165,6 +165,8 @@ export class EventFeed {
     private readonly redis: RedisClient,
     private readonly streamKey: string,
     private readonly logger: Logger,
+    /** How long one XREAD blocks: below the client's command timeout, which applies to it too. */
+    private readonly blockMs = 500,
   ) {}
 
   async start(): Promise<void> {
@@ -177,7 +179,7 @@ export class EventFeed {
     this.loop = (async () => {
       while (this.running) {
         try {
-          const res = (await this.reader!.xread('COUNT', 500, 'BLOCK', 2000, 'STREAMS', this.streamKey, last)) as [string, [string, string[]][]][] | null;
+          const res = (await this.reader!.xread('COUNT', 500, 'BLOCK', this.blockMs, 'STREAMS', this.streamKey, last)) as [string, [string, string[]][]][] | null;
           if (!res) continue;
           for (const [id, fields] of res[0][1]) {
             last = id;

@@ -62,7 +62,7 @@ export class Customer {
       .map((a) => [a.text ?? '', ...(a.attachments ?? []).map((x: any) => x.content?.text ?? '')].join(' ').trim());
   }
 
-  async waitForText(predicate: (texts: string[]) => boolean, timeoutMs = 15000): Promise<string[]> {
+  async waitForText(predicate: (texts: string[]) => boolean, timeoutMs = 30000): Promise<string[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const texts = await this.botTexts();

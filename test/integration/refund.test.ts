@@ -95,7 +95,7 @@ describe('refund conversations over HTTP', () => {
     const answer = await say(conv, { value: { action: 'refund.confirm' } });
     const ref = refIn(answer);
     expect(answer).toContain(en('human:handedOver.unknown_order', { reference: ref }));
-    expect(answer).toContain(en('human:followUp', { reference: ref }));
+    expect(answer).toContain(en('handoff:howToStop'));
 
     const record = await cases.get(ref);
     expect(record?.status).toBe('awaiting_review');
