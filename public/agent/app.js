@@ -557,7 +557,7 @@
       var bottom = el('span', 'line sub');
       bottom.appendChild(el('span', 'ref', it.caseRef || t('queue.noCase')));
       if (it.severity && it.severity !== 'normal') bottom.appendChild(el('span', 'badge sev-' + it.severity, t('severity.' + it.severity)));
-      if (!waiting && it.unread) bottom.appendChild(el('span', 'badge unread', t('queue.unread', { count: it.unread })));
+      if (!waiting && it.unread && !(current && current.id === it.id)) bottom.appendChild(el('span', 'badge unread', t('queue.unread', { count: it.unread })));
       if (waiting) {
         var timer = el('span', 'timer');
         timer.setAttribute('data-since-id', it.id);
@@ -712,6 +712,9 @@
       for (var i = 0; i < radios.length; i++) radios[i].checked = false;
     }
     current = { id: id, detail: current && current.id === id ? current.detail : null, fetchedAt: 0 };
+    queue.mine.forEach(function (x) {
+      if (x.id === id) x.unread = 0;
+    });
     typingShownAt = 0;
     $('typing').textContent = '';
     renderQueue();
@@ -819,6 +822,17 @@
       timer.setAttribute('data-label', 'queue.waitingFor');
       timer.textContent = timerText(d.id, 'queue.waitingFor');
       meta.appendChild(timer);
+    }
+
+    // An address the customer left while nobody was available: the answer may have to go there.
+    var email = $('conv-email');
+    clear(email);
+    email.hidden = !d.email;
+    if (d.email) {
+      email.appendChild(document.createTextNode(t('conversation.email') + ' '));
+      var mail = el('a', null, d.email);
+      mail.href = 'mailto:' + encodeURIComponent(d.email).replace(/%40/g, '@');
+      email.appendChild(mail);
     }
 
     $('claim').hidden = d.status !== 'waiting';
@@ -1266,6 +1280,15 @@
   function onMessage(data) {
     if (!data || !data.entry) return;
     var e = data.entry;
+    if (e.from === 'customer' && (!current || current.id !== data.conversationId || document.hidden)) {
+      // One of this agent's other conversations: say so where it can be seen, and bump its count.
+      var mineItem = queue.mine.filter(function (x) { return x.id === data.conversationId; })[0];
+      if (mineItem && (!current || current.id !== data.conversationId)) {
+        mineItem.unread = (mineItem.unread || 0) + 1;
+        renderQueue();
+      }
+      toast(t('queue.newMessage', { reference: (mineItem && mineItem.caseRef) || t('queue.noCase') }), data.conversationId);
+    }
     if (current && current.detail && current.id === data.conversationId) {
       appendEntry(e);
       if (e.from === 'customer') {
