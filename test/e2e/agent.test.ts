@@ -52,6 +52,19 @@ async function signIn(page: Page, name: string, password: string): Promise<void>
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, name) });
 
+/** Presses Tab until `selector` has the focus (as a keyboard user would), and checks the focus shows. */
+async function tabTo(page: Page, selector: string, max = 40): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector)) {
+      const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+      expect(outline).not.toBe('none');
+      return;
+    }
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
+
 describe('agent desk, end to end', () => {
   let app: App;
   let baseUrl: string;
@@ -122,8 +135,11 @@ describe('agent desk, end to end', () => {
 
   it('lets the agent read the case, open the proof, claim, answer, and tells a second agent who took it', async () => {
     const { page: agent } = alice;
-    await agent.locator('#queue-list li button.open').first().click();
+    // Keyboard only: Tab to the conversation in the queue, Enter opens it, Tab to Claim, Enter.
+    await tabTo(agent, '#queue-list li button.open');
+    await agent.keyboard.press('Enter');
     await agent.locator('#conv-title').waitFor();
+    await agent.waitForFunction(() => document.activeElement?.id === 'conv-title');
     expect(await agent.locator('#conv-title').innerText()).toMatch(/Case RF-[A-Z0-9]{5}/);
     await agent.locator('#transcript .entry.from-customer', { hasText: 'I changed my mind' }).waitFor();
     await agent.locator('#decision .clause', { hasText: 'R1.4' }).waitFor();
@@ -142,7 +158,8 @@ describe('agent desk, end to end', () => {
     await bob.page.locator('#queue-list li button.open').first().click();
     await bob.page.locator('#claim').waitFor();
 
-    await agent.locator('#claim').click();
+    await tabTo(agent, '#claim');
+    await agent.keyboard.press('Enter');
     await agent.getByText('You have this conversation.', { exact: false }).waitFor();
     expect(await agent.evaluate(() => document.activeElement?.id)).toBe('reply');
     await agent.locator('#mine-list li').waitFor();
