@@ -49,6 +49,7 @@
   var audio = null;
   var sound = storageGet('localStorage', SOUND_KEY) !== 'off';
   var confirmResolve = null;
+  var meAt = 0; // when /api/agent/me was last asked
 
   // ------------------------------------------------------------------ storage
 
@@ -499,7 +500,14 @@
       return;
     }
     if (id) lastEventId = id;
-    if (type === 'queue') setQueue(data);
+    if (type === 'queue') {
+      setQueue(data);
+      // Agents signing in or out move the queue too: keep "n agents online" fresh (at most every 5 s).
+      if (Date.now() - meAt > 5000) {
+        meAt = Date.now();
+        refreshMe();
+      }
+    }
     else if (type === 'message') onMessage(data);
     else if (type === 'typing') onTyping(data);
     else if (type === 'conversation') onConversationEvent(data);
