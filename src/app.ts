@@ -174,7 +174,15 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     maxBodyBytes: config.limits.maxBodyBytes,
   });
   registerAgentConsole(server, { config, logger });
-  const webChat = await registerWebChat(server, { adapter, runTurn: (context) => bot.run(context), redis, keys, config, logger });
+  const webChat = await registerWebChat(server, {
+    adapter,
+    runTurn: (context) => bot.run(context),
+    redis,
+    keys,
+    config,
+    logger,
+    onTyping: (conversationId) => desk.customerTyping(conversationId),
+  });
   const agentApi = registerAgentApi(server, { config, redis, keys, logger, desk, cases, proofs });
   await desk.start();
   if (config.handoff.demoAgent) logger.warn('agent desk: DEMO_AGENT is on: the agent "demo" signs in with the password "demo" (never in production)');
@@ -201,8 +209,9 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     close() {
       closing ??= (async () => {
         agentApi.close();
-        await webChat.close();
+        // The desk first: its last deliveries to web chat customers go through the channel.
         await desk.stop();
+        await webChat.close();
         const deadline = Date.now() + config.shutdownTimeoutMs;
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.server.closeIdleConnections();

@@ -134,7 +134,7 @@ const envSchema = z
     AGENT_SESSION_TTL_SECONDS: int(60, 7 * 86400).default(8 * 3600),
     AGENT_HEARTBEAT_TIMEOUT_SECONDS: int(5, 3600).default(60),
     DESK_HOURS: deskHours.optional(),
-    HANDOFF_MAX_WAIT_SECONDS: int(30, 7 * 86400).default(900),
+    HANDOFF_MAX_WAIT_SECONDS: int(5, 7 * 86400).default(900),
     DEMO_AGENT: bool.optional(),
   })
   .superRefine((env, ctx) => {

@@ -37,6 +37,7 @@ export interface AgentApi {
 }
 
 const MAX_BODY = 16 * 1024;
+const MAX_STREAMS_PER_AGENT = 5;
 const loginSchema = z.object({ name: z.string().min(1).max(60), password: z.string().min(1).max(200) }).strict();
 const messageSchema = z.object({ text: z.string().trim().min(1).max(2000) }).strict();
 const TEMPLATE_IDS = ['greeting', 'lookingIntoIt', 'needProof', 'moreTime', 'goodbye'] as const;
@@ -74,6 +75,7 @@ export function registerAgentApi(server: Server, deps: AgentApiDeps): AgentApi {
   const byAddress = new RateLimiterRedis({ storeClient: redis, keyPrefix: keys.global('desk', 'login-addr'), points: deps.loginLimits?.perAddress ?? 10, duration: 900 });
   const byName = new RateLimiterRedis({ storeClient: redis, keyPrefix: keys.global('desk', 'login-name'), points: deps.loginLimits?.perName ?? 5, duration: 900 });
   const streams = new Set<() => void>();
+  const perAgent = new Map<string, (() => void)[]>();
   const body = jsonBody(MAX_BODY);
 
   const send = (res: Response, status: number, payload?: unknown) => {
@@ -309,6 +311,12 @@ export function registerAgentApi(server: Server, deps: AgentApiDeps): AgentApi {
     };
     streams.add(stop);
     req.on('close', stop);
+    raw.on('close', stop);
+    // At most a few streams per agent on this instance: the oldest goes when another opens.
+    const open_ = (perAgent.get(agent) ?? []).filter((s) => streams.has(s));
+    open_.push(stop);
+    while (open_.length > MAX_STREAMS_PER_AGENT) open_.shift()!();
+    perAgent.set(agent, open_);
     await desk.heartbeat(agent);
 
     // What was missed, in order; queue snapshots collapse into one, sent at the end.

@@ -206,7 +206,7 @@ export class Desk {
     let askEmail = false;
     if (!isOpen(hours, now, this.deps.config.timeZone)) {
       const next = nextOpening(hours, now, this.deps.config.timeZone);
-      lines.push(next ? t('handoff:closedHours', { when: formatWhen(next, turnLanguage(context), this.deps.config.timeZone) }) : t('handoff:closedUnknown'));
+      lines.push(next ? t('handoff:closedHours', formatWhen(next, turnLanguage(context), this.deps.config.timeZone)) : t('handoff:closedUnknown'));
       askEmail = true;
     } else if ((await this.store.agentsOnline(now.getTime(), heartbeatTimeoutSeconds * 1000)) === 0) {
       lines.push(t('handoff:noAgent'));
@@ -360,8 +360,7 @@ export class Desk {
           const entry = await this.relay.append(id, { from: 'customer', text, ...(attachments.length ? { attachments } : {}) });
           context.turnState.set(ENTRY, entry);
         } else if (id && a.type === ActivityTypes.Typing) {
-          const conv = await this.store.get(id);
-          if (conv?.status === 'assigned') await this.relay.publish({ type: 'typing', conversationId: id, assignedTo: conv.assignedTo ?? null });
+          await this.customerTyping(id);
           return;
         } else if (id && a.type === ActivityTypes.Event && a.name === 'handoff.status') {
           await this.onHandoffStatus(context);
@@ -383,6 +382,12 @@ export class Desk {
         await next();
       },
     };
+  }
+
+  /** The customer is typing: the agent who has the conversation sees it. */
+  async customerTyping(id: string): Promise<void> {
+    const [status, assignedTo] = await this.store.redis.hmget(this.store.convKey(id), 'status', 'assignedTo');
+    if (status === 'assigned' && assignedTo) await this.relay.publish({ type: 'typing', conversationId: id, assignedTo });
   }
 
   private async onHandoffStatus(context: TurnContext): Promise<void> {
@@ -693,8 +698,12 @@ function formSummary(value: unknown): string {
     .slice(0, 2000);
 }
 
-function formatWhen(at: Date, lang: Language, timeZone: string): string {
-  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { timeZone, weekday: 'long', hour: '2-digit', minute: '2-digit' }).format(at);
+function formatWhen(at: Date, lang: Language, timeZone: string): { day: string; time: string } {
+  const locale = lang === 'fr' ? 'fr-FR' : 'en-GB';
+  return {
+    day: new Intl.DateTimeFormat(locale, { timeZone, weekday: 'long' }).format(at),
+    time: new Intl.DateTimeFormat(locale, { timeZone, hour: '2-digit', minute: '2-digit' }).format(at),
+  };
 }
 
 function transcriptActivity(e: TranscriptEntry, a: Partial<Activity>): Partial<Activity> {

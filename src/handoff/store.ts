@@ -4,7 +4,8 @@
  *
  *   queue              sorted set of waiting conversation ids, score = serving order (see `queueScore`)
  *   c:<id>             hash: one conversation with the desk (status, tier, language, topic, reason,
- *                      severity, caseRef, since, assignedTo, ref = conversation reference JSON, …)
+ *                      severity, caseRef, since, assignedTo, ref = conversation reference JSON, …);
+ *                      kept 30 days once released or closed
  *   mine:<agent>       set of the conversation ids an agent has claimed
  *   hb                 sorted set agent → last heartbeat (ms)
  *   t:<id>             stream: the conversation's transcript (redacted), for the agent and handoff.initiate
@@ -65,6 +66,7 @@ local st = redis.call('HGET', KEYS[2], 'status')
 if st == 'waiting' or st == 'assigned' or st == 'external' then return 0 end
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[2], unpack(ARGV, 3))
+redis.call('PERSIST', KEYS[2])
 if redis.call('HGET', KEYS[2], 'status') == 'waiting' then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1]) end
 return 1
 `;
@@ -86,6 +88,7 @@ redis.call('HSET', KEYS[2], 'status', ARGV[3])
 redis.call('HDEL', KEYS[2], 'assignedTo')
 redis.call('SREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[2], 2592000)
 return 1
 `;
 
@@ -111,6 +114,7 @@ redis.call('HSET', KEYS[2], 'status', ARGV[3])
 redis.call('HDEL', KEYS[2], 'assignedTo')
 redis.call('ZREM', KEYS[1], ARGV[1])
 if KEYS[3] then redis.call('SREM', KEYS[3], ARGV[1]) end
+redis.call('EXPIRE', KEYS[2], 2592000)
 return 1
 `;
 

@@ -181,4 +181,26 @@ describe('an agent takes an escalated refund to a decision', () => {
       await other.app.close();
     }
   }, 60000);
+
+  it('outside DESK_HOURS: told when the team is back, may leave an e-mail; after HANDOFF_MAX_WAIT_SECONDS told again', async () => {
+    // Open only on a day that is not today (in TIME_ZONE), so the desk is closed now.
+    const days = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+    const today = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Paris', weekday: 'short' }).format(new Date()).toLowerCase().slice(0, 3);
+    const other = days[(days.indexOf(today) + 2) % 7];
+    const closed = await startTestApp({ DIRECTLINE_SECRET: SECRET, DESK_HOURS: `${other} 09:00-17:00`, HANDOFF_MAX_WAIT_SECONDS: '5', TIME_ZONE: 'Europe/Paris' });
+    try {
+      const customer = await new Customer(closed.baseUrl).open();
+      await customer.say('I want a human');
+      const said = await customer.waitForText((t) => t.some((x) => x.includes('will be back')));
+      const long = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', weekday: 'long' }).format(
+        new Date(Date.now() + 2 * 86400000),
+      );
+      expect(said.find((x) => x.includes('will be back'))).toContain(`will be back on ${long} at 09:00`);
+      await customer.waitForText((t) => t.includes(en('handoff:maxWait')), 20000);
+      // Still waiting: the case (here, the conversation) stays open.
+      expect((await closed.app.desk.store.get(customer.conv))?.status).toBe('waiting');
+    } finally {
+      await closed.app.close();
+    }
+  }, 60000);
 });

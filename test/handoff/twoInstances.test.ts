@@ -30,9 +30,11 @@ describe('the agent desk on two instances', () => {
       AGENT_HEARTBEAT_TIMEOUT_SECONDS: '5',
       RATE_LIMIT_MESSAGES_PER_MINUTE: '1000',
     };
-    [a, b] = await Promise.all([startBotProcess(env), startBotProcess(env)]);
+    // One after the other: on a busy machine two ts-node start-ups at once can outlast the start deadline.
+    a = await startBotProcess(env);
+    b = await startBotProcess(env);
     redis = new Redis(process.env.TEST_REDIS_URL!);
-  }, 60000);
+  }, 120000);
 
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
@@ -144,7 +146,7 @@ describe('the agent desk on two instances', () => {
     expect((await winner.json('POST', `/conversations/${customer.conv}/close`)).status).toBe(200);
   }, 60000);
 
-  it('an event stream killed mid-conversation reconnects with Last-Event-ID and gets what it missed, in order', async () => {
+  it('an event stream killed mid-conversation reconnects with Last-Event-ID and gets what it missed, in order; typing both ways', async () => {
     const alice = await new Agent(b.baseUrl, 'alice').login(PASSWORD);
     const customer = await customerAsksForAPerson();
     expect((await alice.json('POST', `/conversations/${customer.conv}/claim`)).status).toBe(200);
@@ -162,6 +164,17 @@ describe('the agent desk on two instances', () => {
     await second.waitFor((e) => texts(e).includes('live again'));
     expect(texts(second.events)).toEqual(['missed 1', 'missed 2', 'missed 3', 'live again']);
     expect(second.events.every((e) => cmp(e.id, lastId) > 0)).toBe(true);
+
+    // Typing, both ways, across the instances.
+    const typing = await customer.dl.post(customer.token, customer.conv, { type: 'typing', from: { id: 'user' } });
+    expect(typing.status).toBe(200);
+    await second.waitFor((e) => e.some((x) => x.event === 'typing' && x.data.conversationId === customer.conv));
+    expect((await alice.json('POST', `/conversations/${customer.conv}/typing`)).status).toBe(204);
+    const deadline = Date.now() + 15000;
+    while (!(await customer.all()).some((x) => x.type === 'typing' && x.from?.role === 'bot')) {
+      if (Date.now() > deadline) throw new Error('the customer never saw the agent typing');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     second.close();
     expect((await alice.json('POST', `/conversations/${customer.conv}/close`)).status).toBe(200);
   }, 60000);

@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Activity, CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
@@ -42,6 +42,8 @@ export interface DirectLineDeps {
   limits?: Partial<LimitSettings>;
   /** How long a POST waits for the bot's turn before answering anyway (default 15 s, like Azure's). */
   replyWaitMs?: number;
+  /** The customer is typing (the agent desk shows it to the person answering). */
+  onTyping?: (conversationId: string) => Promise<void>;
 }
 
 export class HttpError extends Error {
@@ -420,11 +422,9 @@ export class DirectLineChannel {
       const parsed = clientActivitySchema.safeParse(req.body);
       if (!parsed.success) throw new HttpError(400, 'BadRequest', `Not an activity this channel accepts: ${z.prettifyError(parsed.error)}`);
       if (parsed.data.type === 'typing') {
-        // Typing from the browser is not kept in the transcript. The bot gets it without anyone waiting
-        // on its turn: while a person from the desk has the conversation, their console shows it.
-        const id = `${conv}|typing|${randomUUID()}`;
-        void this.deliver({ ...buildUserActivity(parsed.data, this.channelContext(claims, conv)), id });
-        res.send(200, { id });
+        // Typing from the browser is not kept and runs no bot turn; only a person answering may want it.
+        if (this.deps.onTyping) await this.deps.onTyping(conv).catch((err: Error) => this.deps.logger.debug({ err: err.message }, 'directline: typing not passed on'));
+        res.send(200, { id: `${conv}|typing` });
         return;
       }
       const activity = buildUserActivity(parsed.data, this.channelContext(claims, conv));
