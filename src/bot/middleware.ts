@@ -47,9 +47,7 @@ export class TurnLockMiddleware implements Middleware {
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const id = context.activity.conversation?.id;
-    // A typing activity only tells the agent desk the customer is typing; it never reaches the dialogs
-    // or writes state, so it must not hold up (or wait behind) the conversation's real turns.
-    if (!id || context.activity.type === ActivityTypes.Typing) return next();
+    if (!id) return next();
     await this.withLock(id, next);
   }
 }
