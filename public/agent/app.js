@@ -152,6 +152,7 @@
       renderQueue();
       if (current) {
         renderConversation();
+        if (current.detail) renderTemplates(catalogs[current.detail.language]); // the hint is in the console's language
         loadReasons();
       }
       var msg = $('sign-in-message');

@@ -191,6 +191,19 @@ describe('agent desk, end to end', () => {
     await say(customer.page, 'Thank you, that was quick');
     await agent.locator('#transcript .entry.from-customer', { hasText: 'Thank you, that was quick' }).waitFor();
     await shot(agent, 'conversation.png');
+
+    // With the console in French, the reply templates stay in the customer's language (English) and the
+    // decision reasons follow the console.
+    await agent.getByRole('button', { name: 'Français' }).click();
+    await agent.locator('#template-hint', { hasText: 'Dans la langue du client (anglais)' }).waitFor();
+    await agent.getByLabel('Accepter').check();
+    await agent.locator('#decision-reason option', { hasText: 'Conditions remplies' }).waitFor({ state: 'attached' });
+    await agent.getByLabel('Réponses types').selectOption({ label: 'Greeting' });
+    expect(await agent.locator('#reply').inputValue()).toBe("Hello, I'm looking at your request now.");
+    expect(await agent.evaluate(() => document.activeElement?.id)).toBe('reply');
+    await agent.locator('#reply').fill('');
+    await agent.getByRole('button', { name: 'English' }).click();
+    await agent.getByRole('button', { name: 'Sign out' }).waitFor();
   });
 
   it('records a decision after a confirmation; the customer is told', async () => {
@@ -212,7 +225,7 @@ describe('agent desk, end to end', () => {
     // What the customer is told of the decision: plain words, no clause id, no agent note.
     const seen = await customer.page.locator('.webchat__basic-transcript__transcript').innerText();
     const told = seen.slice(seen.search(/approved|accepted/i));
-    expect(told).not.toMatch(/\bR\d|\bB\d|goodwill|next session/i);
+    expect(told).not.toMatch(/\b[RBDP]\d+(?:\.\d+)?\b|goodwill|next session/i); // a clause id (R1.4), not a reference (RF-R6G9N)
   });
 
   it('closes the conversation after a confirmation; the customer is told and the console stops offering replies', async () => {
