@@ -28,6 +28,7 @@ import { detectLanguage, translator } from './i18n';
 import { createServer } from './server/createServer';
 import { registerEligibilityRoutes } from './server/eligibilityRoutes';
 import { registerWebChat } from './channels';
+import { registerAgentConsole } from './agent/console';
 import { attachmentOrigins, buildDialogs } from '../dialogs';
 import type { MainDialog } from '../dialogs/mainDialog';
 import { createServices } from './services';
@@ -178,6 +179,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     maxBodyBytes: config.limits.maxBodyBytes,
   });
   notifications.registerRoutes(server);
+  registerAgentConsole(server, { config, logger });
   const webChat = await registerWebChat(server, {
     adapter,
     runTurn: (context) => bot.run(context),

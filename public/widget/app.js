@@ -270,6 +270,8 @@
         directLine: directLine,
         store: store,
         locale: LOCALES[lang],
+        // Shown to the person from the desk while they have the conversation ("the customer is typing").
+        sendTypingIndicator: true,
         styleOptions: {
           uploadAccept: config.upload.types.join(','),
           uploadMultiple: true,
