@@ -157,6 +157,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     cases,
     proofs,
     accounts: services.accounts,
+    notifier: notifications.notifier,
     sendMenu: async (context) => dialog?.sendMenu(context),
     attachments: { allowedOrigins: attachmentOrigins(config), maxBytes: config.limits.maxUploadBytes, timeoutMs: Math.max(config.services.timeoutMs, 5000) },
   });

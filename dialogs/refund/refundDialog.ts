@@ -4,7 +4,7 @@ import { evaluate, type CaseFacts, type Decision } from '../../src/eligibility';
 import { formatMoney, LANGUAGES, translator } from '../../src/i18n';
 import { tr, turnLanguage } from '../../src/bot/turnContext';
 import type { CaseOwner, CaseRecord } from '../../src/cases/types';
-import { offerHuman, type HumanOfferReason } from '../../src/handoff/offerHuman';
+import { offerHuman, type HumanOfferReason, type HumanOfferResult } from '../../src/handoff/offerHuman';
 import type { Account, Order } from '../../src/services/ports';
 import { BaseDialog } from '../baseDialog';
 import { findUserAccount } from '../identity';
@@ -410,9 +410,10 @@ export class RefundDialog extends BaseDialog {
   protected override async onHumanRequested(inner: DialogContext): Promise<DialogTurnResult> {
     const state = this.flowState(inner);
     if (!state) return super.onHumanRequested(inner);
-    await this.handOver(inner.context, state, 'user_asked');
-    if (this.deps.notifier && state.caseRef) {
-      // While they wait for a person, the customer may leave an e-mail address for the answer.
+    const offered = await this.handOver(inner.context, state, 'user_asked');
+    if (this.deps.notifier && state.caseRef && !offered.queued) {
+      // No person will answer in the chat (no live desk): the customer may leave an e-mail address for the answer.
+      // With the live desk, the desk itself takes the address while the customer waits.
       await inner.cancelAllDialogs();
       return inner.beginDialog(EmailContactDialog.id, { reference: state.caseRef } satisfies EmailContactOptions);
     }
@@ -503,7 +504,7 @@ export class RefundDialog extends BaseDialog {
   }
 
   /** The request goes to a person now, with what was collected so far (the engine still decides). */
-  private async handOver(context: TurnContext, state: RefundState, reason: HumanOfferReason): Promise<void> {
+  private async handOver(context: TurnContext, state: RefundState, reason: HumanOfferReason): Promise<HumanOfferResult> {
     let reference = state.caseRef;
     let priority: 'pro' | 'high' | 'normal' | undefined;
     if (!reference) {
@@ -511,7 +512,7 @@ export class RefundDialog extends BaseDialog {
       priority = assessment.decision.review.priority;
       reference = (await this.record(context, state, assessment, { review: true, note: `handoff:${reason}` })).reference;
     }
-    await offerHuman(context, { reason, caseRef: reference, priority }, this.deps.human);
+    return offerHuman(context, { reason, caseRef: reference, priority }, this.deps.human);
   }
 
   private async escalate(step: WaterfallStepContext<FlowOptions>, reason: HumanOfferReason): Promise<DialogTurnResult> {

@@ -30,6 +30,7 @@ import { turnLanguage, TURN } from '../bot/turnContext';
 import { redactDeep, redactSecrets } from '../bot/redact';
 import type { CaseRecord, CaseRepository, CaseStatus, ProofStore } from '../cases/types';
 import type { AccountsPort } from '../services/ports';
+import type { Notifier } from '../services/notifications';
 import { findUserAccount } from '../../dialogs/identity';
 import { recognizeInterruption } from '../../dialogs/interruptions';
 import { fetchAttachment, type FetchPolicy } from '../../dialogs/proof/fetchAttachment';
@@ -54,6 +55,8 @@ export interface DeskDeps {
   now?: () => Date;
   /** How often the sweeper runs (ms, default 2000). */
   sweepMs?: number;
+  /** E-mails to the customer: the agent's decision (R5.4), and answers to a customer who left an address. */
+  notifier?: Pick<Notifier, 'notifyDecision' | 'notifyAgentAnswer'>;
 }
 
 const ENTRY = Symbol('deskEntry');
@@ -263,6 +266,8 @@ export class Desk {
     const entry = context.turnState.get(ENTRY) as TranscriptEntry | undefined;
     if (conv.emailAsked && !conv.email && EMAIL.test(text)) {
       await this.store.set(id, { email: text });
+      // Kept on the case too, so the agent's answer can reach the customer by e-mail.
+      if (conv.caseRef) await this.deps.cases.setContact(conv.caseRef, { email: text, confirmedAt: new Date().toISOString() }, `user:${a.from?.id ?? ''}`).catch(() => undefined);
       if (conv.caseRef) await this.deps.cases.note(conv.caseRef, `user:${a.from?.id ?? ''}`, 'left an e-mail address for the answer').catch(() => undefined);
       await context.sendActivity(t('handoff:emailSaved', { email: text }));
     }
@@ -589,12 +594,17 @@ export class Desk {
   }
 
   async send(id: string, agent: string, text: string): Promise<string> {
-    await this.owned(id, agent);
+    const conv = await this.owned(id, agent);
     const entry = await this.relay.append(id, { from: 'agent', agent, text });
     await this.store.set(id, { unread: 0 });
     await this.relay.enqueueForCustomer(id, { kind: 'agent', agent, text: entry.text, seq: entry.seq });
     await this.relay.publish({ type: 'message', conversationId: id, assignedTo: agent, entry });
     this.background(() => this.flush(id));
+    // A customer who left an address while waiting may have closed the chat: the answer also goes by e-mail.
+    if (conv.email && conv.caseRef && this.deps.notifier) {
+      const record = await this.deps.cases.get(conv.caseRef);
+      if (record) await this.deps.notifier.notifyAgentAnswer(record, { text: entry.text, messageId: entry.seq });
+    }
     return entry.seq;
   }
 
@@ -626,6 +636,11 @@ export class Desk {
     const key = decision.reason === 'fraud_suspected' ? 'desk:customer.refuse.generic' : `desk:customer.${decision.outcome}.${decision.reason}`;
     await this.toCustomer(id, { kind: 'notice', key: `desk:customer.${decision.outcome}.intro`, vars: { reference: conv.caseRef } });
     await this.toCustomer(id, { kind: 'notice', key, vars: { reference: conv.caseRef } });
+    // R5.4: the decision is also confirmed by e-mail, in the customer's language and plain words.
+    if (this.deps.notifier) {
+      const t = translator(updated.language);
+      await this.deps.notifier.notifyDecision(updated, { status: target, reasons: [t(key, { reference: conv.caseRef })], decisionId: String(updated.history.length) });
+    }
     return updated;
   }
 

@@ -50,6 +50,8 @@ export interface HumanOfferResult {
   /** The case is now waiting for (or already with) a human. */
   marked: boolean;
   status?: CaseStatus;
+  /** A person will answer in the chat (the live desk took the conversation and told the customer). */
+  queued?: boolean;
 }
 
 /** Statuses where a person already has (or will have) the case: nothing to change. */
@@ -84,7 +86,8 @@ export async function offerHuman(context: TurnContext, offer: HumanOffer, deps: 
   if (deps.onOffer) {
     await context.sendActivity(handedOver);
     const queued = await deps.onOffer(context, offer, status);
-    if (queued !== 'queued') await context.sendActivity(t(pro ? 'human:followUpPriority' : 'human:followUp', { reference: offer.caseRef }));
+    if (queued === 'queued') return { marked, status, queued: true };
+    await context.sendActivity(t(pro ? 'human:followUpPriority' : 'human:followUp', { reference: offer.caseRef }));
   } else {
     await context.sendActivity([handedOver, t(pro ? 'human:followUpPriority' : 'human:followUp', { reference: offer.caseRef })].join(' '));
   }

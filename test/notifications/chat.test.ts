@@ -6,6 +6,8 @@ import { messageId } from '../../src/services/notifications';
 import { send, texts } from '../support/app';
 import { startSmtp, type TestSmtp } from '../support/smtp';
 import { makeCase, startMailApp } from './support';
+import { hashPassword } from '../../src/agent/auth';
+import { Agent } from '../handoff/clients';
 
 /*
  * The e-mail address in the chat, through POST /api/messages: asked once the case is recorded;
@@ -17,6 +19,7 @@ const en = translator('en');
 const fr = translator('fr');
 const refIn = (s: string) => /\bRF-[2-9A-HJ-NP-Z]{5}\b/.exec(s)?.[0] as string;
 const FROM = 'Acme Support <no-reply@acme.example>';
+const AGENT_PASSWORD = 'a long enough password';
 
 jest.setTimeout(90000);
 
@@ -28,7 +31,7 @@ describe('the e-mail address in the chat', () => {
   let cases: RedisCaseRepository;
   beforeAll(async () => {
     smtp = await startSmtp();
-    ({ app, baseUrl, logs } = await startMailApp({ SMTP_URL: smtp.url, MAIL_RETRY_BASE_MS: '100' }));
+    ({ app, baseUrl, logs } = await startMailApp({ SMTP_URL: smtp.url, MAIL_RETRY_BASE_MS: '100', AGENTS: `alice:${await hashPassword(AGENT_PASSWORD)}` }));
     cases = new RedisCaseRepository(app.redis, app.keys);
     // The first turn of a process warms the recogniser up (seconds on a busy machine): not what is tested.
     await send(baseUrl, randomUUID(), { text: 'hello', locale: 'en-GB' }, 'warm-up');
@@ -105,19 +108,28 @@ describe('the e-mail address in the chat', () => {
     const handed = await say(conv, { text: 'talk to a person' }, user);
     const reference = refIn(handed);
     expect(handed).toContain(en('human:handedOver.user_asked', { reference }));
-    expect(handed).toContain(en('email:ask.withoutAccount', { reference }));
-    expect(await say(conv, { text: 'sam.waiting@example.net' }, user)).toContain(en('email:ask.confirm', { email: 'sam.waiting@example.net' }));
-    expect(await say(conv, { text: en('email:ask.confirmYes') }, user)).toContain(en('email:ask.done', { email: 'sam.waiting@example.net' }));
+    // The live desk has the conversation (nobody signed in): it asks for the address once, not the e-mail dialog too.
+    expect(handed).toContain(en('handoff:noAgent'));
+    expect(handed).not.toContain(en('email:ask.withoutAccount', { reference }));
+    expect(await say(conv, { text: 'sam.waiting@example.net' }, user)).toContain(en('handoff:emailSaved', { email: 'sam.waiting@example.net' }));
     const record = await cases.get(reference);
     expect(record?.status).toBe('awaiting_review');
-    // What the desk calls when an agent answers a customer who is no longer in the chat.
-    const sent = await app.notifications.notifier.notifyAgentAnswer(record!, { text: 'Your refund is approved.', messageId: 'agent-msg-1' });
-    expect(sent.queued).toBe(true);
-    const deadline = Date.now() + 10000;
-    const find = () => smtp.received.find((m) => m.messageId === messageId(`${reference}:answer:agent-msg-1`, FROM));
-    while (!find() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect((find()?.to as { text: string }).text).toBe('sam.waiting@example.net');
-    expect(find()?.text).toContain('Your refund is approved.');
+    expect(record?.contact?.email).toBe('sam.waiting@example.net');
+    // An agent signs in later, claims the conversation, answers and decides: both reach the address.
+    const alice = await new Agent(baseUrl, 'alice').login(AGENT_PASSWORD);
+    expect((await alice.json('POST', `/conversations/${conv}/claim`)).status).toBe(200);
+    const posted = await alice.json('POST', `/conversations/${conv}/messages`, { text: 'Your refund is approved.' });
+    expect(posted.status).toBe(201);
+    expect((await alice.json('POST', `/conversations/${conv}/decision`, { outcome: 'approve', reason: 'conditions_met' })).status).toBe(200);
+    const deadline = Date.now() + 15000;
+    const answer = () => smtp.received.find((m) => m.messageId === messageId(`${reference}:answer:${posted.body.seq}`, FROM));
+    const decision = () => smtp.received.find((m) => m.subject === en('email:decision.approved.subject', { reference }));
+    while (!(answer() && decision()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect((answer()?.to as { text: string }).text).toBe('sam.waiting@example.net');
+    expect(answer()?.text).toContain('Your refund is approved.');
+    expect((decision()?.to as { text: string }).text).toBe('sam.waiting@example.net');
+    expect(decision()?.text).toContain(en('desk:customer.approve.conditions_met'));
+    expect(decision()?.text).not.toMatch(/\bR\d(\.\d)?\b/);
   });
 
   it('"no e-mails" is kept on the case, and later messages respect it', async () => {
