@@ -29,6 +29,9 @@ import { createServer } from './server/createServer';
 import { registerEligibilityRoutes } from './server/eligibilityRoutes';
 import { registerWebChat } from './channels';
 import { buildDialogs } from '../dialogs';
+import { createMetrics, instrumentRedis, Metrics, mountMetrics, observeCases, TurnObserver } from './metrics';
+import { RedisCaseRepository } from './cases/repository';
+import { DIALOG_STATE } from './bot/conversationData';
 
 export interface App {
   config: Config;
@@ -38,7 +41,9 @@ export interface App {
   keys: Keyspace;
   logger: Logger;
   conversationState: ConversationState;
-  listen(): Promise<{ port: number }>;
+  metrics: Metrics;
+  /** `metricsPort` when /metrics has its own port (METRICS_PORT). */
+  listen(): Promise<{ port: number; metricsPort?: number }>;
   /** Stops taking requests, waits for turns in flight (bounded), closes Redis. */
   close(): Promise<void>;
 }
@@ -51,7 +56,8 @@ export function isStorageUnavailable(err: unknown): boolean {
 }
 
 export async function createApp(config: Config, opts: { logger?: Logger } = {}): Promise<App> {
-  const logger = opts.logger ?? createLogger(config.logLevel);
+  const logger = opts.logger ?? createLogger(config.logLevel, undefined, { instanceId: config.instanceId });
+  const metrics = createMetrics({ instanceId: config.instanceId, version: process.env.npm_package_version });
   const redis = createRedisClient({
     url: config.redis.url,
     sentinels: config.redis.sentinels,
@@ -61,6 +67,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     commandTimeoutMs: config.redis.commandTimeoutMs,
   });
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  instrumentRedis(redis, metrics);
   await waitUntilReady(redis, 10000);
 
   const keys = keyspace(config.redis.keyPrefix);
@@ -75,6 +82,13 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     MicrosoftAppTenantId: config.botAuth.tenantId ?? '',
   });
   const adapter = new CloudAdapter(auth);
+  const turnObserver = new TurnObserver({
+    metrics,
+    logger,
+    conversationState,
+    dialogStateProperty: DIALOG_STATE,
+    classify: (err) => (err instanceof LockTimeoutError ? 'busy' : isStorageUnavailable(err) ? 'storage_unavailable' : 'error'),
+  });
   const language = new LanguageMiddleware(conversationState, config.defaultLanguage);
   const messageLimiter = new RateLimiterRedis({
     storeClient: redis,
@@ -83,6 +97,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     duration: 60,
   });
   adapter.use(
+    turnObserver,
     new LineBreakMiddleware(),
     new DedupeMiddleware(async (conversationId, activityId) => {
       const set = await redis.set(keys.conversation(conversationId, `seen:${activityId}`), '1', 'EX', 600, 'NX');
@@ -100,6 +115,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
         }
       },
       async (context, retryAfterMs) => {
+        metrics.rateLimitRejections.inc({ limit: 'messages' });
         const lang = language.lastKnown(context.activity.conversation?.id) ?? localeLanguage(context.activity.locale) ?? config.defaultLanguage;
         await context.sendActivity(translator(lang)('common:error.tooFast', { seconds: Math.ceil(retryAfterMs / 1000) }));
       },
@@ -131,7 +147,8 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     }
   };
 
-  const dialog = buildDialogs({ config, redis, keys, logger });
+  const cases = observeCases(new RedisCaseRepository(redis, keys), metrics, turnObserver);
+  const dialog = buildDialogs({ config, redis, keys, logger, cases });
   const bot = new SupportBot({ conversationState, dialog, brandName: config.brandName, logger });
 
   const { server, inFlight } = createServer({
@@ -146,6 +163,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     defaultProfile: config.policyProfile,
     maxBodyBytes: config.limits.maxBodyBytes,
   });
+  const metricsEndpoint = mountMetrics(server, metrics, config.metrics);
   const webChat = await registerWebChat(server, { adapter, runTurn: (context) => bot.run(context), redis, keys, config, logger });
 
   let closing: Promise<void> | undefined;
@@ -157,14 +175,15 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     keys,
     logger,
     conversationState,
+    metrics,
     listen: () =>
-      new Promise((resolve, reject) => {
+      new Promise<{ port: number }>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {
           const addr = server.server.address();
           resolve({ port: typeof addr === 'object' && addr ? addr.port : config.port });
         });
-      }),
+      }).then(async ({ port }) => ({ port, metricsPort: await metricsEndpoint.listen() })),
     close() {
       closing ??= (async () => {
         await webChat.close();
@@ -174,6 +193,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
         while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
         server.server.closeAllConnections();
         await Promise.race([stopped, new Promise((r) => setTimeout(r, 1000))]);
+        await metricsEndpoint.close();
         await redis.quit().catch(() => redis.disconnect());
       })();
       return closing;
