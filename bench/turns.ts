@@ -57,6 +57,7 @@ interface Stats {
 interface Target {
   kind: Kind;
   baseUrl: string;
+  metricsUrl: string;
   child: ChildProcess;
   readyMs: number;
   stats(): Promise<Stats>;
@@ -128,6 +129,7 @@ async function start(kind: Kind, redisUrl: string): Promise<Target> {
   return {
     kind,
     baseUrl,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     child,
     readyMs,
     stats,
@@ -313,6 +315,37 @@ async function round(t: Target, redis: Redis, ms: number): Promise<Round> {
   return r;
 }
 
+/**
+ * Round trips per turn, one turn at a time (so bursts of commands are one turn's), from the bot's own
+ * metrics: bot_redis_round_trips_total and the commands by name.
+ */
+async function roundTrips(t: Target, metricsUrl: string, conversations = 10): Promise<{ perTurn: number; commands: string }> {
+  const read = async () => {
+    const text = await (await fetch(metricsUrl)).text();
+    const byCommand = new Map<string, number>();
+    for (const m of text.matchAll(/^bot_redis_command_duration_seconds_count\{command="([^"]+)"\} (\d+)/gm)) byCommand.set(m[1], Number(m[2]));
+    return { trips: metricValue(text, 'bot_redis_round_trips_total'), byCommand };
+  };
+  const before = await read();
+  let turns = 0;
+  for (let i = 0; i < conversations; i++) {
+    const conv = `bench-rt-${randomUUID()}`;
+    const user = `bench-user-${randomUUID().slice(0, 8)}`;
+    for (const step of SCRIPT) {
+      await turn(t, conv, user, step);
+      turns++;
+    }
+  }
+  const after = await read();
+  const commands = [...after.byCommand]
+    .map(([k, v]) => [k, (v - (before.byCommand.get(k) ?? 0)) / turns] as const)
+    .filter(([, v]) => v > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${f(v, 2)}`)
+    .join(', ');
+  return { perTurn: (after.trips - before.trips) / turns, commands };
+}
+
 /** Redis memory taken by complete refund conversations: `n` of them, 8 at a time, divided by `n`. */
 async function memoryPerConversation(t: Target, redis: Redis, n = 48): Promise<{ bytes: number; completed: number }> {
   const before = await redisInfo(redis);
@@ -399,6 +432,7 @@ async function main(): Promise<void> {
     });
 
     const memory = await memoryPerConversation(bot, redis);
+    const trips = await roundTrips(bot, bot.metricsUrl);
     const steadyEcho = await steady(echo, STEADY_RATE, STEADY_MS);
     const steadyBot = await steady(bot, STEADY_RATE, STEADY_MS);
 
@@ -416,6 +450,8 @@ async function main(): Promise<void> {
     out(`| event-loop delay under load, p99 / max | ${f(Math.max(...of('bot').map((r) => r.lagP99)) * 1000)} / ${f(Math.max(...of('bot').map((r) => r.lagMax)) * 1000)} ms | ${f(Math.max(...of('echo').map((r) => r.lagP99)) * 1000)} / ${f(Math.max(...of('echo').map((r) => r.lagMax)) * 1000)} ms |`);
     out(`| resident memory under load (max) | ${mb(Math.max(...of('bot').map((r) => r.rssMax)))} | ${mb(Math.max(...of('echo').map((r) => r.rssMax)))} |`);
     out(`| Redis commands per turn: sent by the bot (round trips if none pipelined) / run by Redis (scripts' inner commands included) | ${f(median(of('bot').map((r) => r.clientCommandsPerTurn!)))} / ${f(median(of('bot').map((r) => r.serverCommandsPerTurn!)))} | - |`);
+    out(`| Redis round trips per turn, one turn at a time (bot_redis_round_trips_total) | ${f(trips.perTurn, 2)} | - |`);
+    out(`| Redis commands per turn, one turn at a time, by command | ${trips.commands} | - |`);
     out(`| Redis bytes per turn (in + out) | ${f(median(of('bot').map((r) => r.bytesPerTurn!)), 0)} | - |`);
     out(`| Redis memory per complete refund conversation over /api/messages (state, case, indexes, de-duplication; used_memory delta over 48) | ${f(memory.bytes / 1024)} KB (${memory.completed}/48 ended with a case) | - |`);
     out();

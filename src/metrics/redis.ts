@@ -23,7 +23,7 @@ export function redisErrorKind(err: unknown): RedisErrorKind {
 
 /**
  * Measures every command the client sends: latency histogram by command, and errors by command and
- * kind. It wraps the client's `sendCommand` (which plain commands, scripts, pipelines and MULTI all go
+ * kind, and round trips (see `redisRoundTrips`). It wraps the client's `sendCommand` (which plain commands, scripts, pipelines and MULTI all go
  * through, on a single node, Sentinel or Cluster), so the cost is one timestamp and one `then` on the
  * command's own promise: no extra round trip, no MONITOR.
  *
@@ -43,10 +43,21 @@ export function instrumentRedis(client: RedisClient, metrics: Metrics): void {
     return n;
   };
 
+  // Commands sent in the same synchronous run (a pipeline, a MULTI) leave in one write: one round trip.
+  let burstOpen = false;
+  const closeBurst = () => {
+    burstOpen = false;
+  };
+
   target.sendCommand = function instrumentedSendCommand(this: unknown, command: CommandLike, ...rest: unknown[]) {
     // A command sent again (cluster redirection, retry) is measured once, from its first send.
     if (command && !command[SEEN] && command.promise) {
       command[SEEN] = true;
+      if (!burstOpen) {
+        burstOpen = true;
+        metrics.redisRoundTrips.inc();
+        queueMicrotask(closeBurst);
+      }
       const name = label(command.name);
       const start = process.hrtime.bigint();
       const done = () => Number(process.hrtime.bigint() - start) / 1e9;

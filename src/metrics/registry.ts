@@ -32,6 +32,11 @@ export interface Metrics {
   readonly decisions: Counter<'topic' | 'outcome'>;
   /** `bot_redis_command_duration_seconds{command}`: sent to answered (or failed). */
   readonly redisCommandDuration: Histogram<'command'>;
+  /**
+   * `bot_redis_round_trips_total`: bursts of commands the bot sends in one go (a pipeline or a MULTI
+   * counts once). With one turn at a time, it is the number of round trips a turn waits for.
+   */
+  readonly redisRoundTrips: Counter;
   /** `bot_redis_command_errors_total{command,kind}`. */
   readonly redisCommandErrors: Counter<'command' | 'kind'>;
   /** `bot_rate_limit_rejections_total{limit}`: messages refused by a rate limit. */
@@ -124,6 +129,11 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       help: 'Redis command latency as the bot sees it (sent to answered or failed), by command.',
       labelNames: ['command'],
       buckets: REDIS_BUCKETS,
+      registers,
+    }),
+    redisRoundTrips: new Counter({
+      name: 'bot_redis_round_trips_total',
+      help: 'Bursts of Redis commands sent together (a pipeline or MULTI counts once); per turn, at one turn at a time, the round trips a turn waits for.',
       registers,
     }),
     redisCommandErrors,

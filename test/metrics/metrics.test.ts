@@ -111,6 +111,16 @@ describe('/metrics', () => {
       await expect(app.redis.call('nosuchcommand')).rejects.toThrow();
       expect(sample(await scrape(), 'bot_redis_command_errors_total{command="nosuchcommand",kind="reply"}')).toBe(1);
     });
+
+    it('counts a pipeline as one round trip, and commands awaited one after another as one each', async () => {
+      const trips = async () => sample((await app.metrics.render()).body, 'bot_redis_round_trips_total') as number;
+      const before = await trips();
+      await app.redis.pipeline().get('a').get('b').get('c').exec();
+      expect((await trips()) - before).toBe(1);
+      await app.redis.get('a');
+      await app.redis.get('b');
+      expect((await trips()) - before).toBe(3);
+    });
   });
 
   it('counts rate-limit rejections', async () => {
