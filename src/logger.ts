@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import pino, { Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import { redactSecrets } from './bot/redact';
 
 export type { Logger };
@@ -21,8 +21,9 @@ export interface LoggerOptions {
  */
 export function createLogger(level: string, destination?: pino.DestinationStream, opts: LoggerOptions = {}): Logger {
   const pretty = opts.pretty ?? (destination === undefined && process.stdout.isTTY === true);
+  // pino-pretty is loaded only for a terminal (production output is JSON, and starts faster without it).
   const out = pretty
-    ? pinoPretty({
+    ? (require('pino-pretty') as typeof PinoPretty)({
         colorize: destination === undefined,
         sync: true,
         translateTime: 'SYS:HH:MM:ss.l',

@@ -61,13 +61,15 @@ export function instrumentRedis(client: RedisClient, metrics: Metrics): void {
       const name = label(command.name);
       const start = process.hrtime.bigint();
       const done = () => Number(process.hrtime.bigint() - start) / 1e9;
+      const observe = (seconds: number) => {
+        const child = durations.get(name);
+        if (child) child.observe(seconds);
+        else metrics.redisCommandDuration.observe({ command: name }, seconds);
+      };
       command.promise.then(
-        () => {
-          durations.get(name)?.observe(done()) ?? metrics.redisCommandDuration.observe({ command: name }, done());
-        },
+        () => observe(done()),
         (err: unknown) => {
-          const seconds = done();
-          durations.get(name)?.observe(seconds) ?? metrics.redisCommandDuration.observe({ command: name }, seconds);
+          observe(done());
           if (/^NOSCRIPT/.test((err as Error | undefined)?.message ?? '')) return;
           metrics.redisCommandErrors.inc({ command: name, kind: redisErrorKind(err) });
         },
