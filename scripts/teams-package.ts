@@ -19,11 +19,12 @@
  *   --terms URL            https (TEAMS_TERMS_URL; default PUBLIC_URL/terms)
  *   --out DIR              output folder (default dist/teams)
  *
- * The output is byte-for-byte reproducible (fixed timestamps in the zip).
+ * The output is byte-for-byte reproducible (fixed timestamps and modes in the zip; yazl and pngjs).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { crc32, deflateRawSync, deflateSync } from 'node:zlib';
+import { PNG } from 'pngjs';
+import { ZipFile } from 'yazl';
 import { loadResources } from '../src/i18n';
 
 export interface TeamsPackageOptions {
@@ -123,34 +124,13 @@ export function buildManifest(o: TeamsPackageOptions): { manifest: object; frenc
 
 type Rgba = [number, number, number, number];
 
-/** Encodes RGBA pixels as a PNG (8-bit, colour type 6, no interlace). */
+/** Encodes RGBA pixels as a PNG (8-bit RGBA, no interlace) with pngjs. */
 export function encodePng(width: number, height: number, pixel: (x: number, y: number) => Rgba): Buffer {
-  const raw = Buffer.alloc((width * 4 + 1) * height);
+  const png = new PNG({ width, height, colorType: 6 });
   for (let y = 0; y < height; y++) {
-    raw[y * (width * 4 + 1)] = 0; // filter: none
-    for (let x = 0; x < width; x++) {
-      const [r, g, b, a] = pixel(x, y);
-      raw.set([r, g, b, a], y * (width * 4 + 1) + 1 + x * 4);
-    }
+    for (let x = 0; x < width; x++) png.data.set(pixel(x, y), (y * width + x) * 4);
   }
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 6, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw, { level: 9 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return PNG.sync.write(png, { colorType: 6, inputColorType: 6, bitDepth: 8, deflateLevel: 9 });
 }
 
 /** Coverage (0..1) of a point by the speech-bubble shape, in a unit square. */
@@ -196,59 +176,26 @@ export function outlineIcon(): Buffer {
 
 // ------------------------------------------------------------------ zip
 
-/** A stored-or-deflated ZIP (no zip64, no encryption), with fixed timestamps for reproducible output. */
-export function zip(files: { name: string; data: Buffer }[]): Buffer {
-  const DOS_TIME = 0; // 00:00:00
-  const DOS_DATE = (2025 - 1980) << 9 | (1 << 5) | 1; // 2025-01-01
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const f of files) {
-    const name = Buffer.from(f.name, 'utf8');
-    const deflated = deflateRawSync(f.data, { level: 9 });
-    const crc = crc32(f.data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(8, 8); // deflate
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(deflated.length, 18);
-    local.writeUInt32LE(f.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4); // version made by
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(deflated.length, 20);
-    central.writeUInt32LE(f.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, deflated);
-    centrals.push(central, name);
-    offset += local.length + name.length + deflated.length;
-  }
-  const centralDir = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(files.length, 8);
-  end.writeUInt16LE(files.length, 10);
-  end.writeUInt32LE(centralDir.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, centralDir, end]);
+/** Every entry's time: fixed, so the same input gives the same bytes. */
+const ZIP_MTIME = new Date(2025, 0, 1, 0, 0, 0);
+
+/** A deflated ZIP written by yazl, with fixed timestamps and modes for reproducible output. */
+export function zip(files: { name: string; data: Buffer }[]): Promise<Buffer> {
+  const archive = new ZipFile();
+  for (const f of files) archive.addBuffer(f.data, f.name, { mtime: ZIP_MTIME, mode: 0o100644, compressionLevel: 9, forceDosTimestamp: true });
+  archive.end();
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    archive.outputStream.on('data', (c: Buffer) => chunks.push(c));
+    archive.outputStream.on('error', reject);
+    archive.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
+  });
 }
 
 // ------------------------------------------------------------------ the package
 
-export function buildTeamsPackage(o: TeamsPackageOptions): Buffer {
+/** The package's bytes. A bad option throws at once (before any work), as a PackageError. */
+export function buildTeamsPackage(o: TeamsPackageOptions): Promise<Buffer> {
   const { manifest, french } = buildManifest(o);
   return zip([
     { name: 'manifest.json', data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) },
@@ -293,18 +240,18 @@ export function optionsFrom(argv: string[], env: NodeJS.ProcessEnv): TeamsPackag
 }
 
 if (require.main === module) {
-  try {
+  (async () => {
     const o = optionsFrom(process.argv.slice(2), process.env);
-    const pkg = buildTeamsPackage(o);
+    const pkg = await buildTeamsPackage(o);
     mkdirSync(o.out, { recursive: true });
     const file = join(o.out, 'app-package.zip');
     writeFileSync(file, pkg);
     process.stdout.write(`Teams app package: ${file} (${pkg.length} bytes, app id ${o.appId}, version ${o.version})\n`);
-  } catch (err) {
+  })().catch((err: unknown) => {
     if (err instanceof PackageError) {
       process.stderr.write(`teams-package: ${err.message}\n`);
       process.exit(1);
     }
     throw err;
-  }
+  });
 }

@@ -37,6 +37,8 @@ import { RedisProofStore } from './cases/proofStore';
 import { Desk } from './handoff/desk';
 import { registerAgentApi } from './agent/routes';
 import { createNotifications, type Notifications } from './services/notifications';
+import { createMetrics, instrumentRedis, Metrics, mountMetrics, observeCases, TurnObserver } from './metrics';
+import { DIALOG_STATE } from './bot/conversationData';
 
 export interface App {
   config: Config;
@@ -50,7 +52,9 @@ export interface App {
   desk: Desk;
   /** E-mails to customers: `notifications.notifier` is what the agent desk calls (notifyDecision…). */
   notifications: Notifications;
-  listen(): Promise<{ port: number }>;
+  metrics: Metrics;
+  /** `metricsPort` when /metrics has its own port (METRICS_PORT). */
+  listen(): Promise<{ port: number; metricsPort?: number }>;
   /** Stops taking requests, waits for turns in flight (bounded), closes Redis. */
   close(): Promise<void>;
 }
@@ -63,7 +67,8 @@ export function isStorageUnavailable(err: unknown): boolean {
 }
 
 export async function createApp(config: Config, opts: { logger?: Logger } = {}): Promise<App> {
-  const logger = opts.logger ?? createLogger(config.logLevel);
+  const logger = opts.logger ?? createLogger(config.logLevel, undefined, { instanceId: config.instanceId });
+  const metrics = createMetrics({ instanceId: config.instanceId, version: process.env.npm_package_version });
   const redis = createRedisClient({
     url: config.redis.url,
     sentinels: config.redis.sentinels,
@@ -73,6 +78,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     commandTimeoutMs: config.redis.commandTimeoutMs,
   });
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  instrumentRedis(redis, metrics);
   await waitUntilReady(redis, 10000);
 
   const keys = keyspace(config.redis.keyPrefix);
@@ -87,6 +93,13 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     MicrosoftAppTenantId: config.botAuth.tenantId ?? '',
   });
   const adapter = new CloudAdapter(auth);
+  const turnObserver = new TurnObserver({
+    metrics,
+    logger,
+    conversationState,
+    dialogStateProperty: DIALOG_STATE,
+    classify: (err) => (err instanceof LockTimeoutError ? 'busy' : isStorageUnavailable(err) ? 'storage_unavailable' : 'error'),
+  });
   const language = new LanguageMiddleware(conversationState, config.defaultLanguage);
   const messageLimiter = new RateLimiterRedis({
     storeClient: redis,
@@ -95,6 +108,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     duration: 60,
   });
   adapter.use(
+    turnObserver,
     new LineBreakMiddleware(),
     new DedupeMiddleware(async (conversationId, activityId) => {
       const set = await redis.set(keys.conversation(conversationId, `seen:${activityId}`), '1', 'EX', 600, 'NX');
@@ -112,6 +126,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
         }
       },
       async (context, retryAfterMs) => {
+        metrics.rateLimitRejections.inc({ limit: 'messages' });
         const lang = language.lastKnown(context.activity.conversation?.id) ?? localeLanguage(context.activity.locale) ?? config.defaultLanguage;
         await context.sendActivity(translator(lang)('common:error.tooFast', { seconds: Math.ceil(retryAfterMs / 1000) }));
       },
@@ -145,7 +160,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
 
   const services = createServices(config, redis, keys);
   const notifications = await createNotifications(config, redis, keys, services.accounts, logger);
-  const cases = new RedisCaseRepository(redis, keys);
+  const cases = observeCases(new RedisCaseRepository(redis, keys), metrics, turnObserver);
   const proofs = new RedisProofStore(redis, keys, { maxBytes: config.limits.maxUploadBytes });
   let dialog: MainDialog | undefined;
   const desk = new Desk({
@@ -180,6 +195,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     maxBodyBytes: config.limits.maxBodyBytes,
   });
   notifications.registerRoutes(server);
+  const metricsEndpoint = mountMetrics(server, metrics, config.metrics);
   registerAgentConsole(server, { config, logger });
   const webChat = await registerWebChat(server, {
     adapter,
@@ -192,6 +208,8 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   });
   const agentApi = registerAgentApi(server, { config, redis, keys, logger, desk, cases, proofs });
   await desk.start();
+  // The desk's queue, read from Redis at each scrape: every instance reports the same shared queue.
+  metrics.onCollect(async () => metrics.handoffQueueLength.set({ priority: 'all' }, await desk.store.queueLength()));
   if (config.handoff.demoAgent) logger.warn('agent desk: DEMO_AGENT is on: the agent "demo" signs in with the password "demo" (never in production)');
   else if (!agentApi.auth.configured && config.handoff.mode === 'desk') logger.info('agent desk: no AGENTS configured; nobody can sign in at /agent (see npm run agent-hash)');
 
@@ -206,6 +224,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     conversationState,
     desk,
     notifications,
+    metrics,
     listen: () =>
       new Promise<{ port: number }>((resolve, reject) => {
         server.once('error', reject);
@@ -213,10 +232,10 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
           const addr = server.server.address();
           resolve({ port: typeof addr === 'object' && addr ? addr.port : config.port });
         });
-      }).then((r) => {
-        notifications.setLocalPort(r.port);
+      }).then(async ({ port }) => {
+        notifications.setLocalPort(port);
         notifications.start();
-        return r;
+        return { port, metricsPort: await metricsEndpoint.listen() };
       }),
     close() {
       closing ??= (async () => {
@@ -231,6 +250,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
         server.server.closeAllConnections();
         await Promise.race([stopped, new Promise((r) => setTimeout(r, 1000))]);
         await notifications.stop();
+        await metricsEndpoint.close();
         await redis.quit().catch(() => redis.disconnect());
       })();
       return closing;

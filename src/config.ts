@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { holidayCountries } from './eligibility/calendar';
 import { parseDeskHours, type DeskHours } from './handoff/hours';
@@ -97,6 +98,10 @@ const envSchema = z
     HOST: z.string().min(1).default('0.0.0.0'),
     PUBLIC_URL: url.optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'must be 1-64 letters, digits, _ . : or -' }).optional(),
+    METRICS_PORT: int(1, 65535).optional(),
+    METRICS_HOST: z.string().min(1).optional(),
+    METRICS_TOKEN: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
 
     REDIS_URL: z
       .string()
@@ -160,6 +165,9 @@ const envSchema = z
     if (env.REDIS_SENTINELS && !env.REDIS_SENTINEL_NAME) {
       ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINEL_NAME'], message: 'is required when REDIS_SENTINELS is set' });
     }
+    if (env.METRICS_PORT !== undefined && env.METRICS_PORT === env.PORT) {
+      ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT' });
+    }
     if (env.MicrosoftAppId && !env.MicrosoftAppPassword && env.MicrosoftAppType !== 'UserAssignedMSI') {
       ctx.addIssue({ code: 'custom', path: ['MicrosoftAppPassword'], message: 'is required when MicrosoftAppId is set' });
     }
@@ -178,6 +186,10 @@ export interface Config {
   host: string;
   publicUrl?: string;
   logLevel: Env['LOG_LEVEL'];
+  /** Names this process in logs and metrics: INSTANCE_ID, else `<hostname>-<pid>`. */
+  instanceId: string;
+  /** /metrics: on its own port, or on the bot's port behind a token, or not at all (see src/metrics/server.ts). */
+  metrics: { port?: number; host: string; token?: string };
   redis: {
     url?: string;
     sentinels?: { host: string; port: number }[];
@@ -241,6 +253,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
+    instanceId: e.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
+    metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST ?? e.HOST, token: e.METRICS_TOKEN },
     redis: {
       url: e.REDIS_URL,
       sentinels: e.REDIS_SENTINELS,

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, { instanceId: config.instanceId });
 
   let devRedis: DevRedis | undefined;
   const redisConfigured = config.redis.url || config.redis.sentinels || config.redis.clusterNodes;
@@ -39,8 +39,8 @@ async function main(): Promise<void> {
   }
 
   const app = await createApp(config, { logger });
-  const { port } = await app.listen();
-  logger.info({ port }, `bot listening on http://localhost:${port}`);
+  const { port, metricsPort } = await app.listen();
+  logger.info({ port, ...(metricsPort ? { metricsPort } : {}) }, `bot listening on http://localhost:${port}`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,17 +1,40 @@
+import { hostname } from 'node:os';
 import pino, { Logger } from 'pino';
+import type PinoPretty from 'pino-pretty';
 import { redactSecrets } from './bot/redact';
 
 export type { Logger };
 
+export interface LoggerOptions {
+  /** On every line as `instanceId` (default `<hostname>-<pid>`; config INSTANCE_ID). */
+  instanceId?: string;
+  /** Readable lines (pino-pretty) instead of JSON lines. Default: when stdout is a terminal and no destination is given. */
+  pretty?: boolean;
+}
+
 /**
- * Structured JSON logs. Every string value that reaches a log line passes through the same
- * redaction as chat text, so a card number can't be logged even by a careless call site.
+ * Structured JSON logs (one object per line) on stdout, or readable lines when stdout is a terminal.
+ * Every line carries `service` and `instanceId`; turn lines add conversationId, caseRef when known,
+ * topic, result and durationMs (src/metrics/turns.ts). Every string value that reaches a log line
+ * passes through the same redaction as chat text, so a card number can't be logged even by a
+ * careless call site.
  */
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+export function createLogger(level: string, destination?: pino.DestinationStream, opts: LoggerOptions = {}): Logger {
+  const pretty = opts.pretty ?? (destination === undefined && process.stdout.isTTY === true);
+  // pino-pretty is loaded only for a terminal (production output is JSON, and starts faster without it).
+  const out = pretty
+    ? (require('pino-pretty') as typeof PinoPretty)({
+        colorize: destination === undefined,
+        sync: true,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'service',
+        destination: (destination as NodeJS.WritableStream | undefined) ?? 1,
+      })
+    : destination;
   return pino(
     {
       level,
-      base: { service: 'refund-support-bot' },
+      base: { service: 'refund-support-bot', instanceId: opts.instanceId ?? `${hostname()}-${process.pid}` },
       redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.token', '*.secret', '*.password'], censor: '[redacted]' },
       formatters: {
         log(obj) {
@@ -24,7 +47,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         },
       },
     },
-    destination,
+    out,
   );
 }
 
