@@ -29,6 +29,8 @@ export interface DialogDeps {
   now?: () => Date;
   /** Extra origins attachments may be downloaded from (besides PUBLIC_URL and loopback on PORT). */
   attachmentOrigins?: string[];
+  /** This instance's own origins once it listens (its real loopback port), for web chat files. */
+  ownOrigins?: () => readonly string[];
 }
 
 /** Origins a user's attachment may be fetched from: the bot itself, never an arbitrary URL. */
@@ -58,6 +60,7 @@ export function buildDialogs(deps: DialogDeps): MainDialog {
     logger: deps.logger,
     attachments: {
       allowedOrigins: attachmentOrigins(deps.config, deps.attachmentOrigins),
+      ownOrigins: deps.ownOrigins,
       maxBytes: deps.config.limits.maxUploadBytes,
       timeoutMs: Math.max(deps.config.services.timeoutMs, 5000),
     },

@@ -27,7 +27,9 @@ import { turnLanguage, TURN } from './bot/turnContext';
 import { detectLanguage, translator } from './i18n';
 import { createServer } from './server/createServer';
 import { registerEligibilityRoutes } from './server/eligibilityRoutes';
-import { registerWebChat } from './channels';
+import { registerWebChat, CONNECTOR_PATH } from './channels';
+import { clientAddressResolver } from './server/clientAddress';
+import { EdgeCloudAdapter } from './server/messages';
 import { buildDialogs } from '../dialogs';
 
 export interface App {
@@ -74,7 +76,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     MicrosoftAppType: config.botAuth.appType,
     MicrosoftAppTenantId: config.botAuth.tenantId ?? '',
   });
-  const adapter = new CloudAdapter(auth);
+  const adapter = new EdgeCloudAdapter(auth);
   const language = new LanguageMiddleware(conversationState, config.defaultLanguage);
   const messageLimiter = new RateLimiterRedis({
     storeClient: redis,
@@ -84,9 +86,11 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   });
   adapter.use(
     new LineBreakMiddleware(),
-    new DedupeMiddleware(async (conversationId, activityId) => {
-      const set = await redis.set(keys.conversation(conversationId, `seen:${activityId}`), '1', 'EX', 600, 'NX');
-      return set === 'OK';
+    new DedupeMiddleware({
+      // Claimed for as long as a turn may take; kept 10 minutes once done; released when the turn fails.
+      claim: async (conv, id) => (await redis.set(keys.conversation(conv, `seen:${id}`), 'pending', 'PX', config.redis.turnLockWaitMs + 60000, 'NX')) === 'OK',
+      done: async (conv, id) => void (await redis.set(keys.conversation(conv, `seen:${id}`), 'done', 'EX', 600)),
+      release: async (conv, id) => void (await redis.del(keys.conversation(conv, `seen:${id}`))),
     }),
     new RedactionMiddleware(),
     new RateLimitMiddleware(
@@ -131,7 +135,13 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     }
   };
 
-  const dialog = buildDialogs({ config, redis, keys, logger });
+  // The web chat's files are fetched from this instance's own address, known once it listens.
+  let listening: Server | undefined;
+  const ownOrigins = () => {
+    const addr = listening?.server.address();
+    return addr && typeof addr === 'object' ? [`http://127.0.0.1:${addr.port}`, `http://localhost:${addr.port}`, `http://[::1]:${addr.port}`] : [];
+  };
+  const dialog = buildDialogs({ config, redis, keys, logger, ownOrigins });
   const bot = new SupportBot({ conversationState, dialog, brandName: config.brandName, logger });
 
   const { server, inFlight } = createServer({
@@ -140,13 +150,38 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     isReady: () => isRedisReady(redis),
     logger,
     maxBodyBytes: config.limits.maxBodyBytes,
+    maxJsonDepth: config.security.maxJsonDepth,
+    auth,
+    authenticated: !!config.botAuth.appId,
+    allowUnauthenticated: config.security.allowUnauthenticatedMessages,
+    addressOf: clientAddressResolver(config.security.trustedProxies),
+    ownConnectorPath: CONNECTOR_PATH,
   });
+  if (!config.botAuth.appId) {
+    logger.warn(
+      { allowUnauthenticatedMessages: config.security.allowUnauthenticatedMessages },
+      config.security.allowUnauthenticatedMessages
+        ? 'MicrosoftAppId is not set and ALLOW_UNAUTHENTICATED_MESSAGES=true: /api/messages accepts unauthenticated activities from any address. Never do this in production.'
+        : 'MicrosoftAppId is not set: /api/messages is for local testing and answers loopback callers only.',
+    );
+  }
   registerEligibilityRoutes(server, {
+    apiKeys: config.security.eligibilityApiKeys,
+    maxJsonDepth: config.security.maxJsonDepth,
     timeZone: config.timeZone,
     defaultProfile: config.policyProfile,
     maxBodyBytes: config.limits.maxBodyBytes,
   });
-  const webChat = await registerWebChat(server, { adapter, runTurn: (context) => bot.run(context), redis, keys, config, logger });
+  listening = server;
+  const webChat = await registerWebChat(server, {
+    adapter,
+    runTurn: (context) => bot.run(context),
+    redis,
+    keys,
+    config,
+    logger,
+    languageOf: (id) => language.lastKnown(id),
+  });
 
   let closing: Promise<void> | undefined;
   return {
