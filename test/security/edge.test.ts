@@ -15,6 +15,7 @@ import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { multipart, RawDirectLine } from '../channels/helpers';
+import { clientAddressResolver } from '../../src/server/clientAddress';
 
 const SECRET = 'edge-test-secret-0123456789abcdefghijklmnop';
 const ELIGIBILITY_KEY = 'edge-eligibility-key-0123456789';
@@ -300,5 +301,41 @@ describe('Direct Line token generation', () => {
     const ok = await generate(SECRET);
     expect(ok.status).toBe(200);
     expect((await ok.json()).token).toBeTruthy();
+  });
+});
+
+describe('client addresses behind proxies', () => {
+  async function seen(trusted: string[], headers: Record<string, string>): Promise<string> {
+    const addressOf = clientAddressResolver(trusted);
+    const server = http.createServer((req, res) => res.end(addressOf(req)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const { port } = server.address() as { port: number };
+      return await (await fetch(`http://127.0.0.1:${port}/`, { headers })).text();
+    } finally {
+      server.close();
+    }
+  }
+
+  it('reads X-Forwarded-For only when the peer is a trusted proxy', async () => {
+    expect(await seen([], { 'x-forwarded-for': '203.0.113.9' })).toBe('127.0.0.1');
+    expect(await seen(['10.0.0.0/8'], { 'x-forwarded-for': '203.0.113.9' })).toBe('127.0.0.1');
+    expect(await seen(['loopback'], { 'x-forwarded-for': '203.0.113.9' })).toBe('203.0.113.9');
+    // A client cannot choose its address by prepending entries: the nearest untrusted hop counts.
+    expect(await seen(['loopback'], { 'x-forwarded-for': '198.51.100.1, 203.0.113.9' })).toBe('203.0.113.9');
+  });
+
+  it('the web widget token limit counts the real client, not what X-Forwarded-For claims', async () => {
+    const { app, baseUrl } = await startTestApp({ DIRECTLINE_SECRET: SECRET });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 62; i++) {
+        const res = await fetch(`${baseUrl}/widget/token`, { method: 'POST', headers: { 'x-forwarded-for': `203.0.113.${i}` } });
+        statuses.push(res.status);
+      }
+      expect(statuses.at(-1)).toBe(429);
+    } finally {
+      await app.close();
+    }
   });
 });
