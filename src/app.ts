@@ -139,7 +139,9 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   let listening: Server | undefined;
   const ownOrigins = () => {
     const addr = listening?.server.address();
-    return addr && typeof addr === 'object' ? [`http://127.0.0.1:${addr.port}`, `http://localhost:${addr.port}`, `http://[::1]:${addr.port}`] : [];
+    if (!addr || typeof addr !== 'object') return [];
+    const bound = ['0.0.0.0', '::', ''].includes(addr.address) ? [] : [`http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`];
+    return [`http://127.0.0.1:${addr.port}`, `http://localhost:${addr.port}`, `http://[::1]:${addr.port}`, ...bound];
   };
   const dialog = buildDialogs({ config, redis, keys, logger, ownOrigins });
   const bot = new SupportBot({ conversationState, dialog, brandName: config.brandName, logger });

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { startTestApp } from '../support/app';
 import type { App } from '../../src/app';
 import { multipart, PNG_1x1, RawDirectLine } from '../channels/helpers';
+import { startRedis } from '../support/redisServer';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 0);
 const SECRET = randomBytes(32).toString('base64url');
@@ -208,4 +209,38 @@ describe('fuzzing the HTTP edge', () => {
     // The statuses seen, for whoever reads the run.
     expect([...statuses.keys()].every((s) => s < 500)).toBe(true);
   }, 180000);
+});
+
+describe('fuzzing while Redis is down', () => {
+  it('answers every request, with 503 as the only 5xx', async () => {
+    const redis = await startRedis();
+    const { app, baseUrl } = await startTestApp({ REDIS_URL: redis.url, DIRECTLINE_SECRET: SECRET, REDIS_COMMAND_TIMEOUT_MS: '200' });
+    const dl = new RawDirectLine(baseUrl);
+    const t = await dl.widgetToken();
+    await dl.start(t.token);
+    await redis.stop();
+    try {
+      const target = fc.oneof(
+        rawBody.map((body) => ({ url: `${baseUrl}/api/messages`, method: 'POST', headers: { 'content-type': 'application/json' }, body })),
+        fc.constantFrom(
+          { url: `${baseUrl}/v3/directline/conversations/${t.conversationId}/activities`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token}` }, body: '{"type":"message","text":"hi"}' },
+          { url: `${baseUrl}/v3/directline/conversations/${t.conversationId}/activities`, method: 'GET', headers: { authorization: `Bearer ${t.token}` }, body: undefined },
+          { url: `${baseUrl}/v3/directline/tokens/refresh`, method: 'POST', headers: { authorization: `Bearer ${t.token}` }, body: undefined },
+          { url: `${baseUrl}/widget/token`, method: 'POST', headers: {}, body: undefined },
+          { url: `${baseUrl}/readyz`, method: 'GET', headers: {}, body: undefined },
+        ),
+      );
+      await fc.assert(
+        fc.asyncProperty(target, async (r) => {
+          const res = await fetch(r.url, { method: r.method, headers: r.headers as Record<string, string>, body: r.body });
+          await res.arrayBuffer();
+          expect(res.status < 500 || res.status === 503).toBe(true);
+        }),
+        { numRuns: RUNS ? Math.ceil(RUNS / 10) : 25, interruptAfterTimeLimit: RUNS ? undefined : 8000 },
+      );
+      expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  }, 120000);
 });

@@ -515,13 +515,15 @@ export class DirectLineChannel {
       }
       const parts = await readMultipart(req, {
         fileBytes: maxFile,
-        files: MAX_FILES_PER_UPLOAD,
+        // Browsers send the activity part as a Blob, which arrives as one more file.
+        files: MAX_FILES_PER_UPLOAD + 1,
         fieldBytes: MAX_ACTIVITY_BODY,
         totalBytes: maxFile * MAX_FILES_PER_UPLOAD + MAX_ACTIVITY_BODY,
       });
       const activityPart = parts.find((p) => p.name === 'activity');
       const files = parts.filter((p) => p.name === 'file');
       if (files.length === 0) throw new HttpError(400, 'BadRequest', 'No file in the upload.');
+      if (files.length > MAX_FILES_PER_UPLOAD) throw new HttpError(400, 'TooManyFiles', `At most ${MAX_FILES_PER_UPLOAD} files at once.`);
       let template: unknown = { type: 'message' };
       if (activityPart) {
         const text = activityPart.data.toString('utf8');
