@@ -138,13 +138,13 @@ function findIbans(text: string): Span[] {
     }
     const l2 = chars[1]?.value ?? '';
     if (chars.length < 15) continue;
-    const country = l1 + l2;
-    const known = IBAN_LENGTH[country];
-    const lengths = known ? [known] : Array.from({ length: chars.length - 14 }, (_, k) => chars.length - k);
-    for (const len of lengths) {
-      if (len > chars.length) continue;
+    // Only countries that issue IBANs, at their exact length, with a mostly numeric account part:
+    // "to 10 business days after approval" must never pass for one.
+    const len = IBAN_LENGTH[l1 + l2];
+    for (;;) {
+      if (!len || len > chars.length) break;
       const candidate = chars.slice(0, len).map((c) => c.value).join('');
-      if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(candidate) || !ibanValid(candidate)) continue;
+      if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(candidate) || (candidate.slice(4).match(/\d/g) ?? []).length < 8 || !ibanValid(candidate)) break;
       spans.push({ start: chars[0].start, end: chars[len - 1].end, last4: candidate.slice(-4) });
       const endIndex = cps.findIndex((c) => c.start === chars[len - 1].start);
       i = endIndex;

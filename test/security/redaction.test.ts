@@ -8,6 +8,8 @@
  * branch); its relay must go through the same RedactionMiddleware.
  */
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp, App } from '../../src/app';
 import { loadConfig } from '../../src/config';
@@ -108,9 +110,29 @@ describe('redactSecrets', () => {
   });
 
   it('leaves order numbers, amounts, dates, phone numbers and payment references alone', () => {
-    for (const s of ['FL-200002', 'order FL-100001 for 49,90 € on 12/05/2024', 'call 06 12 34 56 78 or +33 6 98 76 54 32', 'PAY-2024-001234', 'TX 8841 2291', 'RF-7KQ2M']) {
+    for (const s of [
+      'FL-200002',
+      'order FL-100001 for 49,90 € on 12/05/2024',
+      'call 06 12 34 56 78 or +33 6 98 76 54 32',
+      'PAY-2024-001234',
+      'TX 8841 2291',
+      'RF-7KQ2M',
+      'Expect it within 3 to 10 business days after approval, between 2 December 2026 and 11 December 2026',
+      'DE 10 jours ouvrés après acceptation, entre le 2 décembre 2026 et le 11 décembre 2026',
+    ]) {
       expect(redactSecrets(s)).toEqual({ text: s, count: 0 });
     }
+  });
+
+  it("never touches the bot's own words (every string of locales/en and locales/fr)", () => {
+    const strings: string[] = [];
+    const walk = (v: unknown) => (typeof v === 'string' ? strings.push(v) : v && typeof v === 'object' && Object.values(v).forEach(walk));
+    for (const lang of ['en', 'fr']) {
+      const dir = join(__dirname, '..', '..', 'locales', lang);
+      for (const f of readdirSync(dir)) walk(JSON.parse(readFileSync(join(dir, f), 'utf8')));
+    }
+    expect(strings.length).toBeGreaterThan(100);
+    expect(strings.filter((s) => redactSecrets(s).count > 0)).toEqual([]);
   });
 
   it('redacts card submits at any depth, keys included', () => {
