@@ -35,6 +35,8 @@ export interface DialogDeps {
   onHumanOffer?: HumanOfferDeps['onOffer'];
   /** E-mails to customers (src/services/notifications); without it the bot asks for no address. */
   notifier?: Notifier;
+  /** This instance's own origins once it listens (its real loopback port), for web chat files. */
+  ownOrigins?: () => readonly string[];
 }
 
 /** Origins a user's attachment may be fetched from: the bot itself, never an arbitrary URL. */
@@ -65,6 +67,7 @@ export function buildDialogs(deps: DialogDeps): MainDialog {
     logger: deps.logger,
     attachments: {
       allowedOrigins: attachmentOrigins(deps.config, deps.attachmentOrigins),
+      ownOrigins: deps.ownOrigins,
       maxBytes: deps.config.limits.maxUploadBytes,
       timeoutMs: Math.max(deps.config.services.timeoutMs, 5000),
     },

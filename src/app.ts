@@ -27,7 +27,9 @@ import { turnLanguage, TURN } from './bot/turnContext';
 import { detectLanguage, translator } from './i18n';
 import { createServer } from './server/createServer';
 import { registerEligibilityRoutes } from './server/eligibilityRoutes';
-import { registerWebChat } from './channels';
+import { registerWebChat, CONNECTOR_PATH } from './channels';
+import { clientAddressResolver } from './server/clientAddress';
+import { EdgeCloudAdapter } from './server/messages';
 import { registerAgentConsole } from './agent/console';
 import { attachmentOrigins, buildDialogs } from '../dialogs';
 import type { MainDialog } from '../dialogs/mainDialog';
@@ -92,7 +94,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     MicrosoftAppType: config.botAuth.appType,
     MicrosoftAppTenantId: config.botAuth.tenantId ?? '',
   });
-  const adapter = new CloudAdapter(auth);
+  const adapter = new EdgeCloudAdapter(auth);
   const turnObserver = new TurnObserver({
     metrics,
     logger,
@@ -110,9 +112,11 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   adapter.use(
     turnObserver,
     new LineBreakMiddleware(),
-    new DedupeMiddleware(async (conversationId, activityId) => {
-      const set = await redis.set(keys.conversation(conversationId, `seen:${activityId}`), '1', 'EX', 600, 'NX');
-      return set === 'OK';
+    new DedupeMiddleware({
+      // Claimed for as long as a turn may take; kept 10 minutes once done; released when the turn fails.
+      claim: async (conv, id) => (await redis.set(keys.conversation(conv, `seen:${id}`), 'pending', 'PX', config.redis.turnLockWaitMs + 60000, 'NX')) === 'OK',
+      done: async (conv, id) => void (await redis.set(keys.conversation(conv, `seen:${id}`), 'done', 'EX', 600)),
+      release: async (conv, id) => void (await redis.del(keys.conversation(conv, `seen:${id}`))),
     }),
     new RedactionMiddleware(),
     new RateLimitMiddleware(
@@ -158,6 +162,14 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     }
   };
 
+  // The web chat's files are fetched from this instance's own address, known once it listens.
+  let listening: Server | undefined;
+  const ownOrigins = () => {
+    const addr = listening?.server.address();
+    if (!addr || typeof addr !== 'object') return [];
+    const bound = ['0.0.0.0', '::', ''].includes(addr.address) ? [] : [`http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`];
+    return [`http://127.0.0.1:${addr.port}`, `http://localhost:${addr.port}`, `http://[::1]:${addr.port}`, ...bound];
+  };
   const services = createServices(config, redis, keys);
   const notifications = await createNotifications(config, redis, keys, services.accounts, logger);
   const cases = observeCases(new RedisCaseRepository(redis, keys), metrics, turnObserver);
@@ -174,11 +186,11 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     accounts: services.accounts,
     notifier: notifications.notifier,
     sendMenu: async (context) => dialog?.sendMenu(context),
-    attachments: { allowedOrigins: attachmentOrigins(config), maxBytes: config.limits.maxUploadBytes, timeoutMs: Math.max(config.services.timeoutMs, 5000) },
+    attachments: { allowedOrigins: attachmentOrigins(config), ownOrigins, maxBytes: config.limits.maxUploadBytes, timeoutMs: Math.max(config.services.timeoutMs, 5000) },
   });
   // After redaction, the lock and the language: the transcript holds only redacted text, in turn order.
   adapter.use(desk.middleware());
-  dialog = buildDialogs({ config, redis, keys, logger, services, cases, proofs, onHumanOffer: desk.onOffer, notifier: notifications.notifier });
+  dialog = buildDialogs({ config, redis, keys, logger, services, cases, proofs, onHumanOffer: desk.onOffer, notifier: notifications.notifier, ownOrigins });
   const bot = new SupportBot({ conversationState, dialog, brandName: config.brandName, logger, intercept: desk.intercept });
 
   const { server, inFlight } = createServer({
@@ -187,8 +199,24 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     isReady: () => isRedisReady(redis),
     logger,
     maxBodyBytes: config.limits.maxBodyBytes,
+    maxJsonDepth: config.security.maxJsonDepth,
+    auth,
+    authenticated: !!config.botAuth.appId,
+    allowUnauthenticated: config.security.allowUnauthenticatedMessages,
+    addressOf: clientAddressResolver(config.security.trustedProxies),
+    ownConnectorPath: CONNECTOR_PATH,
   });
+  if (!config.botAuth.appId) {
+    logger.warn(
+      { allowUnauthenticatedMessages: config.security.allowUnauthenticatedMessages },
+      config.security.allowUnauthenticatedMessages
+        ? 'MicrosoftAppId is not set and ALLOW_UNAUTHENTICATED_MESSAGES=true: /api/messages accepts unauthenticated activities from any address. Never do this in production.'
+        : 'MicrosoftAppId is not set: /api/messages is for local testing and answers loopback callers only.',
+    );
+  }
   registerEligibilityRoutes(server, {
+    apiKeys: config.security.eligibilityApiKeys,
+    maxJsonDepth: config.security.maxJsonDepth,
     timeZone: config.timeZone,
     defaultProfile: config.policyProfile,
     holidaysCountry: config.holidaysCountry,
@@ -197,6 +225,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   notifications.registerRoutes(server);
   const metricsEndpoint = mountMetrics(server, metrics, config.metrics);
   registerAgentConsole(server, { config, logger });
+  listening = server;
   const webChat = await registerWebChat(server, {
     adapter,
     runTurn: (context) => bot.run(context),
@@ -205,6 +234,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     config,
     logger,
     onTyping: (conversationId) => desk.customerTyping(conversationId),
+    languageOf: (id) => language.lastKnown(id),
   });
   const agentApi = registerAgentApi(server, { config, redis, keys, logger, desk, cases, proofs });
   await desk.start();

@@ -156,6 +156,26 @@ const envSchema = z
     MAIL_REPLY_TO: z.string().min(3).max(200).optional(),
     MAIL_MAX_ATTEMPTS: int(1, 50).default(10),
     MAIL_RETRY_BASE_MS: int(10, 600000).default(2000),
+    // Security (SECURITY.md)
+    MAX_JSON_DEPTH: int(4, 512).default(64),
+    ALLOW_UNAUTHENTICATED_MESSAGES: bool.default(false),
+    ELIGIBILITY_API_KEYS: z
+      .string()
+      .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+      .pipe(z.array(z.string().min(16, { message: 'each key must be at least 16 characters' })))
+      .optional(),
+    TRUSTED_PROXIES: z
+      .string()
+      .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^(?:loopback|linklocal|uniquelocal|[0-9A-Fa-f.:]+(?:\/\d{1,3})?)$/, { message: 'must list IP addresses, CIDR ranges or loopback' })))
+      .optional(),
+    UPLOAD_MAX_FILES_PER_CONVERSATION: int(0, 1000).default(3),
+    UPLOAD_MAX_BYTES_PER_CONVERSATION: int(1024, 1024 * 1024 * 1024).default(20 * 1024 * 1024),
+    UPLOAD_BYTES_PER_MINUTE_PER_ADDRESS: int(1024, 1024 * 1024 * 1024).default(50 * 1024 * 1024),
+    UPLOAD_BYTES_PER_MINUTE_PER_TOKEN: int(1024, 1024 * 1024 * 1024).default(20 * 1024 * 1024),
+    UPLOAD_RETENTION_SECONDS: int(60, 30 * 86400).default(3600),
+    REDIS_MEMORY_CEILING_BYTES: int(1024 * 1024, Number.MAX_SAFE_INTEGER).optional(),
+    REDIS_MEMORY_UPLOAD_PERCENT: int(10, 100).default(90),
   })
   .superRefine((env, ctx) => {
     const modes = [env.REDIS_URL && 'REDIS_URL', env.REDIS_SENTINELS && 'REDIS_SENTINELS', env.REDIS_CLUSTER_NODES && 'REDIS_CLUSTER_NODES'].filter(Boolean);
@@ -227,6 +247,32 @@ export interface Config {
   production: boolean;
   /** E-mail (src/services/notifications): SMTP when `smtpUrl` is set, else the dev outbox (never in production). */
   mail: { smtpUrl?: string; from: string; replyTo?: string; maxAttempts: number; retryBaseMs: number };
+  security: SecurityConfig;
+  uploads: UploadConfig;
+}
+
+export interface SecurityConfig {
+  /** Deepest nesting of arrays and objects accepted in a JSON body (400 beyond). */
+  maxJsonDepth: number;
+  /** With no MicrosoftAppId: accept /api/messages from any address, not only loopback. */
+  allowUnauthenticatedMessages: boolean;
+  /** Keys of the eligibility API; empty: the API is off. */
+  eligibilityApiKeys: string[];
+  /** Peers whose X-Forwarded-For is believed (IPs, CIDR ranges, `loopback`); empty: none. */
+  trustedProxies: string[];
+}
+
+export interface UploadConfig {
+  maxFilesPerConversation: number;
+  maxBytesPerConversation: number;
+  bytesPerMinutePerAddress: number;
+  bytesPerMinutePerToken: number;
+  /** How long an uploaded file the bot took stays downloadable for the chat (the proof store keeps its own copy). */
+  retentionSeconds: number;
+  /** Ceiling used when Redis has no maxmemory. */
+  memoryCeilingBytes?: number;
+  /** Uploads are refused once Redis uses this share (%) of maxmemory or the ceiling. */
+  memoryUploadPercent: number;
 }
 
 export class ConfigError extends Error {}
@@ -303,5 +349,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     production: e.NODE_ENV === 'production',
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, replyTo: e.MAIL_REPLY_TO, maxAttempts: e.MAIL_MAX_ATTEMPTS, retryBaseMs: e.MAIL_RETRY_BASE_MS },
+    security: {
+      maxJsonDepth: e.MAX_JSON_DEPTH,
+      allowUnauthenticatedMessages: e.ALLOW_UNAUTHENTICATED_MESSAGES,
+      eligibilityApiKeys: e.ELIGIBILITY_API_KEYS ?? [],
+      trustedProxies: e.TRUSTED_PROXIES ?? [],
+    },
+    uploads: {
+      maxFilesPerConversation: e.UPLOAD_MAX_FILES_PER_CONVERSATION,
+      maxBytesPerConversation: e.UPLOAD_MAX_BYTES_PER_CONVERSATION,
+      bytesPerMinutePerAddress: e.UPLOAD_BYTES_PER_MINUTE_PER_ADDRESS,
+      bytesPerMinutePerToken: e.UPLOAD_BYTES_PER_MINUTE_PER_TOKEN,
+      retentionSeconds: e.UPLOAD_RETENTION_SECONDS,
+      memoryCeilingBytes: e.REDIS_MEMORY_CEILING_BYTES,
+      memoryUploadPercent: e.REDIS_MEMORY_UPLOAD_PERCENT,
+    },
   };
 }

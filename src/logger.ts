@@ -53,10 +53,12 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 
 function scrub(v: unknown, depth = 0): unknown {
   if (typeof v === 'string') return redactSecrets(v).text;
-  if (depth > 6 || v === null || typeof v !== 'object') return v;
-  if (v instanceof Error) return { type: v.name, message: redactSecrets(v.message).text, stack: v.stack };
+  if (v === null || typeof v !== 'object') return v;
+  // Deeper than any log call site goes: not written at all rather than written unscanned.
+  if (depth > 16) return '[too deep]';
+  if (v instanceof Error) return { type: v.name, message: redactSecrets(v.message).text, stack: v.stack && redactSecrets(v.stack).text };
   if (Array.isArray(v)) return v.map((x) => scrub(x, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = scrub(x, depth + 1);
+  for (const [k, x] of Object.entries(v)) out[redactSecrets(k).text] = scrub(x, depth + 1);
   return out;
 }

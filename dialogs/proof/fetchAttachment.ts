@@ -1,6 +1,7 @@
 /**
  * Downloads the bytes of a file a user attached, safely: only from allowed origins (the bot's own
- * public URL, loopback on its port, configured extras) or an inline `data:` URL; never following a
+ * public URL, loopback on its port, configured extras; never decided from the activity's serviceUrl)
+ * or an inline `data:` URL; never following a
  * redirect; with a size cap and a timeout. Anything else is refused without a request (no SSRF).
  */
 
@@ -9,6 +10,8 @@ import { readCapped } from '../../src/util/readCapped';
 export interface FetchPolicy {
   /** Origins (`https://bot.example.com`) the bot may download attachments from. */
   allowedOrigins: readonly string[];
+  /** This instance's own origins once it listens (loopback on its real port), for the web chat's files. */
+  ownOrigins?: () => readonly string[];
   maxBytes: number;
   timeoutMs: number;
 }
@@ -24,27 +27,17 @@ export function originOf(url: string): string | undefined {
   }
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 /** Where the embedded Direct Line channel serves uploaded files (src/channels/directline). */
 export const DIRECTLINE_ATTACHMENT_PATH = '/v3/directline/conversations/';
 
 /**
- * "Same host": the embedded Direct Line channel of this instance sends activities whose serviceUrl
- * is this instance's loopback address, and hands proof links on that address. Such a link is allowed
- * only on that exact origin and under the channel's attachment path, never another loopback service.
+ * "Our own" web chat file: on one of this instance's own origins (known from the server itself, never
+ * from the activity: `serviceUrl` is whatever the sender wrote) and under the channel's attachment path.
  */
-export function isOwnChannelAttachment(contentUrl: string, serviceUrl: string | undefined): boolean {
-  if (!serviceUrl) return false;
+export function isOwnChannelAttachment(contentUrl: string, ownOrigins: readonly string[]): boolean {
   try {
-    const service = new URL(serviceUrl);
     const file = new URL(contentUrl);
-    return (
-      service.protocol === 'http:' &&
-      LOOPBACK_HOSTS.has(service.hostname) &&
-      file.origin === service.origin &&
-      file.pathname.startsWith(DIRECTLINE_ATTACHMENT_PATH) &&
-      !file.pathname.includes('..')
-    );
+    return ownOrigins.includes(file.origin) && file.pathname.startsWith(DIRECTLINE_ATTACHMENT_PATH) && !file.pathname.includes('..');
   } catch {
     return false;
   }
@@ -63,10 +56,10 @@ function fromDataUrl(url: string, maxBytes: number): FetchResult {
   return { ok: true, bytes, contentType: m[1] || undefined };
 }
 
-export async function fetchAttachment(url: string, policy: FetchPolicy, opts: { serviceUrl?: string } = {}): Promise<FetchResult> {
+export async function fetchAttachment(url: string, policy: FetchPolicy): Promise<FetchResult> {
   if (url.startsWith('data:')) return fromDataUrl(url, policy.maxBytes);
   const origin = originOf(url);
-  const allowed = !!origin && (policy.allowedOrigins.includes(origin) || isOwnChannelAttachment(url, opts.serviceUrl));
+  const allowed = !!origin && (policy.allowedOrigins.includes(origin) || isOwnChannelAttachment(url, policy.ownOrigins?.() ?? []));
   if (!allowed) return { ok: false, error: 'not_allowed' };
 
   const controller = new AbortController();

@@ -4,7 +4,7 @@
  */
 import type { TurnContext } from 'botbuilder';
 import { MessageFactory } from 'botbuilder';
-import { turnLanguage as lang } from '../../src/bot/turnContext';
+import { turnLanguage as lang, TURN } from '../../src/bot/turnContext';
 import { LANGUAGES, translator } from '../../src/i18n';
 import { findCaseReferenceInText, parseCaseReference } from '../../src/cases/reference';
 import { ProofRejectedError } from '../../src/cases/proof';
@@ -60,6 +60,13 @@ const REJECTION_KEY: Record<string, string> = {
   download_failed: 'download_failed',
 };
 
+/** Tells the channel this file was taken (the web chat deletes the files the bot did not take). */
+function keepAttachment(context: TurnContext, contentUrl: string): void {
+  const kept = (context.turnState.get(TURN.attachmentsKept) as Set<string> | undefined) ?? new Set<string>();
+  kept.add(contentUrl);
+  context.turnState.set(TURN.attachmentsKept, kept);
+}
+
 /** Downloads (allowed origins only, capped, timed out), checks and stores a proof file; state keeps only its metadata. */
 export function proofResolver(proofs: ProofStore, policy: FetchPolicy): SlotResolver {
   return async (value, context: TurnContext, params) => {
@@ -72,10 +79,11 @@ export function proofResolver(proofs: ProofStore, policy: FetchPolicy): SlotReso
       error: `file_${code}`,
       message: [msg(`refund:proof.rejected.${REJECTION_KEY[code] ?? 'unreadable'}`, { max: formatBytes(policy.maxBytes, lang(context)) }), tryAgain],
     });
-    const fetched = await fetchAttachment(answer.attachment.contentUrl, policy, { serviceUrl: context.activity.serviceUrl });
+    const fetched = await fetchAttachment(answer.attachment.contentUrl, policy);
     if (!fetched.ok) return reject(fetched.error);
     try {
       const meta = await proofs.put({ name: answer.attachment.name ?? 'proof', contentType: answer.attachment.contentType, bytes: fetched.bytes });
+      keepAttachment(context, answer.attachment.contentUrl);
       await context.sendActivity(translator(lang(context))('refund:proof.received', { name: meta.name, size: formatBytes(meta.size, lang(context)) }));
       return { ok: true, value: { kind: 'file', meta } satisfies ProofSlot };
     } catch (err) {

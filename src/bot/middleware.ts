@@ -1,42 +1,54 @@
 import { ActivityTypes, ConversationState, Middleware, StatePropertyAccessor, TurnContext } from 'botbuilder';
 import { detectLanguage, isLanguage, Language, parseLanguageSwitch } from '../i18n';
-import { redactDeep, redactSecrets } from './redact';
+import { redactActivityInPlace } from './redact';
 import { ConversationData, CONVERSATION_DATA } from './conversationData';
 import { TURN } from './turnContext';
 
-/** Drops an activity whose id was already seen in this conversation (channel retries). */
+/** The store behind DedupeMiddleware (Redis in the app). */
+export interface SeenStore {
+  /** Claims the id for a turn about to run; false when it was already claimed or done. */
+  claim(conversationId: string, activityId: string): Promise<boolean>;
+  /** The turn committed: remember the id for good (for the dedupe window). */
+  done(conversationId: string, activityId: string): Promise<void>;
+  /** The turn failed: forget the id, so the channel's retry is processed. */
+  release(conversationId: string, activityId: string): Promise<void>;
+}
+
+/**
+ * Drops an activity whose id was already processed in this conversation (channel retries). The id is
+ * claimed before the turn (so two copies arriving together run once), kept only once the turn has
+ * committed, and released when the turn fails, so the retry of a failed turn is processed, not lost.
+ */
 export class DedupeMiddleware implements Middleware {
-  constructor(private readonly markSeen: (conversationId: string, activityId: string) => Promise<boolean>) {}
+  constructor(private readonly seen: SeenStore) {}
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const { id, conversation, type } = context.activity;
-    if (id && conversation?.id && type === ActivityTypes.Message) {
-      const fresh = await this.markSeen(conversation.id, id);
-      if (!fresh) return;
+    if (!(id && conversation?.id && type === ActivityTypes.Message)) return next();
+    if (!(await this.seen.claim(conversation.id, id))) return;
+    try {
+      await next();
+    } catch (err) {
+      await this.seen.release(conversation.id, id).catch(() => undefined);
+      throw err;
     }
-    await next();
+    await this.seen.done(conversation.id, id).catch(() => undefined);
   }
 }
 
 /**
- * Removes card numbers and IBANs from the incoming text and card values before anything stores,
- * logs or matches them.
+ * Removes card numbers and IBANs from the incoming activity (text, card values, attachment names,
+ * channel data) before anything stores, logs or matches them, and from everything the bot sends,
+ * so a reply that repeats what the user typed, a card or a relayed message never carries one.
  */
 export class RedactionMiddleware implements Middleware {
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
-    const a = context.activity;
-    let count = 0;
-    if (typeof a.text === 'string') {
-      const r = redactSecrets(a.text);
-      a.text = r.text;
-      count += r.count;
-    }
-    if (a.value !== undefined) {
-      const r = redactDeep(a.value);
-      a.value = r.value;
-      count += r.count;
-    }
+    const count = redactActivityInPlace(context.activity as unknown as Record<string, unknown>);
     context.turnState.set(TURN.redactedCount, count);
+    context.onSendActivities(async (_ctx, activities, send) => {
+      for (const out of activities) redactActivityInPlace(out as unknown as Record<string, unknown>);
+      return send();
+    });
     await next();
   }
 }

@@ -2,12 +2,48 @@
  * Card numbers (and IBANs) never get past the first middleware: they are replaced before the text
  * is stored, logged, shown to an agent or matched by a dialog. Only the last four digits are kept,
  * which is what a receipt shows and what an agent may need to tell two cards apart.
+ *
+ * People (and phones, and copy-paste from a PDF) write numbers in many ways, so the scan works on
+ * characters, not on one regular expression:
+ * - digits: ASCII or full-width (０-９), and any other Unicode decimal digit;
+ * - between digits: any Unicode space (U+00A0, U+2009, U+202F, …), several of them, `-` `.` `_` `/`
+ *   and dashes, and zero-width characters (U+200B-U+200D, U+2060, U+FEFF, soft hyphen);
+ * - a card is 13 to 19 digits that pass the Luhn check (or four groups of four, a mistyped card),
+ *   starting and ending on a group boundary, so a card followed by its expiry date is still found;
+ * - an IBAN is two letters, two check digits and the country's length of letters and digits
+ *   (mod-97 checked), even when a word follows with no space.
  */
 
-// 13 to 19 digits, optionally grouped by single spaces, dots or dashes.
-const CARD_CANDIDATE = /(?<![\d])(?:\d[ .-]?){12,18}\d(?![\d])/g;
-// IBAN: two letters, two check digits, 11 to 30 alphanumerics, optionally grouped by spaces.
-const IBAN_CANDIDATE = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/gi;
+const ZERO_WIDTH = /[\u00AD\u180E\u200B-\u200D\u2060\uFEFF]/;
+const SEPARATOR = /[\s\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000._/\-\u2010-\u2015\u2212\uFE58\uFE63\uFF0D\uFF0E\uFF0F\uFF3F·]/;
+/** Most separator characters allowed between two digits of one number. */
+const MAX_GAP = 3;
+
+/** Zeros of the Unicode decimal digit runs that NFKC does not fold to ASCII (Arabic-Indic, Devanagari, …). */
+const DIGIT_ZEROS = [
+  0x0660, 0x06f0, 0x07c0, 0x0966, 0x09e6, 0x0a66, 0x0ae6, 0x0b66, 0x0be6, 0x0c66, 0x0ce6, 0x0d66, 0x0de6, 0x0e50, 0x0ed0,
+  0x0f20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90, 0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0,
+  0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0,
+];
+
+/** The ASCII digit a character stands for, if it is a decimal digit of any script (full-width included). */
+function digitOf(ch: string): string | undefined {
+  const c = ch.codePointAt(0)!;
+  if (c >= 0x30 && c <= 0x39) return ch;
+  if (c < 0x80) return undefined;
+  const n = ch.normalize('NFKC');
+  if (n.length === 1 && n >= '0' && n <= '9') return n;
+  for (const zero of DIGIT_ZEROS) if (c >= zero && c < zero + 10) return String(c - zero);
+  return undefined;
+}
+
+/** The ASCII letter a character stands for (full-width letters included), upper case. */
+function letterOf(ch: string): string | undefined {
+  const n = ch.normalize('NFKC');
+  return /^[A-Za-z]$/.test(n) ? n.toUpperCase() : undefined;
+}
+
+const isSeparator = (ch: string) => SEPARATOR.test(ch) || ZERO_WIDTH.test(ch);
 
 export function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -24,8 +60,17 @@ export function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-function ibanValid(raw: string): boolean {
-  const s = raw.replace(/ /g, '').toUpperCase();
+/** IBAN lengths by country (ISO 13616 registry). */
+const IBAN_LENGTH: Record<string, number> = {
+  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BR: 29, BY: 28, CH: 21, CR: 22, CY: 28, CZ: 24,
+  DE: 22, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18, GR: 27, GT: 28,
+  HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20, LU: 20,
+  LV: 21, MC: 27, MD: 24, ME: 22, MK: 19, MR: 27, MT: 31, MU: 30, NL: 18, NO: 15, PK: 24, PL: 28, PS: 29, PT: 25, QA: 29,
+  RO: 24, RS: 22, SA: 24, SC: 31, SE: 24, SI: 19, SK: 24, SM: 27, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22,
+  VG: 24, XK: 20,
+};
+
+function ibanValid(s: string): boolean {
   if (s.length < 15 || s.length > 34) return false;
   const rearranged = s.slice(4) + s.slice(0, 4);
   let rem = 0;
@@ -42,39 +87,192 @@ export interface Redaction {
   count: number;
 }
 
-export function redactSecrets(text: string): Redaction {
-  let count = 0;
-  let out = text.replace(CARD_CANDIDATE, (m) => {
-    const digits = m.replace(/\D/g, '');
-    // A mistyped card still looks like one: four groups of four digits are removed even off-Luhn.
-    const groupedLikeCard = /^\d{4}([ .-])\d{4}\1\d{4}\1\d{4}$/.test(m);
-    if (digits.length < 13 || digits.length > 19 || !(luhnValid(digits) || groupedLikeCard)) return m;
-    count++;
-    return `•••• ${digits.slice(-4)}`;
-  });
-  out = out.replace(IBAN_CANDIDATE, (m) => {
-    if (!ibanValid(m)) return m;
-    count++;
-    return `•••• ${m.replace(/ /g, '').slice(-4)}`;
-  });
-  return { text: out, count };
+interface Unit {
+  /** Normalised character: a digit, an upper-case letter, or '' for a separator. */
+  value: string;
+  start: number;
+  end: number;
 }
 
-/** Redacts every string inside a JSON-like value (card submits, channel data). */
-export function redactDeep<T>(value: T): { value: T; count: number } {
-  let count = 0;
-  const walk = (v: unknown, depth: number): unknown => {
-    if (typeof v === 'string') {
-      const r = redactSecrets(v);
-      count += r.count;
-      return r.text;
+/** The text as code points with their positions. */
+function units(text: string): { ch: string; start: number; end: number }[] {
+  const out: { ch: string; start: number; end: number }[] = [];
+  let i = 0;
+  for (const ch of text) {
+    out.push({ ch, start: i, end: i + ch.length });
+    i += ch.length;
+  }
+  return out;
+}
+
+interface Span {
+  start: number;
+  end: number;
+  last4: string;
+}
+
+function findIbans(text: string): Span[] {
+  const cps = units(text);
+  const spans: Span[] = [];
+  for (let i = 0; i < cps.length; i++) {
+    const l1 = letterOf(cps[i].ch);
+    if (!l1) continue;
+    // Not in the middle of a word or a number: "IBAN FR76…" yes, "xFR76…" no.
+    if (i > 0 && (letterOf(cps[i - 1].ch) || digitOf(cps[i - 1].ch))) continue;
+    // Collect letters and digits, allowing short runs of separators between them (invisible ones anywhere).
+    const chars: Unit[] = [{ value: l1, start: cps[i].start, end: cps[i].end }];
+    let gap = 0;
+    for (let j = i + 1; j < cps.length && chars.length < 34; j++) {
+      const ch = cps[j].ch;
+      if (ZERO_WIDTH.test(ch)) continue;
+      const d = digitOf(ch);
+      const v = d ?? letterOf(ch);
+      if (v) {
+        if (chars.length < 2 && d !== undefined) break; // country code: two letters
+        if ((chars.length === 2 || chars.length === 3) && d === undefined) break; // check digits
+        chars.push({ value: v, start: cps[j].start, end: cps[j].end });
+        gap = 0;
+      } else if (isSeparator(ch) && chars.length >= 2) {
+        if (++gap > MAX_GAP) break;
+      } else break;
     }
-    if (depth > 8 || v === null || typeof v !== 'object') return v;
+    const l2 = chars[1]?.value ?? '';
+    if (chars.length < 15) continue;
+    // Only countries that issue IBANs, at their exact length, with a mostly numeric account part:
+    // "to 10 business days after approval" must never pass for one.
+    const len = IBAN_LENGTH[l1 + l2];
+    for (;;) {
+      if (!len || len > chars.length) break;
+      const candidate = chars.slice(0, len).map((c) => c.value).join('');
+      if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(candidate) || (candidate.slice(4).match(/\d/g) ?? []).length < 8 || !ibanValid(candidate)) break;
+      spans.push({ start: chars[0].start, end: chars[len - 1].end, last4: candidate.slice(-4) });
+      const endIndex = cps.findIndex((c) => c.start === chars[len - 1].start);
+      i = endIndex;
+      break;
+    }
+  }
+  return spans;
+}
+
+function findCards(text: string): Span[] {
+  const cps = units(text);
+  const spans: Span[] = [];
+  let i = 0;
+  while (i < cps.length) {
+    if (digitOf(cps[i].ch) === undefined) {
+      i++;
+      continue;
+    }
+    // A run: digits with short separator gaps between them. Group starts are where a gap ended.
+    const digits: Unit[] = [];
+    const groupStart = new Set<number>([0]);
+    let j = i;
+    let gap = 0;
+    for (; j < cps.length; j++) {
+      const d = digitOf(cps[j].ch);
+      if (d !== undefined) {
+        if (gap > 0 && digits.length > 0) groupStart.add(digits.length);
+        digits.push({ value: d, start: cps[j].start, end: cps[j].end });
+        gap = 0;
+      } else if (isSeparator(cps[j].ch)) {
+        if (ZERO_WIDTH.test(cps[j].ch)) continue; // invisible: not even a group boundary
+        if (++gap > MAX_GAP) break;
+      } else break;
+    }
+    i = j;
+    const n = digits.length;
+    if (n < 13) continue;
+    const groupEnd = new Set<number>([...groupStart].map((s) => s).filter((s) => s > 0).concat([n]));
+    const all = digits.map((d) => d.value).join('');
+    let k = 0;
+    while (k <= n - 13) {
+      let found = 0;
+      if (groupStart.has(k)) {
+        for (let len = Math.min(19, n - k); len >= 13; len--) {
+          if (!groupEnd.has(k + len)) continue;
+          const s = all.slice(k, k + len);
+          const fourByFour = len === 16 && [4, 8, 12].every((o) => groupStart.has(k + o)) && groupStart.size > 1;
+          if (luhnValid(s) || fourByFour) {
+            found = len;
+            break;
+          }
+        }
+      }
+      if (found) {
+        spans.push({ start: digits[k].start, end: digits[k + found - 1].end, last4: all.slice(k + found - 4, k + found) });
+        k += found;
+      } else k++;
+    }
+  }
+  return spans;
+}
+
+function replaceSpans(text: string, spans: Span[]): string {
+  let out = '';
+  let pos = 0;
+  for (const s of [...spans].sort((a, b) => a.start - b.start)) {
+    if (s.start < pos) continue;
+    out += text.slice(pos, s.start) + `•••• ${s.last4}`;
+    pos = s.end;
+  }
+  return out + text.slice(pos);
+}
+
+export function redactSecrets(text: string): Redaction {
+  if (text.length < 13) return { text, count: 0 };
+  // IBANs first: their digits could otherwise be taken for a card, leaving the country code and the rest.
+  const ibans = findIbans(text);
+  const afterIbans = replaceSpans(text, ibans);
+  const cards = findCards(afterIbans);
+  return { text: replaceSpans(afterIbans, cards), count: ibans.length + cards.length };
+}
+
+/** Redacts every string inside a JSON-like value (card submits, channel data), keys included. */
+export function redactDeep<T>(value: T, maxDepth = 512): { value: T; count: number } {
+  let count = 0;
+  const str = (s: string) => {
+    const r = redactSecrets(s);
+    count += r.count;
+    return r.text;
+  };
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return str(v);
+    if (v === null || typeof v !== 'object') return v;
+    // Deeper than any body the edge lets in: dropped rather than kept unscanned.
+    if (depth > maxDepth) return null;
     if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+    if (v instanceof Date) return v;
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = walk(x, depth + 1);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[str(k)] = walk(x, depth + 1);
     return out;
   };
   const value2 = walk(value, 0) as T;
   return { value: value2, count };
+}
+
+const TEXT_FIELDS = ['text', 'speak', 'summary'] as const;
+const DEEP_FIELDS = ['value', 'attachments', 'channelData', 'entities'] as const;
+
+/**
+ * Redacts, in place, every field of an activity where a person's words can be: the text, what a
+ * card submitted, attachment names and contents, channel data and entities. Returns how many
+ * secrets were removed.
+ */
+export function redactActivityInPlace(a: Record<string, unknown>): number {
+  let count = 0;
+  for (const f of TEXT_FIELDS) {
+    if (typeof a[f] === 'string') {
+      const r = redactSecrets(a[f] as string);
+      a[f] = r.text;
+      count += r.count;
+    }
+  }
+  for (const f of DEEP_FIELDS) {
+    if (a[f] !== undefined && a[f] !== null) {
+      const r = redactDeep(a[f]);
+      a[f] = r.value;
+      count += r.count;
+    }
+  }
+  return count;
 }

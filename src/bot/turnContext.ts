@@ -7,6 +7,8 @@ export const TURN = {
   language: Symbol('language'),
   languageSwitched: Symbol('languageSwitched'),
   redactedCount: Symbol('redactedCount'),
+  /** contentUrls of the files the bot kept this turn (a Set<string>); the web chat deletes the others. */
+  attachmentsKept: Symbol('attachmentsKept'),
 } as const;
 
 export function turnLanguage(context: TurnContext, fallback: Language = 'en'): Language {

@@ -159,7 +159,15 @@ export class RedisCaseRepository implements CaseRepository {
     return raw === null ? null : this.parse(ref, raw);
   }
 
+  /**
+   * The case, if the asker may see it. Another customer's reference takes the same path as an
+   * unknown one: the asker's own indexes are asked first (one ZSCORE per index, whatever the
+   * reference), and the case itself is read only when it is listed there. So neither the answer,
+   * the Redis commands nor the time tell a stranger that a reference exists.
+   */
   async getForOwner(reference: CaseReference, owner: CaseOwner): Promise<CaseRecord | null> {
+    const scores = await Promise.all(ownerIndexIds(owner).map((id) => this.redis.zscore(this.indexKey(id), reference)));
+    if (scores.every((s) => s === null)) return null;
     const record = await this.get(reference);
     return record && matchesOwner(record.owner, owner) ? record : null;
   }

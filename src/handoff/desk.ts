@@ -316,7 +316,7 @@ export class Desk {
     for (const f of files.slice(0, 5)) {
       const name = redactSecrets(f.name ?? 'file').text;
       try {
-        const got = await fetchAttachment(f.contentUrl as string, policy, { serviceUrl: context.activity.serviceUrl });
+        const got = await fetchAttachment(f.contentUrl as string, policy);
         if (!got.ok) {
           out.push({ name, contentType: f.contentType ?? 'application/octet-stream' });
           continue;

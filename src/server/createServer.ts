@@ -1,18 +1,27 @@
 import restify, { Request, Response, Server } from 'restify';
-import type { CloudAdapter, TurnContext } from 'botbuilder';
+import type { TurnContext } from 'botbuilder';
+import type { BotFrameworkAuthentication } from 'botframework-connector';
 import type { Logger } from '../logger';
+import { jsonBody } from './body';
+import { AddressOf } from './clientAddress';
+import { EdgeCloudAdapter, messagesHandler } from './messages';
+
+export { jsonBody } from './body';
 
 export interface ServerDeps {
-  adapter: CloudAdapter;
+  adapter: EdgeCloudAdapter;
   runTurn: (context: TurnContext) => Promise<void>;
   isReady: () => Promise<boolean>;
   logger: Logger;
   maxBodyBytes: number;
-}
-
-/** Body parsing per route, so each route has its own size limit (uploads need more than messages). */
-export function jsonBody(maxBodySize: number) {
-  return restify.plugins.bodyParser({ maxBodySize, mapParams: false, rejectUnknown: true });
+  maxJsonDepth: number;
+  /** Checks Bot Framework tokens on /api/messages (when an app id is configured). */
+  auth: BotFrameworkAuthentication;
+  authenticated: boolean;
+  allowUnauthenticated: boolean;
+  addressOf: AddressOf;
+  /** The embedded channel's connector path: never a serviceUrl /api/messages accepts. */
+  ownConnectorPath: string;
 }
 
 /**
@@ -40,16 +49,7 @@ export function createServer(deps: ServerDeps): { server: Server; inFlight: () =
   });
   server.use(restify.plugins.queryParser({ mapParams: false }));
 
-  server.post('/api/messages', jsonBody(deps.maxBodyBytes), async (req: Request, res: Response) => {
-    if (!req.body || typeof req.body !== 'object' || typeof (req.body as { type?: unknown }).type !== 'string') {
-      res.send(400, { error: { code: 'BadRequest', message: 'Body must be a Bot Framework activity (JSON with a type).' } });
-      return;
-    }
-    // Only the embedded web channel, in process, may vouch for an account (dialogs/identity.ts).
-    const channelData = (req.body as { channelData?: Record<string, unknown> }).channelData;
-    if (channelData && typeof channelData === 'object') delete channelData.verifiedAccountId;
-    await deps.adapter.process(req, res, deps.runTurn);
-  });
+  server.post('/api/messages', jsonBody(deps.maxBodyBytes, deps.maxJsonDepth), messagesHandler(deps));
 
   server.get('/healthz', async (_req: Request, res: Response) => {
     res.send(200, { status: 'ok' });

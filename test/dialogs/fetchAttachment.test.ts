@@ -75,16 +75,25 @@ describe('fetching an attachment (size cap, timeout, allowed origins only)', () 
     expect(await fetchAttachment('data:image/png;base64,', policy())).toEqual({ ok: false, error: 'empty' });
   });
 
-  it("accepts this instance's own Direct Line attachment links (same loopback origin, attachment path only)", async () => {
-    const service = `${origin}/api/directline-connector/`;
+  it("accepts this instance's own Direct Line attachment links (its own origins, attachment path only)", async () => {
+    const own = [origin];
     const link = `${origin}/v3/directline/conversations/c1/attachments/a1?sig=x`;
-    expect(isOwnChannelAttachment(link, service)).toBe(true);
-    expect(isOwnChannelAttachment(`${origin}/admin`, service)).toBe(false);
-    expect(isOwnChannelAttachment(link.replace(origin, 'http://127.0.0.1:6379'), service)).toBe(false);
-    expect(isOwnChannelAttachment('http://10.0.0.5/v3/directline/conversations/c/attachments/a', 'http://10.0.0.5/')).toBe(false);
-    expect(isOwnChannelAttachment(link, undefined)).toBe(false);
-    const r = await fetchAttachment(link, { ...policy(), allowedOrigins: [] }, { serviceUrl: service });
+    expect(isOwnChannelAttachment(link, own)).toBe(true);
+    expect(isOwnChannelAttachment(`${origin}/admin`, own)).toBe(false);
+    expect(isOwnChannelAttachment(link.replace(origin, 'http://127.0.0.1:6379'), own)).toBe(false);
+    expect(isOwnChannelAttachment('http://10.0.0.5/v3/directline/conversations/c/attachments/a', own)).toBe(false);
+    expect(isOwnChannelAttachment(link, [])).toBe(false);
+    const r = await fetchAttachment(link, { ...policy(), allowedOrigins: [], ownOrigins: () => own });
     expect(r).toEqual({ ok: false, error: 'download_failed' }); // allowed, requested: the test server answers 404
     expect(hits.at(-1)).toBe('/v3/directline/conversations/c1/attachments/a1?sig=x');
+  });
+
+  it("never takes the activity's serviceUrl as proof that a link is the bot's own", async () => {
+    // An attacker posts an activity whose serviceUrl and attachment both name another local service.
+    const before = hits.length;
+    const link = `${origin}/v3/directline/conversations/c1/attachments/a1?sig=x`;
+    const r = await fetchAttachment(link, { ...policy(), allowedOrigins: [], ownOrigins: () => ['http://127.0.0.1:1'] });
+    expect(r).toEqual({ ok: false, error: 'not_allowed' });
+    expect(hits.length).toBe(before);
   });
 });

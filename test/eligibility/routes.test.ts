@@ -4,10 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { registerEligibilityRoutes } from '../../src/server/eligibilityRoutes';
 import { eur, kase, order } from './fixtures';
 
-async function start(withBodyParser: boolean, holidaysCountry?: string | null) {
+const KEY = 'test-key-0123456789abcdef';
+const OTHER_KEY = 'other-key-0123456789abcdef';
+const auth = { authorization: `Bearer ${KEY}` };
+
+async function start(apiKeys: string[] = [OTHER_KEY, KEY], holidaysCountry?: string | null) {
   const server = restify.createServer({ handleUncaughtExceptions: false });
-  if (withBodyParser) server.use(restify.plugins.bodyParser({ mapParams: false }));
-  registerEligibilityRoutes(server, { timeZone: 'Europe/Paris', defaultProfile: 'standard', maxBodyBytes: 16 * 1024, holidaysCountry });
+  registerEligibilityRoutes(server, { timeZone: 'Europe/Paris', defaultProfile: 'standard', maxBodyBytes: 16 * 1024, apiKeys, holidaysCountry });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return { server, url: `http://127.0.0.1:${port}` };
@@ -15,17 +18,14 @@ async function start(withBodyParser: boolean, holidaysCountry?: string | null) {
 
 const workedCase1 = kase({ order: order({ adBroadcast: 'not_started' }), claims: { reason: 'paid_by_mistake', amount: eur(3000) } });
 
-describe.each([
-  ['with a server-wide bodyParser', true],
-  ['with no body parser', false],
-])('eligibility API %s', (_label, withBodyParser) => {
+describe('eligibility API', () => {
   let server: restify.Server;
   let url: string;
-  beforeAll(async () => ({ server, url } = await start(withBodyParser)));
+  beforeAll(async () => ({ server, url } = await start()));
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const post = (body: string, type = 'application/json') =>
-    fetch(`${url}/api/eligibility`, { method: 'POST', headers: { 'content-type': type }, body });
+    fetch(`${url}/api/eligibility`, { method: 'POST', headers: { 'content-type': type, ...auth }, body });
 
   test('POST a case → 200 and the decision', async () => {
     const res = await post(JSON.stringify({ case: workedCase1 }));
@@ -93,7 +93,7 @@ describe.each([
   });
 
   test('GET the JSON Schema of the input, generated from the zod schema', async () => {
-    const res = await fetch(`${url}/api/eligibility/schema`);
+    const res = await fetch(`${url}/api/eligibility/schema`, { headers: auth });
     expect(res.status).toBe(200);
     const schema = await res.json();
     expect(schema.$schema).toMatch(/json-schema/);
@@ -106,31 +106,69 @@ describe.each([
   });
 });
 
-describe('eligibility API without a body parser', () => {
+describe('eligibility API limits and keys', () => {
   let server: restify.Server;
   let url: string;
-  beforeAll(async () => ({ server, url } = await start(false)));
+  beforeAll(async () => ({ server, url } = await start()));
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   test('a body over the limit → 413', async () => {
     const res = await fetch(`${url}/api/eligibility`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ case: workedCase1, pad: 'x'.repeat(20_000) }),
     });
     expect(res.status).toBe(413);
   });
 
   test('not JSON → 415', async () => {
-    const res = await fetch(`${url}/api/eligibility`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    const res = await fetch(`${url}/api/eligibility`, { method: 'POST', headers: { 'content-type': 'text/plain', ...auth }, body: 'hello' });
     expect(res.status).toBe(415);
+  });
+
+  test('JSON nested deeper than the limit → 400', async () => {
+    const deep = `{"case":${'['.repeat(100)}${']'.repeat(100)}}`;
+    const res = await fetch(`${url}/api/eligibility`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: deep });
+    expect(res.status).toBe(400);
+  });
+
+  test.each([
+    ['no key', {}],
+    ['a wrong key', { authorization: 'Bearer wrong-key-0123456789abcdef' }],
+    ['a key that is a prefix of a good one', { authorization: `Bearer ${KEY.slice(0, -1)}` }],
+    ['the key without Bearer', { authorization: KEY }],
+  ])('%s → 401 on both routes, and a fraud flag is never shown', async (_label, headers) => {
+    const res = await fetch(`${url}/api/eligibility`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ case: workedCase1 }),
+    });
+    expect(res.status).toBe(401);
+    expect(await res.text()).not.toContain('outcome');
+    expect((await fetch(`${url}/api/eligibility/schema`, { headers })).status).toBe(401);
+  });
+
+  test('any of the configured keys works', async () => {
+    const res = await fetch(`${url}/api/eligibility/schema`, { headers: { authorization: `Bearer ${OTHER_KEY}` } });
+    expect(res.status).toBe(200);
   });
 });
 
-test('with no holidays country, only weekends are skipped', async () => {
-  const { server, url } = await start(false, null);
+test('with no key configured the API is off (404)', async () => {
+  const { server, url } = await start([]);
   try {
     const res = await fetch(`${url}/api/eligibility`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ case: workedCase1 }) });
+    expect(res.status).toBe(404);
+    expect((await fetch(`${url}/api/eligibility/schema`)).status).toBe(404);
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
+test('with no holidays country, only weekends are skipped', async () => {
+  const { server, url } = await start([KEY], null);
+  try {
+    const res = await fetch(`${url}/api/eligibility`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ case: workedCase1 }) });
     expect((await res.json()).timeline).toMatchObject({ earliest: '2024-05-20', latest: '2024-05-29' });
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -139,10 +177,10 @@ test('with no holidays country, only weekends are skipped', async () => {
 
 test('an unknown holidays country is refused when the routes are registered', () => {
   const server = restify.createServer();
-  expect(() => registerEligibilityRoutes(server, { timeZone: 'Europe/Paris', defaultProfile: 'standard', holidaysCountry: 'ZZ' })).toThrow(RangeError);
+  expect(() => registerEligibilityRoutes(server, { timeZone: 'Europe/Paris', defaultProfile: 'standard', holidaysCountry: 'ZZ', apiKeys: [KEY] })).toThrow(RangeError);
 });
 
 test('an unknown time zone is refused when the routes are registered', () => {
   const server = restify.createServer();
-  expect(() => registerEligibilityRoutes(server, { timeZone: 'Nowhere/Else', defaultProfile: 'standard' })).toThrow(RangeError);
+  expect(() => registerEligibilityRoutes(server, { timeZone: 'Nowhere/Else', defaultProfile: 'standard', apiKeys: [KEY] })).toThrow(RangeError);
 });

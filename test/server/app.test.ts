@@ -85,14 +85,16 @@ describe('message rate limit', () => {
 describe('eligibility API on the bot service', () => {
   let app: App;
   let baseUrl: string;
-  beforeAll(async () => ({ app, baseUrl } = await startTestApp({ POLICY_PROFILE: 'balance-only' })));
+  const key = 'eligibility-test-key-0123456789';
+  beforeAll(async () => ({ app, baseUrl } = await startTestApp({ POLICY_PROFILE: 'balance-only', ELIGIBILITY_API_KEYS: `other-key-0123456789abcdef,${key}` })));
   afterAll(() => app.close());
 
-  it('serves the schema and decides with the configured profile', async () => {
-    expect((await fetch(`${baseUrl}/api/eligibility/schema`)).status).toBe(200);
+  it('serves the schema and decides with the configured profile, to a caller with an API key only', async () => {
+    expect((await fetch(`${baseUrl}/api/eligibility/schema`)).status).toBe(401);
+    expect((await fetch(`${baseUrl}/api/eligibility/schema`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
     const res = await fetch(`${baseUrl}/api/eligibility`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
       body: JSON.stringify({
         case: {
           topic: 'refund',

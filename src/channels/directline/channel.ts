@@ -8,13 +8,18 @@ import type { Config } from '../../config';
 import type { Logger } from '../../logger';
 import type { Keyspace } from '../../storage/keys';
 import type { RedisClient } from '../../storage/redisClient';
-import { redactDeep, redactSecrets } from '../../bot/redact';
-import { jsonBody } from '../../server/createServer';
+import { redactActivityInPlace } from '../../bot/redact';
+import { jsonBody, jsonDepthExceeds, refuseUnreadBody } from '../../server/body';
+import { AddressOf, clientAddressResolver } from '../../server/clientAddress';
+import { TURN } from '../../bot/turnContext';
+import { translator, isLanguage, type Language } from '../../i18n';
+import { formatBytes } from '../../../dialogs/refund/format';
+import { UploadGuard, UploadRefusedError } from './uploads';
 import { checkProofFile, MAX_PROOF_BYTES } from '../../cases/proof';
 import { channelAuthResult, ChannelConnectorFactory, CONNECTOR_PATH, routeOwnServiceUrls } from './connector';
 import { StreamHub } from './hub';
 import { Limits, LimitName, LimitSettings, RateLimitedError } from './limits';
-import { boundaryOf, BodyTooLargeError, MalformedMultipartError, parseMultipart, readBody } from './multipart';
+import { BodyTooLargeError, isMultipart, MalformedMultipartError, readMultipart } from './multipart';
 import {
   buildUserActivity,
   ChannelContext,
@@ -44,6 +49,8 @@ export interface DirectLineDeps {
   replyWaitMs?: number;
   /** The customer is typing (the agent desk shows it to the person answering). */
   onTyping?: (conversationId: string) => Promise<void>;
+  /** The language a conversation last used (for messages the channel itself writes, such as a refused upload). */
+  languageOf?: (conversationId: string) => Language | undefined;
 }
 
 export class HttpError extends Error {
@@ -75,6 +82,8 @@ export class DirectLineChannel {
   readonly store: ActivityStore;
   readonly hub: StreamHub;
   readonly limits: Limits;
+  readonly uploads: UploadGuard;
+  private readonly addressOf: AddressOf;
   private tokens!: TokenService;
   private secret!: string;
   private connectorKey!: string;
@@ -95,6 +104,8 @@ export class DirectLineChannel {
     this.store = new ActivityStore(redis, keys, config.directLine.activityTtlSeconds);
     this.hub = new StreamHub(redis, keys.global('directline', 'events'), logger);
     this.limits = new Limits(redis, keys, deps.limits);
+    this.uploads = new UploadGuard(redis, keys, config.uploads, config.directLine.activityTtlSeconds);
+    this.addressOf = clientAddressResolver(config.security.trustedProxies);
     this.bot = { id: config.botAuth.appId || 'support-bot', name: config.brandName };
   }
 
@@ -181,8 +192,9 @@ export class DirectLineChannel {
 
   // ------------------------------------------------------------------ checks
 
+  /** The client's address: the TCP peer, or X-Forwarded-For when the peer is a trusted proxy. */
   private address(req: IncomingMessage): string {
-    return req.socket.remoteAddress ?? 'unknown';
+    return this.addressOf(req);
   }
 
   private async limit(name: LimitName, subject: string): Promise<void> {
@@ -239,11 +251,23 @@ export class DirectLineChannel {
    * POST returns after the bot has answered (as Azure's Direct Line does), then lets a slow turn
    * finish on its own; `close()` waits for it.
    */
-  private async deliver(activity: Record<string, unknown>): Promise<void> {
+  private async deliver(activity: Record<string, unknown>, afterTurn?: (kept: ReadonlySet<string>) => Promise<void>): Promise<void> {
+    let kept: ReadonlySet<string> = new Set();
+    const logic = async (context: TurnContext) => {
+      try {
+        await this.deps.runTurn(context);
+      } finally {
+        kept = (context.turnState.get(TURN.attachmentsKept) as Set<string> | undefined) ?? kept;
+      }
+    };
     const turn = this.deps.adapter
-      .processActivityDirect(channelAuthResult(this.deps.config.botAuth.appId, this.connectorFactory), activity as Partial<Activity> as Activity, this.deps.runTurn)
+      .processActivityDirect(channelAuthResult(this.deps.config.botAuth.appId, this.connectorFactory), activity as Partial<Activity> as Activity, logic)
       .catch((err: Error) => {
         this.deps.logger.error({ err: err.message, conversationId: (activity.conversation as { id?: string })?.id }, 'directline: turn failed');
+      })
+      .then(() => afterTurn?.(kept))
+      .catch((err: Error) => {
+        this.deps.logger.warn({ err: err.message }, 'directline: clean-up after the turn failed');
       });
     this.turns.add(turn);
     void turn.finally(() => this.turns.delete(turn));
@@ -253,10 +277,14 @@ export class DirectLineChannel {
   }
 
   /** Stores a customer's activity (secrets redacted), wakes listeners, hands it to the bot unredacted. */
-  private async acceptFromClient(activity: Record<string, unknown>, conv: string, forBot: Record<string, unknown> = {}): Promise<string> {
+  private async acceptFromClient(
+    activity: Record<string, unknown>,
+    conv: string,
+    forBot: Record<string, unknown> = {},
+    afterTurn?: (kept: ReadonlySet<string>) => Promise<void>,
+  ): Promise<string> {
     const stored: Record<string, unknown> = { ...activity };
-    if (typeof stored.text === 'string') stored.text = redactSecrets(stored.text).text;
-    if (stored.value !== undefined) stored.value = redactDeep(stored.value).value;
+    redactActivityInPlace(stored);
     let id: string;
     try {
       ({ id } = await this.store.append(conv, stored as Omit<StoredActivity, 'id'>));
@@ -266,7 +294,7 @@ export class DirectLineChannel {
     }
     await this.hub.notify(conv);
     // The bot's own middleware redacts again and tells the user why (it needs the original to count).
-    await this.deliver({ ...activity, ...forBot, id });
+    await this.deliver({ ...activity, ...forBot, id }, afterTurn);
     return id;
   }
 
@@ -278,6 +306,32 @@ export class DirectLineChannel {
       activity as Activity,
       logic,
     );
+  }
+
+  /** The bot tells the user, in their language, why a file was not taken; the conversation goes on. */
+  private async explainRefusal(conv: string, err: UploadRefusedError): Promise<void> {
+    try {
+      const meta = await this.store.meta(conv);
+      const fromLocale = meta?.locale?.toLowerCase().split(/[-_]/)[0];
+      const lang: Language = this.deps.languageOf?.(conv) ?? (isLanguage(fromLocale) ? fromLocale : this.deps.config.defaultLanguage);
+      const u = this.deps.config.uploads;
+      const text = translator(lang)(`common:upload.${err.reason}`, {
+        max: err.reason === 'files' ? u.maxFilesPerConversation : formatBytes(u.maxBytesPerConversation, lang),
+        seconds: err.retryAfterSeconds ?? 60,
+      });
+      await this.store.append(conv, {
+        type: 'message',
+        channelId: DIRECTLINE_CHANNEL_ID,
+        from: { ...this.bot, role: 'bot' },
+        conversation: { id: conv },
+        text,
+        locale: lang,
+        timestamp: new Date().toISOString(),
+      } as unknown as Omit<StoredActivity, 'id'>);
+      await this.hub.notify(conv);
+    } catch (e) {
+      this.deps.logger.warn({ err: (e as Error).message, conversationId: conv }, 'directline: could not explain a refused upload');
+    }
   }
 
   // ------------------------------------------------------------------ tokens
@@ -322,33 +376,42 @@ export class DirectLineChannel {
     else if (err instanceof RateLimitedError) {
       e = new HttpError(429, 'TooManyRequests', 'Too many requests; slow down.', { 'Retry-After': String(err.retryAfterSeconds) });
     } else if (err instanceof BodyTooLargeError) e = new HttpError(413, 'PayloadTooLarge', err.message);
+    else if (err instanceof UploadRefusedError) {
+      const status = err.reason === 'rate' ? 429 : err.reason === 'memory' ? 503 : 413;
+      e = new HttpError(status, 'UploadRefused', `The file was not accepted (${err.reason}).`, err.retryAfterSeconds ? { 'Retry-After': String(err.retryAfterSeconds) } : err.reason === 'memory' ? { 'Retry-After': '60' } : {});
+    }
     else if (err instanceof MalformedMultipartError) e = new HttpError(400, 'BadRequest', `Malformed upload: ${err.message}`);
     else {
       this.deps.logger.error({ err, path: req.path() }, 'directline: request failed');
       e = new HttpError(503, 'ServiceUnavailable', 'The chat service is unavailable; try again shortly.');
     }
     if (res.headersSent) return;
+    if (e.status === 413 || e.status === 415 || e.status === 429 || e.status === 503 || e.status === 401 || e.status === 403) refuseUnreadBody(req, res);
     for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
     res.send(e.status, { error: { code: e.code, message: e.message } });
   }
 
   private registerRoutes(): void {
     const s = this.server;
-    const small = jsonBody(4 * 1024);
-    const activityBody = jsonBody(MAX_ACTIVITY_BODY);
+    const depth = this.deps.config.security.maxJsonDepth;
+    const small = jsonBody(4 * 1024, depth);
+    const activityBody = jsonBody(MAX_ACTIVITY_BODY, depth);
     const addressLimit = async (req: Request) => this.limit('address', this.address(req));
 
     // Token generation, server to server, with the secret. No CORS: a browser must never hold the secret.
     s.post(`${API_PATH}/tokens/generate`, small, this.route(async (req, res) => {
-      const ip = this.address(req);
-      const wait = await this.limits.exceeded('generateFailures', ip);
-      if (wait) throw new RateLimitedError(wait);
       if (req.headers.origin !== undefined) {
         throw new HttpError(403, 'Forbidden', 'Token generation is server to server: call it from your backend, never from a browser.');
       }
+      // Failures are counted per presented credential (a hash of it), and only ever slow down that
+      // credential: a client that keeps failing cannot lock the host site, which presents the right
+      // secret, out of token generation, even from the same address or behind the same proxy.
       const secret = bearer(req.headers.authorization);
       if (!secret || !safeEqual(secret, this.secret)) {
-        await this.limits.penalise('generateFailures', ip);
+        const credential = createHmac('sha256', this.attachmentKey).update(secret ?? '').digest('base64url').slice(0, 22);
+        const wait = await this.limits.exceeded('generateFailures', credential);
+        if (wait) throw new RateLimitedError(wait);
+        await this.limits.penalise('generateFailures', credential);
         throw new HttpError(403, 'Forbidden', 'The secret is missing or wrong.');
       }
       const body = generateBodySchema.safeParse(req.body ?? {});
@@ -432,32 +495,67 @@ export class DirectLineChannel {
       res.send(200, { id });
     }));
 
-    // Upload: multipart with one `activity` part and `file` parts, as directlinejs sends them.
+    // Upload: multipart with one `activity` part and `file` parts, as directlinejs sends them,
+    // streamed through busboy under the limits (nothing on disk). Refused politely, with a message
+    // from the bot in the conversation, when the conversation holds its files, the client sends
+    // too many bytes per minute, or Redis is nearly full.
     s.post(`${API_PATH}/conversations/:conversationId/upload`, this.route(async (req, res) => {
       await addressLimit(req);
       const conv = this.convParam(req);
       const claims = this.authorize(req, conv);
       await this.limit('upload', conv);
       await this.requireConversation(conv);
-      const boundary = boundaryOf(req.headers['content-type']);
-      if (!boundary) throw new HttpError(415, 'UnsupportedMediaType', 'Expected multipart/form-data.');
+      if (!isMultipart(req.headers['content-type'])) throw new HttpError(415, 'UnsupportedMediaType', 'Expected multipart/form-data.');
       const maxFile = Math.min(this.deps.config.limits.maxUploadBytes, MAX_PROOF_BYTES);
-      const body = await readBody(req, maxFile + 64 * 1024);
-      const parts = parseMultipart(body, boundary, MAX_FILES_PER_UPLOAD + 1);
+      const address = this.address(req);
+      const declared = Number(req.headers['content-length']);
+      try {
+        await this.uploads.precheck(conv);
+        if (Number.isFinite(declared) && declared > 0) await this.uploads.consumeRate(address, claims.user, Math.min(declared, maxFile * MAX_FILES_PER_UPLOAD));
+      } catch (err) {
+        if (err instanceof UploadRefusedError) await this.explainRefusal(conv, err);
+        throw err;
+      }
+      const parts = await readMultipart(req, {
+        fileBytes: maxFile,
+        // Browsers send the activity part as a Blob, which arrives as one more file.
+        files: MAX_FILES_PER_UPLOAD + 1,
+        fieldBytes: MAX_ACTIVITY_BODY,
+        totalBytes: maxFile * MAX_FILES_PER_UPLOAD + MAX_ACTIVITY_BODY,
+      });
       const activityPart = parts.find((p) => p.name === 'activity');
       const files = parts.filter((p) => p.name === 'file');
       if (files.length === 0) throw new HttpError(400, 'BadRequest', 'No file in the upload.');
       if (files.length > MAX_FILES_PER_UPLOAD) throw new HttpError(400, 'TooManyFiles', `At most ${MAX_FILES_PER_UPLOAD} files at once.`);
       let template: unknown = { type: 'message' };
       if (activityPart) {
+        const text = activityPart.data.toString('utf8');
+        if (jsonDepthExceeds(text, this.deps.config.security.maxJsonDepth)) throw new HttpError(400, 'BadRequest', 'The activity part is nested too deeply.');
         try {
-          template = JSON.parse(activityPart.data.toString('utf8'));
+          template = JSON.parse(text);
         } catch {
           throw new HttpError(400, 'BadRequest', 'The activity part is not JSON.');
         }
       }
       const parsed = clientActivitySchema.safeParse(template);
       if (!parsed.success || parsed.data.type !== 'message') throw new HttpError(400, 'BadRequest', 'The activity part must be a message.');
+      const checked = files.map((file) => {
+        const name = cleanFileName(file.filename);
+        const check = checkProofFile({ name, contentType: file.contentType, bytes: file.data }, maxFile);
+        if (!check.ok) {
+          const code = check.reason === 'too_large' ? 'FileTooLarge' : check.reason === 'empty' ? 'EmptyFile' : 'UnsupportedFileType';
+          throw new HttpError(check.reason === 'too_large' ? 413 : 415, code, `${name}: ${check.reason.replace('_', ' ')}. PNG, JPEG or PDF, up to ${maxFile} bytes.`);
+        }
+        return { file, name, contentType: check.contentType };
+      });
+      const total = checked.reduce((n, c) => n + c.file.data.length, 0);
+      try {
+        if (!(Number.isFinite(declared) && declared > 0)) await this.uploads.consumeRate(address, claims.user, total);
+        for (const c of checked) await this.uploads.reserve(conv, c.file.data.length);
+      } catch (err) {
+        if (err instanceof UploadRefusedError) await this.explainRefusal(conv, err);
+        throw err;
+      }
 
       // The client gets links on the address it used; the bot gets links it can reach and trusts
       // (PUBLIC_URL, else this instance's loopback address: the dialogs download from those only).
@@ -465,20 +563,26 @@ export class DirectLineChannel {
       const botBase = this.deps.config.publicUrl?.replace(/\/+$/, '') ?? this.loopbackBase();
       const attachments: { contentType: string; contentUrl: string; name: string }[] = [];
       const botAttachments: typeof attachments = [];
-      for (const file of files) {
-        const name = cleanFileName(file.filename);
-        const check = checkProofFile({ name, contentType: file.contentType, bytes: file.data }, maxFile);
-        if (!check.ok) {
-          const code = check.reason === 'too_large' ? 'FileTooLarge' : check.reason === 'empty' ? 'EmptyFile' : 'UnsupportedFileType';
-          throw new HttpError(check.reason === 'too_large' ? 413 : 415, code, `${name}: ${check.reason.replace('_', ' ')}. PNG, JPEG or PDF, up to ${maxFile} bytes.`);
-        }
+      const stored: { attId: string; bytes: number; botUrl: string }[] = [];
+      const retention = Math.min(this.deps.config.uploads.retentionSeconds, this.deps.config.directLine.activityTtlSeconds);
+      for (const { file, name, contentType } of checked) {
         const attId = randomId();
-        await this.store.putAttachment(conv, attId, { bytes: file.data, contentType: check.contentType, name });
-        attachments.push({ contentType: check.contentType, contentUrl: this.attachmentUrl(base, conv, attId), name });
-        botAttachments.push({ contentType: check.contentType, contentUrl: this.attachmentUrl(botBase, conv, attId), name });
+        await this.store.putAttachment(conv, attId, { bytes: file.data, contentType, name }, retention);
+        attachments.push({ contentType, contentUrl: this.attachmentUrl(base, conv, attId), name });
+        const botUrl = this.attachmentUrl(botBase, conv, attId);
+        botAttachments.push({ contentType, contentUrl: botUrl, name });
+        stored.push({ attId, bytes: file.data.length, botUrl });
       }
       const activity = buildUserActivity(parsed.data, this.channelContext(claims, conv), { attachments });
-      const id = await this.acceptFromClient(activity, conv, { attachments: botAttachments });
+      // A file the bot did not take (it was not asking for one, or refused it) is not kept.
+      const discardUntaken = async (kept: ReadonlySet<string>) => {
+        for (const f of stored) {
+          if (kept.has(f.botUrl)) continue;
+          await this.store.deleteAttachment(conv, f.attId);
+          await this.uploads.release(conv, f.bytes);
+        }
+      };
+      const id = await this.acceptFromClient(activity, conv, { attachments: botAttachments }, discardUntaken);
       res.send(200, { id });
     }));
 
@@ -527,7 +631,7 @@ export class DirectLineChannel {
 
   private registerConnectorRoutes(): void {
     const s = this.server;
-    const body = jsonBody(this.deps.config.limits.maxBodyBytes);
+    const body = jsonBody(this.deps.config.limits.maxBodyBytes, this.deps.config.security.maxJsonDepth);
     const base = `${CONNECTOR_PATH}/v3/conversations/:conversationId/activities`;
 
     const checkConnector = (req: Request): string => {

@@ -146,13 +146,19 @@ export class ActivityStore {
     return undefined;
   }
 
-  async putAttachment(conv: string, attId: string, att: Attachment): Promise<void> {
+  async putAttachment(conv: string, attId: string, att: Attachment, ttlSeconds = this.ttlSeconds): Promise<void> {
     const key = this.attKey(conv, attId);
-    await this.redis
+    const results = await this.redis
       .multi()
       .hset(key, 'bytes', att.bytes, 'type', att.contentType, 'name', att.name)
-      .expire(key, this.ttlSeconds)
+      .expire(key, ttlSeconds)
       .exec();
+    const failed = results?.find(([err]) => err);
+    if (!results || failed) throw failed?.[0] ?? new Error('directline: attachment transaction aborted');
+  }
+
+  async deleteAttachment(conv: string, attId: string): Promise<void> {
+    await this.redis.del(this.attKey(conv, attId));
   }
 
   async getAttachment(conv: string, attId: string): Promise<Attachment | undefined> {
