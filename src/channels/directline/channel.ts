@@ -165,7 +165,7 @@ export class DirectLineChannel {
   private streamUrl(req: IncomingMessage, claims: TokenClaims, watermark: string): string {
     const { token } = this.tokens.issue({ conv: claims.conv, user: claims.user }, 'stream', STREAM_TOKEN_SECONDS);
     const base = this.clientBase(req).replace(/^http/, 'ws');
-    const wm = /^\d{1,9}$/.test(watermark) ? watermark : '';
+    const wm = /^\d{1,16}$/.test(watermark) ? watermark : '';
     return `${base}${API_PATH}/conversations/${encodeURIComponent(claims.conv)}/stream?watermark=${wm}&t=${encodeURIComponent(token)}`;
   }
 
@@ -223,7 +223,7 @@ export class DirectLineChannel {
     }
     await this.requireConversation(conv);
     const wm = url.searchParams.get('watermark') ?? '';
-    return /^\d{1,9}$/.test(wm) ? Number(wm) : 0;
+    return /^\d{1,16}$/.test(wm) ? Number(wm) : 0;
   };
 
   // ------------------------------------------------------------------ handing over to the bot
@@ -407,7 +407,7 @@ export class DirectLineChannel {
       await this.limit('poll', conv);
       await this.requireConversation(conv);
       const raw = query(req, 'watermark');
-      const { activities, watermark } = await this.store.read(conv, /^\d{1,9}$/.test(raw) ? Number(raw) : 0);
+      const { activities, watermark } = await this.store.read(conv, /^\d{1,16}$/.test(raw) ? Number(raw) : 0);
       res.send(200, { activities: activities.map(toClient), watermark: String(watermark) });
     }));
 
