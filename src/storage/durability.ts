@@ -10,10 +10,12 @@
  *   the connection of the master that owns `routeKey` (on a Cluster: the master of its slot; every
  *   key of the pipeline must share that slot, which our hash tags guarantee). WAIT blocks until that
  *   many replicas have everything this connection wrote.
- * - Replicas needed (REDIS_WAIT_REPLICAS): `auto` (default) waits for every replica connected to
+ * - Replicas needed (REDIS_WAIT_REPLICAS): `auto` (default) waits for every replica in sync with
  *   that master (read from `INFO replication`, cached for a few seconds), so a write is on whichever
- *   replica gets promoted; none when the master has no replica (a single Redis: nothing to wait for,
- *   see the README's operations section). A number waits for exactly that many; 0 never waits.
+ *   replica gets promoted, and for at least one once the deployment has shown a replica (a master
+ *   just promoted, whose replicas are still syncing, confirms nothing). Never on a deployment that
+ *   never had a replica (a single Redis: nothing to wait for, see the README's operations section).
+ *   A number waits for exactly that many; 0 never waits.
  * - On Sentinel, once the replicas acknowledged, the sentinels are asked which server is the master:
  *   if they name another one (a failover has started), the write may be thrown away when this server
  *   is demoted, so it does not count.
@@ -67,6 +69,8 @@ export class Durability {
   private readonly replicas: ReplicaSetting;
   private readonly cacheMs: number;
   private readonly replicaCache = new Map<string, { count: number; at: number }>();
+  /** A replica was seen once: from then on a write always waits for at least one (see replicasNeeded). */
+  private hadReplicas = false;
   private readonly sentinels: Redis[] = [];
   private readonly sentinelName?: string;
 
@@ -86,7 +90,6 @@ export class Durability {
           commandTimeout: 300,
           connectTimeout: 1000,
           maxRetriesPerRequest: 0,
-          enableOfflineQueue: false,
           retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
           ...(opts.sentinel.password ? { password: opts.sentinel.password } : {}),
         });
@@ -132,15 +135,65 @@ export class Durability {
   /** Replicas a write on `routeKey` waits for (see REDIS_WAIT_REPLICAS). */
   async replicasNeeded(routeKey: string): Promise<number> {
     if (this.replicas !== 'auto') return this.replicas;
+    if (this.sentinels.length > 0) return this.sentinelReplicaCount();
     const node = this.masterFor(routeKey);
     if (!node) return 0;
     const id = `${node.options.host}:${node.options.port}`;
     const cached = this.replicaCache.get(id);
-    if (cached && Date.now() - cached.at < this.cacheMs) return cached.count;
+    if (cached && Date.now() - cached.at < this.cacheMs) return Math.max(cached.count, this.hadReplicas ? 1 : 0);
     const info = await node.info('replication');
-    const count = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+    // Replicas in sync only (a replica still loading the master's snapshot cannot acknowledge).
+    const count = (info.match(/^slave\d+:.*state=online/gm) ?? []).length;
+    if (count > 0) this.hadReplicas = true;
     this.replicaCache.set(id, { count, at: Date.now() });
+    // A deployment with replicas whose master has none in sync right now (just promoted, its
+    // replicas still syncing, or its only replica lost) cannot make a write durable: wait for one
+    // anyway, so that the write is reported as not confirmed instead of silently at risk.
+    return Math.max(count, this.hadReplicas ? 1 : 0);
+  }
+
+  /**
+   * Sentinel: how many replicas the sentinels consider healthy replicas of the master we are
+   * connected to (up, in sync with it, reporting the replica role), the most any sentinel reports;
+   * at least one once a replica was seen. A replica that has just been promoted still counts until
+   * the sentinels notice, so a write to the old master during that second is not confirmed (the
+   * replica gone cannot acknowledge it): it is reported as not durable instead of being lost quietly.
+   */
+  private async sentinelReplicaCount(): Promise<number> {
+    const cached = this.replicaCache.get('sentinel');
+    if (cached && Date.now() - cached.at < Math.min(this.cacheMs, 500)) return cached.count;
+    const port = this.connectedPort();
+    const answers = await Promise.allSettled(
+      this.sentinels.map((s) =>
+        Promise.race([
+          s.call('SENTINEL', 'REPLICAS', this.sentinelName as string) as Promise<string[][]>,
+          new Promise<null>((resolve) => setTimeout(() => resolve(null), 300).unref()),
+        ]),
+      ),
+    );
+    let count = 0;
+    for (const a of answers) {
+      if (a.status !== 'fulfilled' || !Array.isArray(a.value)) continue;
+      const healthy = a.value.filter((flat) => {
+        const f = new Map<string, string>();
+        for (let i = 0; i + 1 < flat.length; i += 2) f.set(flat[i], flat[i + 1]);
+        return (
+          !/s_down|o_down|disconnected/.test(f.get('flags') ?? '') &&
+          f.get('role-reported') === 'slave' &&
+          f.get('master-link-status') === 'ok' &&
+          Number(f.get('master-port')) === port
+        );
+      }).length;
+      count = Math.max(count, healthy);
+    }
+    if (count > 0) this.hadReplicas = true;
+    count = Math.max(count, this.hadReplicas ? 1 : 0);
+    this.replicaCache.set('sentinel', { count, at: Date.now() });
     return count;
+  }
+
+  private connectedPort(): number {
+    return (this.redis as unknown as { stream?: { remotePort?: number } }).stream?.remotePort ?? 0;
   }
 
   /** The connection to the master that owns `key` (the client itself outside a Cluster). */
@@ -166,7 +219,12 @@ export class Durability {
   /** The master address each reachable sentinel names (for /readyz and the check above). */
   async sentinelMasters(): Promise<Address[]> {
     const answers = await Promise.allSettled(
-      this.sentinels.map((s) => s.call('SENTINEL', 'get-master-addr-by-name', this.sentinelName as string) as Promise<[string, string] | null>),
+      this.sentinels.map((s) =>
+        Promise.race([
+          s.call('SENTINEL', 'get-master-addr-by-name', this.sentinelName as string) as Promise<[string, string] | null>,
+          new Promise<null>((resolve) => setTimeout(() => resolve(null), 300).unref()),
+        ]),
+      ),
     );
     const out: Address[] = [];
     for (const a of answers) if (a.status === 'fulfilled' && Array.isArray(a.value)) out.push({ host: a.value[0], port: Number(a.value[1]) });

@@ -8,6 +8,7 @@ import type { Config } from '../../config';
 import type { Logger } from '../../logger';
 import type { Keyspace } from '../../storage/keys';
 import type { RedisClient } from '../../storage/redisClient';
+import { isStorageUnavailable } from '../../storage/errors';
 import { redactDeep, redactSecrets } from '../../bot/redact';
 import { jsonBody } from '../../server/createServer';
 import { checkProofFile, MAX_PROOF_BYTES } from '../../cases/proof';
@@ -322,7 +323,8 @@ export class DirectLineChannel {
     } else if (err instanceof BodyTooLargeError) e = new HttpError(413, 'PayloadTooLarge', err.message);
     else if (err instanceof MalformedMultipartError) e = new HttpError(400, 'BadRequest', `Malformed upload: ${err.message}`);
     else {
-      this.deps.logger.error({ err, path: req.path() }, 'directline: request failed');
+      if (isStorageUnavailable(err)) this.deps.logger.warn({ err: (err as Error).message, path: req.path() }, 'directline: storage unavailable');
+      else this.deps.logger.error({ err, path: req.path() }, 'directline: request failed');
       e = new HttpError(503, 'ServiceUnavailable', 'The chat service is unavailable; try again shortly.');
     }
     if (res.headersSent) return;

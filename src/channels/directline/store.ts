@@ -1,6 +1,7 @@
 import type { Activity } from 'botbuilder';
 import type { RedisClient } from '../../storage/redisClient';
 import type { Keyspace } from '../../storage/keys';
+import { durabilityFor } from '../../storage/durability';
 
 /*
  * Where the embedded Direct Line channel keeps a conversation, in Redis, so that any instance can
@@ -20,8 +21,7 @@ import type { Keyspace } from '../../storage/keys';
  * back or repeats after a failover that threw away the last entries (the new master's clock is
  * past them; clocks need to agree to within the failover's duration, as NTP gives). Ids are
  * `<conversation id>|<seq>` like the real service's, so they never repeat either. A client whose
- * watermark is ahead of the log (it saw entries a failover lost) gets what is appended next at once,
- * and an empty read answers the log's real end. An updated activity (the bot editing a card) is
+ * watermark is ahead of the log (it saw entries a failover lost) gets what is appended next at once. An updated activity (the bot editing a card) is
  * appended again with the same id and a new sequence number; Web Chat replaces by id.
  */
 
@@ -67,8 +67,7 @@ return {id, s}
 
 /**
  * KEYS[1] log. ARGV[1] watermark, ARGV[2] max. The entries whose sequence number is above the
- * watermark (at most max), found from the end (clients are near the end), and the log's last
- * sequence number. Entries from before sequence numbers existed count as 0.
+ * watermark (at most max), found from the end (clients are near the end). Entries from before sequence numbers existed count as 0.
  */
 const READ = `
 local wm = tonumber(ARGV[1])
@@ -76,8 +75,6 @@ local n = redis.call('LLEN', KEYS[1])
 local function seqOf(item)
   return tonumber(string.match(item, '^[^\\n]* (%d+)\\n') or '0')
 end
-local lastSeq = 0
-if n > 0 then lastSeq = seqOf(redis.call('LINDEX', KEYS[1], -1)) end
 local start = n
 while start > 0 do
   local from = math.max(0, start - 64)
@@ -93,7 +90,7 @@ while start > 0 do
   if found then break end
   start = from
 end
-return {redis.call('LRANGE', KEYS[1], start, start + tonumber(ARGV[2]) - 1), string.format('%d', lastSeq)}
+return redis.call('LRANGE', KEYS[1], start, start + tonumber(ARGV[2]) - 1)
 `;
 
 /** Starts a conversation once: the first caller gets 1 and writes the meta, later callers get 0. */
@@ -133,7 +130,11 @@ export class ActivityStore {
   async start(conv: string, meta: ConversationMeta): Promise<boolean> {
     const fields: string[] = [];
     for (const [k, v] of Object.entries(meta)) if (v !== undefined) fields.push(k, String(v));
-    const started = await this.redis.eval(START, 1, this.metaKey(conv), new Date().toISOString(), String(this.ttlSeconds), ...fields);
+    // Durable (src/storage/durability.ts): a conversation the client was told exists survives a
+    // failover; when that cannot be confirmed the start fails (503) and the client starts again
+    // (idempotent: the same conversation id, meta written once).
+    const key = this.metaKey(conv);
+    const [started] = await durabilityFor(this.redis).write(key, (p) => p.eval(START, 1, key, new Date().toISOString(), String(this.ttlSeconds), ...fields));
     return started === 1;
   }
 
@@ -169,14 +170,15 @@ export class ActivityStore {
 
   /**
    * Activities after `watermark` (at most `max`), and the watermark to ask from next time: the last
-   * one's sequence number; with none, the client's own watermark, or the log's real end when the
-   * client is ahead of it (see the top of this file).
+   * one's sequence number, or the client's own watermark when there is nothing new.
    */
   async read(conv: string, watermark: number, max = 100): Promise<{ activities: StoredActivity[]; watermark: number }> {
     const from = Math.max(0, Math.floor(watermark));
-    const [items, last] = (await this.redis.eval(READ, 1, this.logKey(conv), String(from), String(max))) as [string[], string];
+    const items = (await this.redis.eval(READ, 1, this.logKey(conv), String(from), String(max))) as string[];
     const entries = items.map(parseEntry);
-    const next = entries.length ? entries[entries.length - 1].seq : Math.min(from, Number(last));
+    // Nothing new: the client keeps its watermark (never moved back), even when it is ahead of the
+    // log's end (entries a failover lost): what is appended next has a higher sequence number anyway.
+    const next = entries.length ? entries[entries.length - 1].seq : from;
     return { activities: entries.map((e) => e.activity), watermark: next };
   }
 
