@@ -26,7 +26,7 @@ describe('a Redis Cluster failover while two bot processes serve conversations',
   it('loses nothing a customer was told, through a master SIGKILL and a planned CLUSTER FAILOVER', async () => {
     set = await ClusterSet.start();
     const env = { REDIS_CLUSTER_NODES: set.nodeList, REDIS_KEY_PREFIX: prefix, DIRECTLINE_SECRET: SECRET, REDIS_AUTOSTART: 'false', LOG_LEVEL: 'warn' };
-    bots = await Promise.all([startBotProcess(env), startBotProcess(env)]);
+    bots = await Promise.all([startBotProcess(env, { startTimeoutMs: 90000 }), startBotProcess(env, { startTimeoutMs: 90000 })]);
     const probe = new ReadyProbe(bots[0]);
     const loops = new Loops(bots, { loops: 4, pauseMs: 20 });
     const faults: FaultWindow[] = [];
@@ -95,5 +95,5 @@ describe('a Redis Cluster failover while two bot processes serve conversations',
       redis.disconnect();
     }
     for (const b of bots) expect(b.child.exitCode).toBeNull();
-  }, 110000);
+  }, 240000);
 });

@@ -94,7 +94,8 @@ export class Loops {
         const conv = gen.body.conversationId as string;
         await this.fetchJson(bot.baseUrl, '/conversations', { method: 'POST', token, body: { locale: 'en-GB' } });
         for (const text of [FIRST, 'skip']) {
-          await this.fetchJson(bot.baseUrl, `/conversations/${conv}/activities`, { method: 'POST', token, body: { type: 'message', text, locale: 'en-GB' } });
+          // The first turn of a process is slow (seconds; far more on a loaded machine).
+          await this.fetchJson(bot.baseUrl, `/conversations/${conv}/activities`, { method: 'POST', token, body: { type: 'message', text, locale: 'en-GB' }, timeoutMs: 120000 });
         }
       }),
     );
@@ -115,12 +116,12 @@ export class Loops {
     }
   }
 
-  private async fetchJson(base: string, path: string, init: { method?: string; token?: string; body?: unknown } = {}): Promise<{ status: number; body: any }> {
+  private async fetchJson(base: string, path: string, init: { method?: string; token?: string; body?: unknown; timeoutMs?: number } = {}): Promise<{ status: number; body: any }> {
     const res = await fetch(`${base}/v3/directline${path}`, {
       method: init.method ?? 'GET',
       headers: { authorization: `Bearer ${init.token ?? SECRET}`, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      signal: AbortSignal.timeout(40000),
+      signal: AbortSignal.timeout(init.timeoutMs ?? 40000),
     });
     const text = await res.text();
     let body: any;

@@ -185,8 +185,11 @@ export class SentinelSet {
     return n;
   }
 
-  /** True once every sentinel names the same master, that server says master, and it has `replicas` replicas. */
-  async settled(replicas: number): Promise<boolean> {
+  /**
+   * True once every sentinel names the same master, that server says master, and it has `replicas`
+   * replicas in sync; with `demoted`, also no other server still believes it is a master.
+   */
+  async settled(replicas: number, demoted = true): Promise<boolean> {
     const named = new Set<number>();
     for (const s of this.sentinels) {
       const a = (await ask(s.port, 'SENTINEL', 'get-master-addr-by-name', SENTINEL_NAME)) as string[] | undefined;
@@ -199,7 +202,7 @@ export class SentinelSet {
     const info = String(await ask(port, 'INFO', 'replication'));
     if ((info.match(/state=online/g) ?? []).length < replicas) return false;
     // No other node still believes it is a master (a demoted master is reconfigured a few seconds later).
-    for (const n of this.nodes) if (n.port !== port && n.alive && (await roleOf(n.port)) === 'master') return false;
+    if (demoted) for (const n of this.nodes) if (n.port !== port && n.alive && (await roleOf(n.port)) === 'master') return false;
     return true;
   }
 
