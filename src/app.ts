@@ -10,6 +10,10 @@ import type { Config } from './config';
 import { createLogger, Logger } from './logger';
 import { createRedisClient, isRedisReady, RedisClient, waitUntilReady } from './storage/redisClient';
 import { keyspace, Keyspace } from './storage/keys';
+import { configureDurability, NotDurableError } from './storage/durability';
+import { isStorageUnavailable } from './storage/errors';
+import { ContinuityMiddleware } from './bot/continuity';
+import { RedisCaseRepository } from './cases/repository';
 import { RedisStorage } from './storage/redisStorage';
 import { LockTimeoutError, TurnLock } from './storage/turnLock';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
@@ -34,7 +38,6 @@ import { registerAgentConsole } from './agent/console';
 import { attachmentOrigins, buildDialogs } from '../dialogs';
 import type { MainDialog } from '../dialogs/mainDialog';
 import { createServices } from './services';
-import { RedisCaseRepository } from './cases/repository';
 import { RedisProofStore } from './cases/proofStore';
 import { Desk } from './handoff/desk';
 import { registerAgentApi } from './agent/routes';
@@ -61,12 +64,8 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Errors that mean Redis could not be reached in time (not a bug in a turn). */
-export function isStorageUnavailable(err: unknown): boolean {
-  const e = err as { name?: string; message?: string; code?: string } | undefined;
-  const text = `${e?.name ?? ''} ${e?.message ?? ''} ${e?.code ?? ''}`;
-  return /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|Command timed out|enableOfflineQueue|MaxRetriesPerRequest|ClusterAllFailed|Redis/i.test(text);
-}
+/** Moved to ./storage/errors (recognised by error class or code); re-exported for existing callers. */
+export { isStorageUnavailable };
 
 export async function createApp(config: Config, opts: { logger?: Logger } = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel, undefined, { instanceId: config.instanceId });
@@ -82,6 +81,13 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   instrumentRedis(redis, metrics);
   await waitUntilReady(redis, 10000);
+  const durability = configureDurability(redis, {
+    replicas: config.redis.waitReplicas,
+    timeoutMs: Math.min(config.redis.waitTimeoutMs, Math.max(10, config.redis.commandTimeoutMs - 100)),
+    ...(config.redis.sentinels && config.redis.sentinelName
+      ? { sentinel: { sentinels: config.redis.sentinels, name: config.redis.sentinelName, password: config.redis.password } }
+      : {}),
+  });
 
   const keys = keyspace(config.redis.keyPrefix);
   const storage = new RedisStorage(redis, { keyspace: keys, ttlSeconds: config.redis.stateTtlSeconds });
@@ -103,6 +109,14 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     classify: (err) => (err instanceof LockTimeoutError ? 'busy' : isStorageUnavailable(err) ? 'storage_unavailable' : 'error'),
   });
   const language = new LanguageMiddleware(conversationState, config.defaultLanguage);
+  const continuity = new ContinuityMiddleware({
+    conversationState,
+    redis,
+    keys,
+    cases: new RedisCaseRepository(redis, keys),
+    logger,
+    ttlSeconds: config.redis.stateTtlSeconds,
+  });
   const messageLimiter = new RateLimiterRedis({
     storeClient: redis,
     keyPrefix: keys.global('ratelimit', 'messages'),
@@ -137,27 +151,34 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     ),
     new TurnLockMiddleware((conversationId, fn) => lock.withLock(conversationId, fn)),
     language,
+    continuity,
   );
 
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     // The previous turn of this conversation still holds the lock: not a failure, just too soon.
     const busy = error instanceof LockTimeoutError;
-    const storageDown = !busy && isStorageUnavailable(error);
+    // A write the user would be told about could not be confirmed durable: say so, never a reference.
+    const notConfirmed = !busy && error instanceof NotDurableError;
+    const storageDown = !busy && !notConfirmed && isStorageUnavailable(error);
     const conversationId = context.activity.conversation?.id;
     if (busy) logger.info({ conversationId }, 'turn refused: the conversation is busy');
+    else if (notConfirmed) logger.warn({ conversationId, err: error.message }, 'turn failed: write not confirmed durable');
     else if (storageDown) logger.warn({ conversationId, err: error.message }, 'turn failed: storage unavailable');
     else logger.error({ conversationId, err: error }, 'turn failed');
-    // State may be unreadable (Redis down): fall back to what this instance last saw, then the activity.
+    // State may be unreadable (Redis down): the activity's locale, then detection on its text, then
+    // what this instance last saw of the conversation.
     const lang = context.turnState.get(TURN.language)
       ? turnLanguage(context)
-      : (language.lastKnown(conversationId) ??
-        localeLanguage(context.activity.locale) ??
+      : (localeLanguage(context.activity.locale) ??
         detectLanguage(context.activity.text ?? '') ??
+        language.lastKnown(conversationId) ??
         config.defaultLanguage);
     if (context.activity.type === ActivityTypes.Message || context.activity.type === ActivityTypes.ConversationUpdate) {
       const t = translator(lang);
       await context
-        .sendActivity(t(busy ? 'common:error.busy' : storageDown ? 'common:error.storageUnavailable' : 'common:error.generic'))
+        .sendActivity(
+          t(busy ? 'common:error.busy' : notConfirmed ? 'common:error.notConfirmed' : storageDown ? 'common:error.storageUnavailable' : 'common:error.generic'),
+        )
         .catch((err: Error) => logger.warn({ err: err.message }, 'could not send the error message'));
     }
   };
@@ -196,7 +217,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   const { server, inFlight } = createServer({
     adapter,
     runTurn: (context) => bot.run(context),
-    isReady: () => isRedisReady(redis),
+    isReady: () => isRedisReady(redis, 500, config.redis.sentinels ? () => durability.sentinelMasters() : undefined),
     logger,
     maxBodyBytes: config.limits.maxBodyBytes,
     maxJsonDepth: config.security.maxJsonDepth,
@@ -281,6 +302,8 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
         await Promise.race([stopped, new Promise((r) => setTimeout(r, 1000))]);
         await notifications.stop();
         await metricsEndpoint.close();
+        continuity.close();
+        durability.close();
         await redis.quit().catch(() => redis.disconnect());
       })();
       return closing;

@@ -114,6 +114,12 @@ const envSchema = z
     REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/, { message: 'must be 1-32 letters, digits, _ . or -' }).default('rsb'),
     REDIS_COMMAND_TIMEOUT_MS: int(50, 60000).default(800),
     REDIS_AUTOSTART: bool.default(true),
+    REDIS_WAIT_REPLICAS: z
+      .string()
+      .regex(/^(auto|\d{1,2})$/, { message: 'must be auto or a number of replicas (0 never waits)' })
+      .transform((v) => (v === 'auto' ? ('auto' as const) : Number(v)))
+      .default('auto'),
+    REDIS_WAIT_TIMEOUT_MS: int(10, 10000).default(500),
     STATE_TTL_SECONDS: int(0, 31536000).default(7 * 24 * 3600),
     TURN_LOCK_WAIT_MS: int(100, 60000).default(10000),
 
@@ -219,6 +225,9 @@ export interface Config {
     keyPrefix: string;
     commandTimeoutMs: number;
     autostart: boolean;
+    /** Replicas a write the user is told about waits for (src/storage/durability.ts). */
+    waitReplicas: number | 'auto';
+    waitTimeoutMs: number;
     stateTtlSeconds: number;
     turnLockWaitMs: number;
   };
@@ -310,6 +319,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keyPrefix: e.REDIS_KEY_PREFIX,
       commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
       autostart: e.REDIS_AUTOSTART,
+      waitReplicas: e.REDIS_WAIT_REPLICAS,
+      waitTimeoutMs: e.REDIS_WAIT_TIMEOUT_MS,
       stateTtlSeconds: e.STATE_TTL_SECONDS,
       turnLockWaitMs: e.TURN_LOCK_WAIT_MS,
     },

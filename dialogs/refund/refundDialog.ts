@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ActivityTypes, MessageFactory, TurnContext } from 'botbuilder';
 import { DialogContext, DialogTurnResult, DialogTurnStatus, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
 import { evaluate, type CaseFacts, type Decision } from '../../src/eligibility';
@@ -37,6 +38,11 @@ export interface RefundState {
   unknownOrders: number;
   /** The case, once recorded. */
   caseRef?: string;
+  /**
+   * This request's id, drawn when the flow starts: the case is created idempotently under
+   * conversation + request, so a retry after an unconfirmed write never makes a second case.
+   */
+  requestId?: string;
 }
 
 interface FlowOptions {
@@ -124,7 +130,7 @@ export class RefundDialog extends BaseDialog {
     // A copy: the options of this waterfall instance are never mutated.
     let state = step.options.state ? structuredClone(step.options.state) : undefined;
     if (!state) {
-      state = { slots: {}, unknownOrders: 0 };
+      state = { slots: {}, unknownOrders: 0, requestId: randomUUID() };
       const t = tr(step.context);
       const facts = extractFacts(step.options.text, turnLanguage(step.context), reasonKeywords());
       if (facts.orderNumber) state.slots.order = { number: facts.orderNumber, lookup: 'pending' };
@@ -479,7 +485,12 @@ export class RefundDialog extends BaseDialog {
     return { facts, decision, account };
   }
 
-  /** Records the request as a case: facts, decision with clauses, proof metadata, language, channel, reference. */
+  /**
+   * Records the request as a case: facts, decision with clauses, proof metadata, language, channel,
+   * reference. Resolves once the case is durable; when that cannot be confirmed it rejects
+   * (NotDurableError), the turn says so without a reference, and the customer's next try creates the
+   * same case (same request key), never a second one.
+   */
   private async record(
     context: TurnContext,
     state: RefundState,
@@ -487,7 +498,9 @@ export class RefundDialog extends BaseDialog {
     opts: { review?: boolean; note?: string } = {},
   ): Promise<CaseRecord> {
     const notes = [opts.note, state.slots.reason === 'other' && state.slots.reasonText ? `reason (other): ${state.slots.reasonText}` : undefined].filter(Boolean);
+    state.requestId ??= randomUUID();
     const record = await this.deps.cases.create({
+      requestKey: `${context.activity.conversation?.id ?? 'none'}:${state.requestId}`,
       topic: 'refund',
       profile: this.deps.profile,
       owner: this.owner(context, account),

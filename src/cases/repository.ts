@@ -11,6 +11,12 @@
  *
  * - create: one Lua script does `SET NX` on the record and adds it to its owner indexes; a taken
  *   reference draws a new one (crypto randomness), so references are unique across instances.
+ *   It is idempotent by `requestKey` (keys.global('case', 'req:' + key) → reference, 30 days): a
+ *   retry returns the case the first attempt created.
+ * - Durability: every write goes through `durabilityFor(redis).write` (WAIT for the replicas, master
+ *   check on Sentinel) and resolves only once durable. When that cannot be confirmed the write is
+ *   retried a few times (idempotently: create by request key, updates by re-confirming the exact
+ *   JSON written), then `NotDurableError` reaches the caller, who must not show the result yet.
  * - updates (status, proof): optimistic compare-and-set: read the JSON, compute the new record,
  *   write it with a Lua script only if the key still holds exactly what was read; otherwise retry.
  *   Two agents acting at once both land in the history, in the order they won.
@@ -18,7 +24,10 @@
  *   before it is stored (defence in depth: the chat middleware redacts them first). Ids, hashes and
  *   the order service's facts are left alone: a digit run in a SHA-256 can look like a card number.
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { durabilityFor, NotDurableError } from '../storage/durability';
+import { isStorageUnavailable } from '../storage/errors';
 import { redactDeep, redactSecrets } from '../bot/redact';
 import type { Keyspace } from '../storage/keys';
 import type { RedisClient } from '../storage/redisClient';
@@ -39,12 +48,37 @@ import {
   type ProofMeta,
 } from './types';
 
-/** KEYS[1] record, KEYS[2..] owner indexes. ARGV[1] JSON, ARGV[2] score, ARGV[3] reference. 1 = created, 0 = taken. */
+/**
+ * KEYS[1] record, KEYS[2] request key, KEYS[3..] owner indexes. ARGV[1] JSON, ARGV[2] score,
+ * ARGV[3] reference, ARGV[4] request key TTL (s).
+ * {1} = created; {0} = reference taken; {2, reference} = this request already created that case
+ * (the request key is written again, so that WAIT covers the case, written in the same script).
+ */
 const CREATE = `
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 0 end
-for i = 2, #KEYS do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
+local done = redis.call('GET', KEYS[2])
+if done then
+  redis.call('SET', KEYS[2], done, 'EX', ARGV[4])
+  return {2, done}
+end
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return {0} end
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
+for i = 3, #KEYS do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
+return {1}
+`;
+
+/** KEYS[1] record. ARGV[1] the JSON expected. Writes it again (for WAIT) when unchanged: 1, else 0. */
+const TOUCH = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
 return 1
 `;
+
+/** A request key is kept this long (a retry comes within minutes; a conversation within days). */
+const REQUEST_KEY_TTL_SECONDS = 30 * 86400;
+
+/** Attempts of a durable write before `NotDurableError` reaches the caller, and the pause between. */
+const DURABLE_ATTEMPTS = 3;
+const DURABLE_BACKOFF_MS = [150, 400];
 
 /** KEYS[1] record. ARGV[1] the JSON read, ARGV[2] the new JSON. 1 = written, 0 = changed meanwhile, -1 = gone. */
 const COMPARE_AND_SET = `
@@ -123,9 +157,16 @@ export class RedisCaseRepository implements CaseRepository {
   }
 
   async create(input: NewCase): Promise<CaseRecord> {
+    // Without a key from the caller, one per call still makes this call's own retries idempotent.
+    const requestKey = input.requestKey ?? `call:${randomUUID()}`;
+    return this.durably(() => this.createOnce(input, requestKey));
+  }
+
+  private async createOnce(input: NewCase, requestKey: string): Promise<CaseRecord> {
     const at = this.now().toISOString();
     const clean = redactUserText(input);
     const status = clean.status ?? 'submitted';
+    const requestKeyName = this.keys.global('case', `req:${requestKey}`);
     for (let attempt = 0; attempt < this.maxReferenceAttempts; attempt++) {
       const reference = this.generate(clean.topic);
       const record = this.validate({
@@ -146,10 +187,31 @@ export class RedisCaseRepository implements CaseRepository {
       });
       const indexKeys = ownerIndexIds(record.owner).map((id) => this.indexKey(id));
       if (record.facts.order?.id) indexKeys.push(this.orderIndexKey(record.facts.order.id));
-      const created = await this.redis.eval(CREATE, 1 + indexKeys.length, this.caseKey(reference), ...indexKeys, JSON.stringify(record), String(Date.parse(at)), reference);
-      if (created === 1) return record;
+      const key = this.caseKey(reference);
+      const [result] = await durabilityFor(this.redis).write(key, (p) =>
+        p.eval(CREATE, 2 + indexKeys.length, key, requestKeyName, ...indexKeys, JSON.stringify(record), String(Date.parse(at)), reference, String(REQUEST_KEY_TTL_SECONDS)),
+      );
+      const [code, existing] = result as [number, string?];
+      if (code === 1) return record;
+      if (code === 2 && existing) {
+        const found = await this.get(existing);
+        if (found) return found;
+        throw new NotDurableError(0, 1, `case ${existing} of request ${requestKey} is not readable yet`);
+      }
     }
     throw new CaseStoreError(`no free case reference after ${this.maxReferenceAttempts} attempts`);
+  }
+
+  /** Runs an idempotent durable write, again after a short pause while it cannot be confirmed. */
+  private async durably<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (attempt >= DURABLE_ATTEMPTS || !isStorageUnavailable(err)) throw err;
+        await new Promise((r) => setTimeout(r, DURABLE_BACKOFF_MS[attempt - 1] ?? 400));
+      }
+    }
   }
 
   async get(reference: CaseReference): Promise<CaseRecord | null> {
@@ -197,11 +259,14 @@ export class RedisCaseRepository implements CaseRepository {
   }
 
   async updateStatus(reference: CaseReference, status: CaseStatus, by: string, note?: string): Promise<CaseRecord | null> {
+    const cleanNote = note === undefined ? undefined : redactSecrets(note).text;
     return this.update(reference, (record, at) => {
+      // The same move by the same author already recorded (a retry after an unconfirmed write): done.
+      const last = record.history[record.history.length - 1];
+      if (record.status === status && last?.status === status && last.by === by && last.note === cleanNote) return record;
       if (!STATUS_TRANSITIONS[record.status].includes(status)) {
         throw new InvalidStatusTransitionError(record.reference, record.status, status);
       }
-      const cleanNote = note === undefined ? undefined : redactSecrets(note).text;
       return {
         ...record,
         status,
@@ -243,20 +308,34 @@ export class RedisCaseRepository implements CaseRepository {
     }));
   }
 
-  /** Read, change, compare-and-set, retried while another writer got there first. */
+  /**
+   * Read, change, compare-and-set, retried while another writer got there first. Durable: a write
+   * whose acknowledgement did not come is confirmed again (the exact JSON written, written again and
+   * waited for); if it is gone (lost in a failover) the change is computed again from what is there.
+   * A change that is already there (`change` returns the record it was given) is confirmed the same way.
+   */
   private async update(reference: CaseReference, change: (record: CaseRecord, at: string) => CaseRecord): Promise<CaseRecord | null> {
     const ref = parseCaseReference(reference);
     if (!ref) return null;
     const key = this.caseKey(ref);
+    const durability = durabilityFor(this.redis);
+    let unconfirmed = 0;
     for (let attempt = 0; attempt < this.maxUpdateAttempts; attempt++) {
       const raw = await this.redis.get(key);
       if (raw === null) return null;
       const current = this.parse(ref, raw);
       const next = change(current, this.now().toISOString());
-      if (next === current) return current;
-      const written = await this.redis.eval(COMPARE_AND_SET, 1, key, raw, JSON.stringify(this.validate(next)));
-      if (written === 1) return next;
-      if (written === -1) return null;
+      const json = next === current ? raw : JSON.stringify(this.validate(next));
+      try {
+        const [written] = await durability.write(key, (p) => (next === current ? p.eval(TOUCH, 1, key, raw) : p.eval(COMPARE_AND_SET, 1, key, raw, json)));
+        if (written === 1) return next;
+        if (written === -1) return null;
+      } catch (err) {
+        if (!isStorageUnavailable(err) || ++unconfirmed >= DURABLE_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, DURABLE_BACKOFF_MS[unconfirmed - 1] ?? 400));
+        // The next round reads what is there now: our JSON (confirmed by TOUCH), or not (computed again).
+        continue;
+      }
       // Lost the race: a short random pause spreads the retries of many writers.
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 ** attempt, 20)));
     }

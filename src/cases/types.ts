@@ -148,6 +148,11 @@ export interface NewCase {
   /** Who created it (default `bot`) and an optional note for the first history entry. */
   by?: string;
   note?: string;
+  /**
+   * Idempotency (conversation id + request id): creating again with the same key returns the case
+   * the first call created, never a second one (a retry after a write that could not be confirmed).
+   */
+  requestKey?: string;
 }
 
 // ---------------------------------------------------------------- repository
@@ -158,7 +163,11 @@ export interface ListOptions {
 }
 
 export interface CaseRepository {
-  /** Stores a new case under a fresh unique reference; never overwrites. */
+  /**
+   * Stores a new case under a fresh unique reference; never overwrites. Resolves only once the case
+   * is durable (see src/storage/durability.ts); rejects with `NotDurableError` when that could not be
+   * confirmed: retry with the same `requestKey`, and never show the reference meanwhile.
+   */
   create(input: NewCase): Promise<CaseRecord>;
   /** The case, whoever owns it (agents, back office). `null` when unknown. */
   get(reference: CaseReference): Promise<CaseRecord | null>;

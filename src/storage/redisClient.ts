@@ -1,4 +1,5 @@
 import Redis, { Cluster, type RedisOptions, type ClusterOptions } from 'ioredis';
+import { needsReconnect } from './errors';
 
 /** Where Redis is: exactly one of `url`, `sentinels` (with `sentinelName`) or `clusterNodes`. */
 export interface RedisConnectionOptions {
@@ -41,6 +42,10 @@ export function reconnectDelay(times: number): number {
  *   connection drops are failed, not replayed on the next connection.
  * - `commandTimeout`: bounds a command on a connection that hangs (server stuck, network black hole).
  * - `retryStrategy` / `clusterRetryStrategy`: capped exponential backoff, never `null`.
+ * - Sentinel: `failoverDetector` subscribes to the sentinels' `+switch-master` and reconnects to the
+ *   new master as soon as they announce it, instead of writing to the demoted master until it is
+ *   reconfigured (about 10 s, writes then thrown away). Writes the user is told about also go
+ *   through ./durability (WAIT, and a check of the master with the sentinels).
  */
 export function createRedisClient(opts: RedisConnectionOptions): RedisClient {
   const chosen = [opts.url !== undefined, opts.sentinels !== undefined, opts.clusterNodes !== undefined].filter(
@@ -58,8 +63,9 @@ export function createRedisClient(opts: RedisConnectionOptions): RedisClient {
     autoResendUnfulfilledCommands: false,
     enableReadyCheck: true,
     retryStrategy: reconnectDelay,
-    // After a failover the old master answers READONLY: drop the connection and find the new one.
-    reconnectOnError: (err) => err.message.startsWith('READONLY'),
+    // After a failover the old master answers READONLY (or MASTERDOWN): drop the connection and find
+    // the new master. The failed command is not resent (it was reported as failed).
+    reconnectOnError: (err) => (needsReconnect(err) ? 1 : false),
     ...(opts.password !== undefined ? { password: opts.password } : {}),
   };
 
@@ -72,11 +78,20 @@ export function createRedisClient(opts: RedisConnectionOptions): RedisClient {
       enableReadyCheck: true,
       clusterRetryStrategy: reconnectDelay,
       slotsRefreshTimeout: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      // Re-read the slot map often enough to notice a promoted replica without waiting for a MOVED.
+      slotsRefreshInterval: 2000,
+      // Redirections during a failover: a few quick tries, then the turn fails as "unavailable".
+      maxRedirections: 6,
+      retryDelayOnMoved: 0,
+      retryDelayOnClusterDown: 100,
+      retryDelayOnTryAgain: 100,
+      retryDelayOnFailover: 100,
       redisOptions: {
         commandTimeout: common.commandTimeout,
         connectTimeout: common.connectTimeout,
         maxRetriesPerRequest: 0,
         autoResendUnfulfilledCommands: false,
+        reconnectOnError: common.reconnectOnError,
         ...(opts.password !== undefined ? { password: opts.password } : {}),
       },
     };
@@ -91,6 +106,7 @@ export function createRedisClient(opts: RedisConnectionOptions): RedisClient {
       sentinels: opts.sentinels,
       name: opts.sentinelName,
       sentinelRetryStrategy: reconnectDelay,
+      failoverDetector: true,
       ...(opts.password !== undefined ? { sentinelPassword: opts.password } : {}),
     });
   }
@@ -133,23 +149,55 @@ export function waitUntilReady(client: RedisClient, timeoutMs = 5000): Promise<v
   });
 }
 
-/**
- * True when Redis answers PING within `timeoutMs` (for /readyz). Never throws, never waits longer.
- * On a Cluster, PING goes to one node; the cluster client is ready only when its slot map is loaded.
- */
-export async function isRedisReady(client: RedisClient, timeoutMs = 500): Promise<boolean> {
-  if (client.status !== 'ready') return false;
+/** Resolves with `p`'s value, or with `fallback` after `ms` (never rejects when `p` is caught). */
+function within<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  try {
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    const ping = client.ping().then(
-      (reply) => reply === 'PONG',
-      () => false,
-    );
-    return await Promise.race([ping, timeout]);
-  } finally {
-    if (timer) clearTimeout(timer);
+  return Promise.race([
+    p.catch(() => fallback),
+    new Promise<T>((resolve) => {
+      timer = setTimeout(() => resolve(fallback), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** True when this server answers ROLE and says it is a master (a demoted master says `slave`). */
+async function isMaster(node: Redis, timeoutMs: number): Promise<boolean> {
+  return within(
+    (node.call('ROLE') as Promise<unknown[]>).then((r) => Array.isArray(r) && r[0] === 'master'),
+    timeoutMs,
+    false,
+  );
+}
+
+/**
+ * True when the bot can serve turns (for /readyz). Never throws, never waits longer than `timeoutMs`.
+ * - Standalone and Sentinel: the connection is ready and the server is a master (`ROLE`); with
+ *   `sentinelMasters` (Sentinel), also at least one sentinel names a master and none names another.
+ * - Cluster: the slot map covers every slot with a master, `CLUSTER INFO` says `cluster_state:ok`,
+ *   and every master the slot map names answers `ROLE` as master (a killed master stays in the map,
+ *   and `cluster_state` stays ok, until the cluster notices: the bot cannot serve its slots meanwhile).
+ */
+export async function isRedisReady(
+  client: RedisClient,
+  timeoutMs = 500,
+  sentinelMasters?: () => Promise<{ host: string; port: number }[]>,
+): Promise<boolean> {
+  if (client.status !== 'ready') return false;
+  if (client instanceof Cluster) {
+    const slots = (client as unknown as { slots: (string[] | undefined)[] }).slots;
+    for (let i = 0; i < 16384; i++) if (!slots[i]?.[0]) return false;
+    const owners = new Set(slots.map((s) => s?.[0] as string));
+    const masters = client.nodes('master').filter((n) => owners.has(`${n.options.host}:${n.options.port}`));
+    if (masters.length < owners.size) return false;
+    const [state, ...roles] = await Promise.all([
+      within(client.cluster('INFO').then((info) => /cluster_state:ok/.test(String(info))), timeoutMs, false),
+      ...masters.map((m) => isMaster(m, timeoutMs)),
+    ]);
+    return state && roles.every(Boolean);
   }
+  if (!(await isMaster(client, timeoutMs))) return false;
+  if (!sentinelMasters) return true;
+  const stream = (client as unknown as { stream?: { remotePort?: number } }).stream;
+  const named = await within(sentinelMasters(), timeoutMs, []);
+  return named.length > 0 && named.every((a) => a.port === stream?.remotePort);
 }

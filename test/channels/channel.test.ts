@@ -140,7 +140,7 @@ describe('Direct Line channel: what the bot receives', () => {
     expect(message.channelData).toEqual({ clientActivityID: 'c1' });
     expect(message.entities).toEqual([{ type: 'clientInfo', locale: 'fr-FR', timezone: 'Europe/Paris' }]);
     expect(message.serviceUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/directline-connector\/$/);
-    expect(message.id).toMatch(new RegExp(`^${conv}\\|\\d{7}$`));
+    expect(message.id).toMatch(new RegExp(`^${conv}\\|\\d{7,16}$`));
   });
 
   it('hands over an uploaded proof the bot can download from its contentUrl', async () => {
@@ -184,8 +184,9 @@ describe('Direct Line channel: WebSocket stream', () => {
     const all = await s.next((a) => botTexts(a).includes('echo: second'));
     expect(all.map((a) => a.text)).toEqual(['first', 'echo: first', 'second', 'echo: second']);
     expect(s.messages.every((m) => typeof m.watermark === 'string')).toBe(true);
-    // From a watermark: only what comes after it.
-    const later = (await (await dl.call('GET', `/conversations/${conv}?watermark=2`, token)).json()) as { streamUrl: string };
+    // From a watermark (the one sent with 'echo: first'): only what comes after it.
+    const wm = s.messages.find((m) => botTexts(m.activities).includes('echo: first'))!.watermark;
+    const later = (await (await dl.call('GET', `/conversations/${conv}?watermark=${wm}`, token)).json()) as { streamUrl: string };
     const s2 = streamMessages(later.streamUrl);
     await s2.opened;
     expect((await s2.next((a) => a.length >= 2)).map((a) => a.text)).toEqual(['second', 'echo: second']);

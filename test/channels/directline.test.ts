@@ -51,7 +51,7 @@ describe('embedded Direct Line channel over HTTP', () => {
       channelData: { clientActivityID: 'client-1', verifiedAccountId: 'ACC-FORGED', tier: 'pro' },
     });
     expect(posted.status).toBe(200);
-    expect(posted.body.id).toMatch(new RegExp(`^${conv}\\|\\d{7}$`));
+    expect(posted.body.id).toMatch(new RegExp(`^${conv}\\|\\d{7,16}$`));
     const after = await dl.activities(token, conv, watermark);
     const echo = after.activities.find((a) => a.id === posted.body.id);
     const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
@@ -215,11 +215,12 @@ describe('embedded Direct Line channel over HTTP', () => {
     const { token, conv } = await startedConversation('en-US');
     for (let i = 0; i < 3; i++) await dl.post(token, conv, { type: 'message', text: 'help' });
     const all = await dl.activities(token, conv);
-    const n = Number(all.watermark);
-    expect(all.activities).toHaveLength(n);
-    const tail = await dl.activities(token, conv, String(n - 2));
+    // A watermark is the sequence number of the last activity the client has (the end of its id).
+    const seq = (a: { id: string }) => a.id.slice(a.id.lastIndexOf('|') + 1);
+    expect(all.watermark).toBe(seq(all.activities.at(-1)));
+    const tail = await dl.activities(token, conv, seq(all.activities.at(-3)));
     expect(tail.activities.map((a) => a.id)).toEqual(all.activities.slice(-2).map((a) => a.id));
-    expect((await dl.activities(token, conv, String(n))).activities).toEqual([]);
+    expect((await dl.activities(token, conv, all.watermark)).activities).toEqual([]);
   });
 
   it('keeps the activities in Redis with a TTL', async () => {

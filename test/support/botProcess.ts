@@ -15,7 +15,7 @@ export interface BotProcess {
 }
 
 /** Starts `src/index.ts` as its own process (as `npm start` would, without the build step). */
-export async function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
+export async function startBotProcess(env: Record<string, string>, opts: { startTimeoutMs?: number } = {}): Promise<BotProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/index.ts'], {
     cwd: ROOT,
@@ -27,7 +27,7 @@ export async function startBotProcess(env: Record<string, string>): Promise<BotP
   child.stderr?.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30000;
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 30000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`bot exited early (${child.exitCode}): ${out}`);
     try {

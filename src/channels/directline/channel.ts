@@ -15,6 +15,7 @@ import { TURN } from '../../bot/turnContext';
 import { translator, isLanguage, type Language } from '../../i18n';
 import { formatBytes } from '../../../dialogs/refund/format';
 import { UploadGuard, UploadRefusedError } from './uploads';
+import { isStorageUnavailable } from '../../storage/errors';
 import { checkProofFile, MAX_PROOF_BYTES } from '../../cases/proof';
 import { channelAuthResult, ChannelConnectorFactory, CONNECTOR_PATH, routeOwnServiceUrls } from './connector';
 import { StreamHub } from './hub';
@@ -178,7 +179,7 @@ export class DirectLineChannel {
   private streamUrl(req: IncomingMessage, claims: TokenClaims, watermark: string): string {
     const { token } = this.tokens.issue({ conv: claims.conv, user: claims.user }, 'stream', STREAM_TOKEN_SECONDS);
     const base = this.clientBase(req).replace(/^http/, 'ws');
-    const wm = /^\d{1,9}$/.test(watermark) ? watermark : '';
+    const wm = /^\d{1,16}$/.test(watermark) ? watermark : '';
     return `${base}${API_PATH}/conversations/${encodeURIComponent(claims.conv)}/stream?watermark=${wm}&t=${encodeURIComponent(token)}`;
   }
 
@@ -237,7 +238,7 @@ export class DirectLineChannel {
     }
     await this.requireConversation(conv);
     const wm = url.searchParams.get('watermark') ?? '';
-    return /^\d{1,9}$/.test(wm) ? Number(wm) : 0;
+    return /^\d{1,16}$/.test(wm) ? Number(wm) : 0;
   };
 
   // ------------------------------------------------------------------ handing over to the bot
@@ -382,7 +383,8 @@ export class DirectLineChannel {
     }
     else if (err instanceof MalformedMultipartError) e = new HttpError(400, 'BadRequest', `Malformed upload: ${err.message}`);
     else {
-      this.deps.logger.error({ err, path: req.path() }, 'directline: request failed');
+      if (isStorageUnavailable(err)) this.deps.logger.warn({ err: (err as Error).message, path: req.path() }, 'directline: storage unavailable');
+      else this.deps.logger.error({ err, path: req.path() }, 'directline: request failed');
       e = new HttpError(503, 'ServiceUnavailable', 'The chat service is unavailable; try again shortly.');
     }
     if (res.headersSent) return;
@@ -472,7 +474,7 @@ export class DirectLineChannel {
       await this.limit('poll', conv);
       await this.requireConversation(conv);
       const raw = query(req, 'watermark');
-      const { activities, watermark } = await this.store.read(conv, /^\d{1,9}$/.test(raw) ? Number(raw) : 0);
+      const { activities, watermark } = await this.store.read(conv, /^\d{1,16}$/.test(raw) ? Number(raw) : 0);
       res.send(200, { activities: activities.map(toClient), watermark: String(watermark) });
     }));
 

@@ -1,22 +1,28 @@
 import type { Activity } from 'botbuilder';
 import type { RedisClient } from '../../storage/redisClient';
 import type { Keyspace } from '../../storage/keys';
+import { durabilityFor } from '../../storage/durability';
 
 /*
  * Where the embedded Direct Line channel keeps a conversation, in Redis, so that any instance can
  * serve any request and a page reload finds everything again:
  *
  *   conversation(id, 'dl:meta')         hash: user, acct, name, locale, started, createdAt, seq
- *   conversation(id, 'dl:log')          list of activities, oldest first: "<activity id>\n<json>"
+ *   conversation(id, 'dl:log')          list of activities, oldest first: "<activity id> <seq>\n<json>"
  *   conversation(id, 'dl:att:<attId>')  hash: bytes, type, name (uploaded proof files)
  *
  * All three share the conversation's hash tag, so the append script is Cluster-safe. Every write
  * renews the TTL (DIRECTLINE_ACTIVITY_TTL_SECONDS) of the log and the meta: an idle conversation
  * disappears, an active one stays.
  *
- * A watermark is a position in the log: "give me what comes after the first N activities". Ids are
- * `<conversation id>|<7-digit sequence>` like the real service's. An updated activity (the bot
- * editing a card) is appended again with the same id; Web Chat replaces by id.
+ * Every log entry carries a sequence number, `"<activity id> <seq>\n<json>"`, and a watermark is
+ * the sequence number of the last activity the client has: "give me what comes after seq N". A
+ * sequence number is `max(last + 1, Redis TIME in µs)`: increasing along the log, and it never goes
+ * back or repeats after a failover that threw away the last entries (the new master's clock is
+ * past them; clocks need to agree to within the failover's duration, as NTP gives). Ids are
+ * `<conversation id>|<seq>` like the real service's, so they never repeat either. A client whose
+ * watermark is ahead of the log (it saw entries a failover lost) gets what is appended next at once. An updated activity (the bot editing a card) is
+ * appended again with the same id and a new sequence number; Web Chat replaces by id.
  */
 
 export type StoredActivity = Partial<Activity> & { id: string; type: string };
@@ -46,14 +52,45 @@ local id = ARGV[4]
 if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[5]) then
   return redis.error_reply('DLFULL')
 end
-if id == '' then
-  local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
-  id = ARGV[1] .. string.format('%07d', seq)
-end
-local len = redis.call('RPUSH', KEYS[1], id .. '\\n' .. ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local last = tonumber(redis.call('HGET', KEYS[2], 'seq') or '0')
+local seq = math.max(last + 1, now)
+local s = string.format('%d', seq)
+redis.call('HSET', KEYS[2], 'seq', s)
+if id == '' then id = ARGV[1] .. s end
+redis.call('RPUSH', KEYS[1], id .. ' ' .. s .. '\\n' .. ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
-return {id, len}
+return {id, s}
+`;
+
+/**
+ * KEYS[1] log. ARGV[1] watermark, ARGV[2] max. The entries whose sequence number is above the
+ * watermark (at most max), found from the end (clients are near the end). Entries from before sequence numbers existed count as 0.
+ */
+const READ = `
+local wm = tonumber(ARGV[1])
+local n = redis.call('LLEN', KEYS[1])
+local function seqOf(item)
+  return tonumber(string.match(item, '^[^\\n]* (%d+)\\n') or '0')
+end
+local start = n
+while start > 0 do
+  local from = math.max(0, start - 64)
+  local items = redis.call('LRANGE', KEYS[1], from, start - 1)
+  local found = false
+  for i = #items, 1, -1 do
+    if seqOf(items[i]) <= wm then
+      start = from + i
+      found = true
+      break
+    end
+  end
+  if found then break end
+  start = from
+end
+return redis.call('LRANGE', KEYS[1], start, start + tonumber(ARGV[2]) - 1)
 `;
 
 /** Starts a conversation once: the first caller gets 1 and writes the meta, later callers get 0. */
@@ -93,7 +130,11 @@ export class ActivityStore {
   async start(conv: string, meta: ConversationMeta): Promise<boolean> {
     const fields: string[] = [];
     for (const [k, v] of Object.entries(meta)) if (v !== undefined) fields.push(k, String(v));
-    const started = await this.redis.eval(START, 1, this.metaKey(conv), new Date().toISOString(), String(this.ttlSeconds), ...fields);
+    // Durable (src/storage/durability.ts): a conversation the client was told exists survives a
+    // failover; when that cannot be confirmed the start fails (503) and the client starts again
+    // (idempotent: the same conversation id, meta written once).
+    const key = this.metaKey(conv);
+    const [started] = await durabilityFor(this.redis).write(key, (p) => p.eval(START, 1, key, new Date().toISOString(), String(this.ttlSeconds), ...fields));
     return started === 1;
   }
 
@@ -103,7 +144,7 @@ export class ActivityStore {
     return { user: h.user, acct: h.acct, name: h.name, locale: h.locale, createdAt: h.createdAt ?? h.started };
   }
 
-  /** Appends one activity (its `id` is assigned unless `keepId` is given) and returns id and new length. */
+  /** Appends one activity (its `id` is assigned unless `keepId` is given) and returns id and its sequence number. */
   async append(conv: string, activity: Omit<StoredActivity, 'id'>, keepId?: string): Promise<{ id: string; watermark: number }> {
     const body = JSON.stringify({ ...activity, id: undefined });
     let result: unknown;
@@ -123,16 +164,22 @@ export class ActivityStore {
       if (err instanceof Error && err.message.includes('DLFULL')) throw new ConversationFullError();
       throw err;
     }
-    const [id, len] = result as [string, number];
-    return { id, watermark: Number(len) };
+    const [id, seq] = result as [string, string];
+    return { id, watermark: Number(seq) };
   }
 
-  /** Activities after `watermark` (at most `max`), and the watermark to ask from next time. */
+  /**
+   * Activities after `watermark` (at most `max`), and the watermark to ask from next time: the last
+   * one's sequence number, or the client's own watermark when there is nothing new.
+   */
   async read(conv: string, watermark: number, max = 100): Promise<{ activities: StoredActivity[]; watermark: number }> {
     const from = Math.max(0, Math.floor(watermark));
-    const items = await this.redis.lrange(this.logKey(conv), from, from + max - 1);
-    const activities = items.map(parseItem);
-    return { activities, watermark: from + activities.length };
+    const items = (await this.redis.eval(READ, 1, this.logKey(conv), String(from), String(max))) as string[];
+    const entries = items.map(parseEntry);
+    // Nothing new: the client keeps its watermark (never moved back), even when it is ahead of the
+    // log's end (entries a failover lost): what is appended next has a higher sequence number anyway.
+    const next = entries.length ? entries[entries.length - 1].seq : from;
+    return { activities: entries.map((e) => e.activity), watermark: next };
   }
 
   async length(conv: string): Promise<number> {
@@ -142,7 +189,10 @@ export class ActivityStore {
   /** The activity with this id, if it is still in the log (latest version). Scans: for rare lookups only. */
   async find(conv: string, id: string): Promise<StoredActivity | undefined> {
     const items = await this.redis.lrange(this.logKey(conv), 0, -1);
-    for (let i = items.length - 1; i >= 0; i--) if (items[i].startsWith(`${id}\n`)) return parseItem(items[i]);
+    for (let i = items.length - 1; i >= 0; i--) {
+      const entry = parseEntry(items[i]);
+      if (entry.activity.id === id) return entry.activity;
+    }
     return undefined;
   }
 
@@ -168,10 +218,14 @@ export class ActivityStore {
   }
 }
 
-function parseItem(item: string): StoredActivity {
+/** `"<id> <seq>\n<json>"` (or `"<id>\n<json>"`, written before sequence numbers: seq 0). */
+function parseEntry(item: string): { activity: StoredActivity; seq: number } {
   const nl = item.indexOf('\n');
-  const id = item.slice(0, nl);
+  const header = item.slice(0, nl);
+  const sp = header.lastIndexOf(' ');
+  const id = sp === -1 ? header : header.slice(0, sp);
+  const seq = sp === -1 ? 0 : Number(header.slice(sp + 1));
   const activity = JSON.parse(item.slice(nl + 1)) as StoredActivity;
   activity.id = id;
-  return activity;
+  return { activity, seq };
 }

@@ -1,0 +1,99 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Cluster } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import { startBotProcess, type BotProcess } from '../support/botProcess';
+import { ask, ClusterSet, sleep, until } from './topology';
+import { FACTS, Loops, ReadyProbe, reportFaults, SECRET, type FaultWindow } from './driver';
+import { checkOutcome } from './checks';
+
+/*
+ * Issue 15 on Redis Cluster: 3 masters with 3 replicas; two bot processes serving conversation loops
+ * that create cases, alternating instances turn by turn, through a SIGKILL of the master that holds
+ * the cases' slot and a planned CLUSTER FAILOVER. /readyz is 503 while that slot has no master.
+ */
+describe('a Redis Cluster failover while two bot processes serve conversations', () => {
+  const prefix = `fc${randomUUID().slice(0, 6)}`;
+  let set: ClusterSet | undefined;
+  let bots: BotProcess[] = [];
+
+  afterAll(async () => {
+    await Promise.all(bots.map((b) => b.stop().catch(() => undefined)));
+    await set?.stop();
+  }, 30000);
+
+  it('loses nothing a customer was told, through a master SIGKILL and a planned CLUSTER FAILOVER', async () => {
+    set = await ClusterSet.start();
+    const env = { REDIS_CLUSTER_NODES: set.nodeList, REDIS_KEY_PREFIX: prefix, DIRECTLINE_SECRET: SECRET, REDIS_AUTOSTART: 'false', LOG_LEVEL: 'warn' };
+    bots = await Promise.all([startBotProcess(env, { startTimeoutMs: 90000 }), startBotProcess(env, { startTimeoutMs: 90000 })]);
+    const probe = new ReadyProbe(bots[0]);
+    const loops = new Loops(bots, { loops: 4, pauseMs: 20 });
+    const faults: FaultWindow[] = [];
+    const caseSlot = calculateSlot('{case}'); // every case record and index lives in this slot
+    let outage: { from: number; to: number } | undefined;
+    await loops.warmUp();
+    probe.start();
+    loops.start();
+    try {
+      await sleep(2000);
+
+      // 1. SIGKILL of the master of the cases' slot; its replica takes over; the killed node comes back as a replica.
+      const victim = set.node((await set.masterOfSlot(caseSlot))!);
+      faults.push({ name: 'cluster: SIGKILL of the master of a needed slot', at: Date.now() });
+      await victim.killHard();
+      const promoted = await until('a replica promoted for the slot', async () => {
+        const p = await set!.masterOfSlot(caseSlot);
+        return p && p !== victim.port && /cluster_state:ok/.test(String(await ask(p, 'CLUSTER', 'INFO'))) ? p : undefined;
+      }, 20000, 100);
+      outage = { from: faults[0].at, to: Date.now() };
+      await victim.start();
+      await until('the killed master back as a replica', () => set!.settled(1), 20000, 200);
+      faults[0].settledAt = Date.now();
+      await sleep(1500);
+
+      // 2. Planned CLUSTER FAILOVER: the old master, now a replica, takes its slot back.
+      faults.push({ name: 'cluster: planned CLUSTER FAILOVER', at: Date.now() });
+      expect(await ask(victim.port, 'CLUSTER', 'FAILOVER')).toBe('OK');
+      await until('the planned failover done', async () => (await set!.masterOfSlot(caseSlot)) === victim.port && set!.settled(1), 20000, 100);
+      faults[1].settledAt = Date.now();
+      expect(promoted).not.toBe(victim.port);
+      await sleep(2000);
+    } finally {
+      await loops.stop();
+      await probe.stop();
+    }
+    const endAt = Date.now();
+
+    const redis = new Cluster(set.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })));
+    try {
+      const outcome = await checkOutcome(redis, prefix, loops, FACTS);
+      const report = {
+        topology: 'cluster',
+        faults: reportFaults(faults, loops.turns, endAt),
+        outcome: outcome.summary,
+        readyz503DuringOutage: outage ? probe.between(outage.from, outage.to).filter((s) => s === 503).length : 0,
+      };
+      mkdirSync('test-output', { recursive: true });
+      writeFileSync(join('test-output', 'failover-cluster.json'), JSON.stringify(report, null, 2));
+      writeFileSync(join('test-output', 'failover-cluster-detail.json'), JSON.stringify({ faults, outcome, turns: loops.turns, conversations: loops.conversations, bots: bots.map((b) => b.output().slice(-20000)) }, null, 1));
+      // eslint-disable-next-line no-console
+      console.log(JSON.stringify(report, null, 2));
+
+      expect(outcome.missing).toEqual([]);
+      expect(outcome.wrongFacts).toEqual([]);
+      expect(outcome.doubled).toEqual([]);
+      expect(outcome.reusedIds).toEqual([]);
+      expect(outcome.backwardWatermarks).toEqual([]);
+      expect(outcome.confused).toEqual([]);
+      expect(outcome.summary.referencesGiven).toBeGreaterThanOrEqual(3); // a loaded machine makes few turns
+      for (const f of faults) expect(loops.turns.some((t) => t.at > (f.settledAt ?? f.at) && t.result === 'ok')).toBe(true);
+      // /readyz: 503 while the cases' slot had no master, 200 again at the end.
+      expect(report.readyz503DuringOutage).toBeGreaterThan(0);
+      expect(probe.samples.at(-1)?.status).toBe(200);
+    } finally {
+      redis.disconnect();
+    }
+    for (const b of bots) expect(b.child.exitCode).toBeNull();
+  }, 240000);
+});
