@@ -12,6 +12,7 @@
  *   entry is delivered at least once (again if an instance dies between sending and moving the
  *   cursor) and never twice otherwise. `outpending` lets any instance finish another's work.
  */
+import { durabilityFor } from '../storage/durability';
 import { randomUUID } from 'node:crypto';
 import { redactSecrets } from '../bot/redact';
 import type { Logger } from '../logger';
@@ -69,6 +70,14 @@ export class Relay {
   async append(conversationId: string, entry: Omit<TranscriptEntry, 'seq' | 'at'> & { at?: string }): Promise<TranscriptEntry> {
     const clean = { ...entry, text: redactSecrets(entry.text).text, at: entry.at ?? new Date().toISOString() };
     const key = this.store.transcriptKey(conversationId);
+    if (clean.from === 'agent') {
+      // An agent's message is something a person is told was sent: it must survive a failover
+      // (src/storage/durability.ts). The API answers only once it resolved.
+      const [seq] = await durabilityFor(this.redis).write(key, (p) =>
+        p.xadd(key, 'MAXLEN', '~', String(TRANSCRIPT_MAX), '*', 'e', JSON.stringify(clean)).expire(key, TRANSCRIPT_TTL_SECONDS),
+      );
+      return { seq: seq as string, ...clean };
+    }
     const seq = (await this.redis.xadd(key, 'MAXLEN', '~', String(TRANSCRIPT_MAX), '*', 'e', JSON.stringify(clean))) as string;
     await this.redis.expire(key, TRANSCRIPT_TTL_SECONDS);
     return { seq, ...clean };

@@ -14,6 +14,7 @@
  *   events             stream of desk events (queue, message, typing, conversation): the agents' live feed
  *   waits              list of recent waiting times in seconds (newest first), for the estimate
  */
+import { durabilityFor } from '../storage/durability';
 import type { Keyspace } from '../storage/keys';
 import type { RedisClient } from '../storage/redisClient';
 
@@ -148,7 +149,8 @@ export class DeskStore {
       if (v === undefined || v === null) continue;
       fields.push(k, typeof v === 'boolean' ? (v ? '1' : '') : String(v));
     }
-    const r = await this.redis.eval(ENQUEUE, 2, this.queueKey, this.convKey(c.id), c.id, String(score), ...fields);
+    // The customer is told they are in the queue: the entry must survive a failover (src/storage/durability.ts).
+    const [r] = await durabilityFor(this.redis).write(this.queueKey, (p) => p.eval(ENQUEUE, 2, this.queueKey, this.convKey(c.id), c.id, String(score), ...fields));
     return r === 1;
   }
 
