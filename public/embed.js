@@ -37,6 +37,7 @@
     'background:#12355b;color:#fff;font:600 15px system-ui,sans-serif;box-shadow:0 4px 14px rgba(0,0,0,.25);cursor:pointer';
 
   var panel = document.createElement('div');
+  panel.id = 'support-widget-panel';
   panel.style.cssText =
     'position:fixed;right:20px;bottom:80px;z-index:2147483000;width:380px;max-width:calc(100vw - 40px);' +
     'height:600px;max-height:calc(100vh - 110px);border-radius:12px;overflow:hidden;display:none;' +
@@ -79,7 +80,14 @@
     button.setAttribute('aria-expanded', String(!open));
   });
 
+  // On a phone the panel takes the screen above the button (inline styles need !important to yield).
+  var style = document.createElement('style');
+  style.textContent =
+    '@media (max-width: 480px) { #support-widget-panel { left: 8px !important; right: 8px !important; top: 8px !important;' +
+    ' bottom: 76px !important; width: auto !important; max-width: none !important; height: auto !important; max-height: none !important; } }';
+
   function mount() {
+    document.head.appendChild(style);
     document.body.appendChild(panel);
     document.body.appendChild(button);
   }

@@ -90,7 +90,7 @@
     var buttons = document.querySelectorAll('.lang button');
     for (var i = 0; i < buttons.length; i++) {
       var code = buttons[i].getAttribute('data-lang');
-      buttons[i].textContent = t('language.' + code);
+      buttons[i].querySelector('.long').textContent = t('language.' + code);
       buttons[i].setAttribute('aria-pressed', String(code === lang));
     }
   }
