@@ -235,6 +235,44 @@
     return null;
   }
 
+  /**
+   * Web Chat shows a visitor's own file as a download link unless it has a thumbnail. The channel's
+   * copy of an uploaded image has none, so its own address (same origin, signed) serves as one.
+   */
+  function withOwnThumbnails(action) {
+    var activity = action.payload && action.payload.activity;
+    if (!activity || !activity.from || activity.from.role !== 'user' || !activity.attachments) return action;
+    var changed = false;
+    var attachments = activity.attachments.map(function (a) {
+      if (a && !a.thumbnailUrl && /^image\/(png|jpeg)$/.test(a.contentType || '') && typeof a.contentUrl === 'string' &&
+          a.contentUrl.indexOf(location.origin + '/') === 0) {
+        changed = true;
+        return Object.assign({}, a, { thumbnailUrl: a.contentUrl });
+      }
+      return a;
+    });
+    if (!changed) return action;
+    return Object.assign({}, action, { payload: Object.assign({}, action.payload, { activity: Object.assign({}, activity, { attachments: attachments }) }) });
+  }
+
+  /**
+   * Adaptive Cards label their inputs (aria-labelledby) but also repeat the placeholder as aria-label,
+   * which some screen readers announce instead of the label: keep the label only.
+   */
+  function labelFields(root) {
+    var fields = root.querySelectorAll('.ac-adaptiveCard input, .ac-adaptiveCard select, .ac-adaptiveCard textarea');
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      var labelled = f.getAttribute('aria-labelledby') || (f.labels && f.labels.length);
+      if (labelled && f.hasAttribute('aria-label') && f.getAttribute('aria-label') === f.getAttribute('placeholder')) {
+        f.removeAttribute('aria-label');
+      }
+    }
+  }
+  new MutationObserver(function () {
+    labelFields(document.getElementById('webchat'));
+  }).observe(document.getElementById('webchat'), { childList: true, subtree: true });
+
   function createStore() {
     return window.WebChat.createStore({}, function () {
       return function (next) {
@@ -253,7 +291,12 @@
               showNotice('upload.failed', { max: megabytes(config.upload.maxBytes) });
             }
           } else if (action.type === 'DIRECT_LINE/POST_ACTIVITY_FULFILLED') {
+            if (uploadsInFlight[action.meta.clientActivityID] && noticeKey && noticeKey.indexOf('upload.') === 0) {
+              showNotice(null); // the previous upload's problem is solved: this one went through
+            }
             delete uploadsInFlight[action.meta.clientActivityID];
+          } else if (action.type === 'DIRECT_LINE/INCOMING_ACTIVITY') {
+            action = withOwnThumbnails(action);
           }
           return next(action);
         };

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import type { App } from '../../src/app';
-import { launchChromium, OUTPUT_DIR, startE2eApp, waitForText } from './support';
+import { launchChromium, openChat, OUTPUT_DIR, RECEIPT_PNG, startE2eApp, upload, waitForText } from './support';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -17,7 +17,7 @@ const shot = (name: string) => {
   return join(SHOTS, name);
 };
 
-describe('the widget at 360 px wide', () => {
+describe('the widget page', () => {
   let app: App;
   let baseUrl: string;
   let browser: Browser;
@@ -70,4 +70,49 @@ describe('the widget at 360 px wide', () => {
       await context.close();
     });
   }
+
+  it('labels the form fields, clears an upload error once an upload succeeds, and shows the customer’s own image', async () => {
+    const { page, context } = await openChat(browser, baseUrl, 'en-US');
+    await waitForText(page, 'Hello, I’m the Acme payments assistant');
+    await page.getByRole('button', { name: 'Refund or cancellation' }).last().click();
+    await waitForText(page, 'What is your order number?');
+    await page.getByRole('button', { name: 'Fill in a form instead' }).last().click();
+    await waitForText(page, 'Your refund request');
+
+    // Every field a person can reach has a name from a real label, never its placeholder.
+    const form = page.locator('.ac-adaptiveCard').last();
+    const fields = await form.evaluate((card) =>
+      Array.from(card.querySelectorAll('input, select, textarea')).map((el) => {
+        const f = el as HTMLInputElement;
+        const ids = (f.getAttribute('aria-labelledby') ?? '').split(/\s+/).filter(Boolean);
+        const fromIds = ids.map((id) => document.getElementById(id)?.textContent ?? '').join(' ').trim();
+        const fromLabels = Array.from(f.labels ?? []).map((l) => l.textContent ?? '').join(' ').trim();
+        return { label: fromIds || fromLabels, ariaLabel: f.getAttribute('aria-label'), placeholder: f.getAttribute('placeholder') };
+      }),
+    );
+    expect(fields.map((f) => f.label)).toEqual(['Order number', 'Amount paid', 'Reason', 'Payment reference (optional)']);
+    for (const f of fields) expect(f.ariaLabel === null || f.ariaLabel !== f.placeholder).toBe(true);
+    await form.getByRole('textbox', { name: 'Order number', exact: true }).fill('FL-400001');
+    await form.getByRole('textbox', { name: 'Amount paid', exact: true }).fill('€150');
+    await form.getByRole('combobox', { name: 'Reason', exact: true }).selectOption({ label: "I haven't used the service" });
+    await form.getByRole('button', { name: 'Send' }).click();
+    await waitForText(page, 'proof of payment');
+
+    // A file the bot refuses: the banner says so ...
+    await upload(page, { name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('MZ this is not an image') });
+    await page.locator('#notice').waitFor({ state: 'visible' });
+    // ... and goes once the next upload has gone through, without the customer dismissing it.
+    await upload(page, { name: 'receipt.png', mimeType: 'image/png', buffer: RECEIPT_PNG });
+    await waitForText(page, /Thanks, I’ve received receipt\.png/);
+    await page.locator('#notice').waitFor({ state: 'hidden' });
+
+    // The customer's own image is shown as an image, loaded from the bot, not as a download link.
+    const img = page.locator('.webchat__bubble--from-user img').last();
+    await img.waitFor();
+    await page.waitForFunction((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0, await img.elementHandle());
+    expect(await img.getAttribute('src')).toContain(`${baseUrl}/v3/directline/conversations/`);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: shot('upload-thumbnail.png') });
+    await context.close();
+  });
 });
