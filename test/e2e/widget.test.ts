@@ -1,7 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
 import type { App } from '../../src/app';
 import { launchChromium, openChat, OUTPUT_DIR, RECEIPT_PNG, startE2eApp, upload, waitForText } from './support';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { request as httpRequest, createServer, Server } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { webChatBundlePath } from '../../src/channels/widget';
+import { freePort } from '../support/redisServer';
 import { join } from 'node:path';
 
 /*
@@ -21,13 +25,26 @@ describe('the widget page', () => {
   let app: App;
   let baseUrl: string;
   let browser: Browser;
+  let host: Server;
+  let hostUrl: string;
 
   beforeAll(async () => {
     ({ app, baseUrl } = await startE2eApp());
+    // A host site on another origin (localhost vs the bot's 127.0.0.1) with the embed snippet.
+    const port = await freePort();
+    hostUrl = `http://localhost:${port}`;
+    host = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html lang="en"><head><title>Northwind shop</title></head><body>
+        <h1>Northwind shop</h1><script src="${baseUrl}/embed.js" async></script></body></html>`);
+    });
+    await new Promise<void>((r) => host.listen(port, '127.0.0.1', () => r()));
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
+    host?.closeAllConnections();
+    await new Promise((r) => host?.close(r));
     await app?.close();
   });
 
@@ -113,6 +130,69 @@ describe('the widget page', () => {
     expect(await img.getAttribute('src')).toContain(`${baseUrl}/v3/directline/conversations/`);
     await page.waitForTimeout(300);
     await page.screenshot({ path: shot('upload-thumbnail.png') });
+    await context.close();
+  });
+
+  function get(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      httpRequest(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      })
+        .on('error', reject)
+        .end();
+    });
+  }
+
+  it('serves Web Chat compressed, versioned and cached for a year', async () => {
+    const page = await (await fetch(baseUrl)).text();
+    const path = /<script src="(\/widget\/webchat\/[0-9a-f]{16}\/webchat\.js)" defer>/.exec(page)?.[1];
+    expect(path).toBeDefined();
+    const original = readFileSync(webChatBundlePath());
+
+    const br = await get(`${baseUrl}${path}`, { 'accept-encoding': 'gzip, deflate, br' });
+    expect(br.status).toBe(200);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(br.headers.vary).toBe('Accept-Encoding');
+    expect(brotliDecompressSync(br.body).equals(original)).toBe(true);
+    const gz = await get(`${baseUrl}${path}`, { 'accept-encoding': 'gzip' });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.body).equals(original)).toBe(true);
+    const plain = await get(`${baseUrl}${path}`, { 'accept-encoding': 'identity' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.length).toBe(original.length);
+    console.log(`Web Chat bundle: ${original.length} B, gzip ${gz.body.length} B, brotli ${br.body.length} B`);
+    expect(br.body.length).toBeLessThan(original.length / 4);
+
+    // Revalidation: the same ETag gets a 304 with no body.
+    const again = await get(`${baseUrl}${path}`, { 'accept-encoding': 'br', 'if-none-match': String(br.headers.etag) });
+    expect(again.status).toBe(304);
+    expect(again.body.length).toBe(0);
+    // Another version than today's is never pinned for a year.
+    const old = await get(`${baseUrl}/widget/webchat/0123456789abcdef/webchat.js`, { 'accept-encoding': 'br' });
+    expect(old.headers['cache-control']).toBe('no-cache');
+  });
+
+  it('loads Web Chat on a host site only when the visitor opens the chat', async () => {
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1000, height: 800 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15000);
+    const fromBot: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().startsWith(baseUrl)) fromBot.push(new URL(r.url()).pathname);
+    });
+    await page.goto(hostUrl);
+    await page.getByRole('button', { name: 'Chat with us' }).waitFor();
+    await page.waitForTimeout(500);
+    expect(fromBot).toEqual(['/embed.js']);
+
+    const bundle = page.waitForResponse((r) => /\/widget\/webchat\/[0-9a-f]{16}\/webchat\.js$/.test(r.url()));
+    await page.getByRole('button', { name: 'Chat with us' }).click();
+    const res = await bundle;
+    expect(res.headers()['content-encoding']).toBe('br');
+    await page.frameLocator('iframe').getByText('Hello, I’m the Acme payments assistant').first().waitFor();
     await context.close();
   });
 });
