@@ -22,6 +22,15 @@
   var params = new URLSearchParams(location.search);
   var embedded = window.parent !== window && params.has('embed');
   var domain = location.origin + '/v3/directline';
+  // The origin of the page that embeds the chat (embed.js says it); messages go to it alone.
+  var hostOrigin = (function () {
+    try {
+      var h = params.get('host');
+      return embedded && h && new URL(h).origin === h ? h : null;
+    } catch (e) {
+      return null;
+    }
+  })();
 
   var lang = pickLanguage();
   var directLine;
@@ -153,11 +162,19 @@
   }
 
   function saveSession(token, conversationId) {
-    storageSet('sessionStorage', SESSION_KEY, JSON.stringify({
-      token: token,
-      conversationId: conversationId,
-      expiresAt: tokenExpiry(token),
-    }));
+    var session = { token: token, conversationId: conversationId, expiresAt: tokenExpiry(token) };
+    storageSet('sessionStorage', SESSION_KEY, JSON.stringify(session));
+    // Kept by the host page too: a browser that blocks third-party storage keeps nothing here.
+    tellHost({ type: 'support-widget:save', token: session.token, conversationId: session.conversationId, expiresAt: session.expiresAt });
+  }
+
+  function forgetSession() {
+    storageSet('sessionStorage', SESSION_KEY, null);
+    tellHost({ type: 'support-widget:forget' });
+  }
+
+  function tellHost(message) {
+    if (hostOrigin) window.parent.postMessage(message, hostOrigin);
   }
 
   function post(url, token) {
@@ -169,8 +186,11 @@
     });
   }
 
-  /** A token handed over by the host page (embed.js), or null. */
-  function hostToken() {
+  /**
+   * What the host page (embed.js) hands over: { session } (this tab's conversation, kept by the host),
+   * { token } (a token for a visitor it has verified), or null.
+   */
+  function askHost(resume) {
     if (!embedded) return Promise.resolve(null);
     return new Promise(function (resolve) {
       var timer = setTimeout(function () {
@@ -183,14 +203,20 @@
       }
       function onMessage(event) {
         if (event.source !== window.parent || !event.data || typeof event.data !== 'object') return;
-        if (event.data.type === 'support-widget:token' && typeof event.data.token === 'string' && event.data.token.length < 4096) {
-          done(event.data.token);
-        } else if (event.data.type === 'support-widget:anonymous') {
+        if (hostOrigin && event.origin !== hostOrigin) return;
+        var d = event.data;
+        if (d.type === 'support-widget:token' && typeof d.token === 'string' && d.token.length < 4096) {
+          done({ token: d.token });
+        } else if (d.type === 'support-widget:session' && hostOrigin && typeof d.token === 'string' && d.token.length < 4096 &&
+            typeof d.conversationId === 'string' && d.conversationId.length < 256) {
+          done({ session: { token: d.token, conversationId: d.conversationId } });
+        } else if (d.type === 'support-widget:anonymous') {
           done(null);
         }
       }
       window.addEventListener('message', onMessage);
-      window.parent.postMessage({ type: 'support-widget:ready' }, '*');
+      // Nothing secret in it; the answer is checked above.
+      window.parent.postMessage({ type: 'support-widget:ready', resume: resume }, hostOrigin || '*');
     });
   }
 
@@ -202,17 +228,31 @@
           return { token: r.token, conversationId: r.conversationId, resume: true };
         })
       : Promise.reject(new Error('no session'));
-    return resume.catch(function () {
-      storageSet('sessionStorage', SESSION_KEY, null);
-      return hostToken().then(function (token) {
-        if (token) {
-          return post(domain + '/tokens/refresh', token).then(function (r) {
-            return { token: r.token, conversationId: r.conversationId, resume: false };
-          });
-        }
-        return post('/widget/token').then(function (r) {
+    function fresh(answer) {
+      if (answer && answer.token) {
+        return post(domain + '/tokens/refresh', answer.token).then(function (r) {
           return { token: r.token, conversationId: r.conversationId, resume: false };
         });
+      }
+      return post('/widget/token').then(function (r) {
+        return { token: r.token, conversationId: r.conversationId, resume: false };
+      });
+    }
+    return resume.catch(function () {
+      storageSet('sessionStorage', SESSION_KEY, null);
+      return askHost(true).then(function (answer) {
+        if (!answer || !answer.session) return fresh(answer);
+        // The conversation the host page kept for this tab: resume it if its token still refreshes.
+        var kept = answer.session;
+        return post(domain + '/tokens/refresh', kept.token)
+          .then(function (r) {
+            if (r.conversationId !== kept.conversationId) throw new Error('another conversation');
+            return { token: r.token, conversationId: r.conversationId, resume: true };
+          })
+          .catch(function () {
+            tellHost({ type: 'support-widget:forget' });
+            return askHost(false).then(fresh);
+          });
       });
     });
   }
@@ -328,7 +368,7 @@
   }
 
   function restart() {
-    storageSet('sessionStorage', SESSION_KEY, null);
+    forgetSession();
     location.reload();
   }
 
@@ -351,7 +391,7 @@
           if (session.resume && !restarted) {
             // The conversation is gone (expired): start a new one, once.
             restarted = true;
-            storageSet('sessionStorage', SESSION_KEY, null);
+            forgetSession();
             location.reload();
             return;
           }

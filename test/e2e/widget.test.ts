@@ -1,6 +1,7 @@
+import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import type { App } from '../../src/app';
-import { launchChromium, openChat, OUTPUT_DIR, RECEIPT_PNG, startE2eApp, upload, waitForText } from './support';
+import { CHROMIUM, launchChromium, openChat, say, OUTPUT_DIR, RECEIPT_PNG, startE2eApp, upload, waitForText } from './support';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest, createServer, Server } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
@@ -194,5 +195,65 @@ describe('the widget page', () => {
     expect(res.headers()['content-encoding']).toBe('br');
     await page.frameLocator('iframe').getByText('Hello, I’m the Acme payments assistant').first().waitFor();
     await context.close();
+  });
+
+  it('resumes the conversation after the host page reloads, in a browser that blocks third-party storage', async () => {
+    // Third-party cookies and storage blocked, as in browsers with the phase-out on.
+    const strict = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--test-third-party-cookie-phaseout'],
+    });
+    try {
+      const context = await strict.newContext({ locale: 'en-US', viewport: { width: 1000, height: 800 } });
+      const page = await context.newPage();
+      page.setDefaultTimeout(15000);
+      await page.goto(hostUrl);
+      await page.getByRole('button', { name: 'Chat with us' }).click();
+      const frameEl = page.locator(`iframe[src^="${baseUrl}/"]`);
+      const frame = page.frameLocator(`iframe[src^="${baseUrl}/"]`);
+      await frame.getByText('Hello, I’m the Acme payments assistant').first().waitFor();
+      // The chat, on the bot's origin inside the host's page, really has no storage of its own.
+      const blocked = await (await frameEl.elementHandle())!.contentFrame().then((f) =>
+        f!.evaluate(() => {
+          try {
+            sessionStorage.setItem('probe', '1');
+            return 'allowed';
+          } catch (e) {
+            return (e as Error).name;
+          }
+        }),
+      );
+      expect(blocked).toBe('SecurityError');
+
+      await frame.getByRole('textbox').last().fill('I want a refund for order FL-100001');
+      await frame.getByRole('textbox').last().press('Enter');
+      await frame.getByText(/I found order FL-100001/).first().waitFor();
+      const conversationBefore = await page.evaluate(() => {
+        const key = Object.keys(sessionStorage).find((k) => k.startsWith('support-widget.session:'));
+        return key ? (JSON.parse(sessionStorage.getItem(key)!) as { conversationId: string }).conversationId : null;
+      });
+      expect(conversationBefore).toMatch(/^[A-Za-z0-9_-]+$/);
+
+      const transcriptText = () => frame.locator('.webchat__basic-transcript__transcript').first().innerText();
+      const count = (text: string, what: string) => text.split(what).length - 1;
+      const welcomes = count(await transcriptText(), 'Hello, I’m the Acme payments assistant');
+      expect(welcomes).toBeGreaterThan(0);
+      await page.reload();
+      // The chat opens again by itself, on the same conversation: the earlier messages are there,
+      // and the bot carries on from where it was.
+      await frame.getByText('I want a refund for order FL-100001').first().waitFor();
+      await frame.getByText(/I found order FL-100001/).first().waitFor();
+      const conversationAfter = await page.evaluate(() => {
+        const key = Object.keys(sessionStorage).find((k) => k.startsWith('support-widget.session:'));
+        return key ? (JSON.parse(sessionStorage.getItem(key)!) as { conversationId: string }).conversationId : null;
+      });
+      expect(conversationAfter).toBe(conversationBefore);
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: shot('embed-resumed-after-reload.png') });
+      expect(count(await transcriptText(), 'Hello, I’m the Acme payments assistant')).toBe(welcomes); // no second welcome
+      await context.close();
+    } finally {
+      await strict.close();
+    }
   });
 });
