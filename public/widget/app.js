@@ -22,6 +22,15 @@
   var params = new URLSearchParams(location.search);
   var embedded = window.parent !== window && params.has('embed');
   var domain = location.origin + '/v3/directline';
+  // The origin of the page that embeds the chat (embed.js says it); messages go to it alone.
+  var hostOrigin = (function () {
+    try {
+      var h = params.get('host');
+      return embedded && h && new URL(h).origin === h ? h : null;
+    } catch (e) {
+      return null;
+    }
+  })();
 
   var lang = pickLanguage();
   var directLine;
@@ -90,7 +99,7 @@
     var buttons = document.querySelectorAll('.lang button');
     for (var i = 0; i < buttons.length; i++) {
       var code = buttons[i].getAttribute('data-lang');
-      buttons[i].textContent = t('language.' + code);
+      buttons[i].querySelector('.long').textContent = t('language.' + code);
       buttons[i].setAttribute('aria-pressed', String(code === lang));
     }
   }
@@ -153,11 +162,19 @@
   }
 
   function saveSession(token, conversationId) {
-    storageSet('sessionStorage', SESSION_KEY, JSON.stringify({
-      token: token,
-      conversationId: conversationId,
-      expiresAt: tokenExpiry(token),
-    }));
+    var session = { token: token, conversationId: conversationId, expiresAt: tokenExpiry(token) };
+    storageSet('sessionStorage', SESSION_KEY, JSON.stringify(session));
+    // Kept by the host page too: a browser that blocks third-party storage keeps nothing here.
+    tellHost({ type: 'support-widget:save', token: session.token, conversationId: session.conversationId, expiresAt: session.expiresAt });
+  }
+
+  function forgetSession() {
+    storageSet('sessionStorage', SESSION_KEY, null);
+    tellHost({ type: 'support-widget:forget' });
+  }
+
+  function tellHost(message) {
+    if (hostOrigin) window.parent.postMessage(message, hostOrigin);
   }
 
   function post(url, token) {
@@ -169,8 +186,11 @@
     });
   }
 
-  /** A token handed over by the host page (embed.js), or null. */
-  function hostToken() {
+  /**
+   * What the host page (embed.js) hands over: { session } (this tab's conversation, kept by the host),
+   * { token } (a token for a visitor it has verified), or null.
+   */
+  function askHost(resume) {
     if (!embedded) return Promise.resolve(null);
     return new Promise(function (resolve) {
       var timer = setTimeout(function () {
@@ -183,14 +203,20 @@
       }
       function onMessage(event) {
         if (event.source !== window.parent || !event.data || typeof event.data !== 'object') return;
-        if (event.data.type === 'support-widget:token' && typeof event.data.token === 'string' && event.data.token.length < 4096) {
-          done(event.data.token);
-        } else if (event.data.type === 'support-widget:anonymous') {
+        if (hostOrigin && event.origin !== hostOrigin) return;
+        var d = event.data;
+        if (d.type === 'support-widget:token' && typeof d.token === 'string' && d.token.length < 4096) {
+          done({ token: d.token });
+        } else if (d.type === 'support-widget:session' && hostOrigin && typeof d.token === 'string' && d.token.length < 4096 &&
+            typeof d.conversationId === 'string' && d.conversationId.length < 256) {
+          done({ session: { token: d.token, conversationId: d.conversationId } });
+        } else if (d.type === 'support-widget:anonymous') {
           done(null);
         }
       }
       window.addEventListener('message', onMessage);
-      window.parent.postMessage({ type: 'support-widget:ready' }, '*');
+      // Nothing secret in it; the answer is checked above.
+      window.parent.postMessage({ type: 'support-widget:ready', resume: resume }, hostOrigin || '*');
     });
   }
 
@@ -202,17 +228,31 @@
           return { token: r.token, conversationId: r.conversationId, resume: true };
         })
       : Promise.reject(new Error('no session'));
-    return resume.catch(function () {
-      storageSet('sessionStorage', SESSION_KEY, null);
-      return hostToken().then(function (token) {
-        if (token) {
-          return post(domain + '/tokens/refresh', token).then(function (r) {
-            return { token: r.token, conversationId: r.conversationId, resume: false };
-          });
-        }
-        return post('/widget/token').then(function (r) {
+    function fresh(answer) {
+      if (answer && answer.token) {
+        return post(domain + '/tokens/refresh', answer.token).then(function (r) {
           return { token: r.token, conversationId: r.conversationId, resume: false };
         });
+      }
+      return post('/widget/token').then(function (r) {
+        return { token: r.token, conversationId: r.conversationId, resume: false };
+      });
+    }
+    return resume.catch(function () {
+      storageSet('sessionStorage', SESSION_KEY, null);
+      return askHost(true).then(function (answer) {
+        if (!answer || !answer.session) return fresh(answer);
+        // The conversation the host page kept for this tab: resume it if its token still refreshes.
+        var kept = answer.session;
+        return post(domain + '/tokens/refresh', kept.token)
+          .then(function (r) {
+            if (r.conversationId !== kept.conversationId) throw new Error('another conversation');
+            return { token: r.token, conversationId: r.conversationId, resume: true };
+          })
+          .catch(function () {
+            tellHost({ type: 'support-widget:forget' });
+            return askHost(false).then(fresh);
+          });
       });
     });
   }
@@ -235,6 +275,44 @@
     return null;
   }
 
+  /**
+   * Web Chat shows a visitor's own file as a download link unless it has a thumbnail. The channel's
+   * copy of an uploaded image has none, so its own address (same origin, signed) serves as one.
+   */
+  function withOwnThumbnails(action) {
+    var activity = action.payload && action.payload.activity;
+    if (!activity || !activity.from || activity.from.role !== 'user' || !activity.attachments) return action;
+    var changed = false;
+    var attachments = activity.attachments.map(function (a) {
+      if (a && !a.thumbnailUrl && /^image\/(png|jpeg)$/.test(a.contentType || '') && typeof a.contentUrl === 'string' &&
+          a.contentUrl.indexOf(location.origin + '/') === 0) {
+        changed = true;
+        return Object.assign({}, a, { thumbnailUrl: a.contentUrl });
+      }
+      return a;
+    });
+    if (!changed) return action;
+    return Object.assign({}, action, { payload: Object.assign({}, action.payload, { activity: Object.assign({}, activity, { attachments: attachments }) }) });
+  }
+
+  /**
+   * Adaptive Cards label their inputs (aria-labelledby) but also repeat the placeholder as aria-label,
+   * which some screen readers announce instead of the label: keep the label only.
+   */
+  function labelFields(root) {
+    var fields = root.querySelectorAll('.ac-adaptiveCard input, .ac-adaptiveCard select, .ac-adaptiveCard textarea');
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      var labelled = f.getAttribute('aria-labelledby') || (f.labels && f.labels.length);
+      if (labelled && f.hasAttribute('aria-label') && f.getAttribute('aria-label') === f.getAttribute('placeholder')) {
+        f.removeAttribute('aria-label');
+      }
+    }
+  }
+  new MutationObserver(function () {
+    labelFields(document.getElementById('webchat'));
+  }).observe(document.getElementById('webchat'), { childList: true, subtree: true });
+
   function createStore() {
     return window.WebChat.createStore({}, function () {
       return function (next) {
@@ -253,7 +331,12 @@
               showNotice('upload.failed', { max: megabytes(config.upload.maxBytes) });
             }
           } else if (action.type === 'DIRECT_LINE/POST_ACTIVITY_FULFILLED') {
+            if (uploadsInFlight[action.meta.clientActivityID] && noticeKey && noticeKey.indexOf('upload.') === 0) {
+              showNotice(null); // the previous upload's problem is solved: this one went through
+            }
             delete uploadsInFlight[action.meta.clientActivityID];
+          } else if (action.type === 'DIRECT_LINE/INCOMING_ACTIVITY') {
+            action = withOwnThumbnails(action);
           }
           return next(action);
         };
@@ -287,7 +370,7 @@
   }
 
   function restart() {
-    storageSet('sessionStorage', SESSION_KEY, null);
+    forgetSession();
     location.reload();
   }
 
@@ -310,7 +393,7 @@
           if (session.resume && !restarted) {
             // The conversation is gone (expired): start a new one, once.
             restarted = true;
-            storageSet('sessionStorage', SESSION_KEY, null);
+            forgetSession();
             location.reload();
             return;
           }
