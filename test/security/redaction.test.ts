@@ -200,6 +200,9 @@ describe('every dialog path, then the whole Redis keyspace and the logs', () => 
         { text: `${w(1)} ${w(2)}` },
         { value: { action: 'refund.form', orderNumber: w(0), amount: `49 ${w(1)}`, proofReference: w(2) } }, // the card form
         { text: `where is my request ${w(0)} ${w(1)} ${w(2)}?` }, // status lookup
+        { text: locale === 'fr-FR' ? 'je veux parler à un conseiller' : 'talk to a person' }, // to the agent desk's queue
+        { text: `while I wait: card ${w(0)}, ${w(1)}, IBAN ${w(2)}` }, // relayed to the agent: the desk's transcript
+        { value: { note: `${w(0)} ${w(1)} ${w(2)}` } }, // a card submit while waiting
       ];
       for (const step of steps) replies.push(JSON.stringify(await send(conv, step, locale)));
     };
@@ -209,6 +212,7 @@ describe('every dialog path, then the whole Redis keyspace and the logs', () => 
 
     // Every key of the private Redis, every type.
     const dump: string[] = [];
+    let deskTranscripts = 0;
     let cursor = '0';
     do {
       const [next, keys] = await app.redis.scan(cursor, 'COUNT', 500);
@@ -221,11 +225,17 @@ describe('every dialog path, then the whole Redis keyspace and the logs', () => 
         else if (type === 'list') dump.push(JSON.stringify(await app.redis.lrange(key, 0, -1)));
         else if (type === 'set') dump.push(JSON.stringify(await app.redis.smembers(key)));
         else if (type === 'zset') dump.push(JSON.stringify(await app.redis.zrange(key, 0, -1)));
-        else if (type === 'stream') dump.push(JSON.stringify(await app.redis.xrange(key, '-', '+')));
+        else if (type === 'stream') {
+          const entries = JSON.stringify(await app.redis.xrange(key, '-', '+'));
+          dump.push(entries);
+          if (key.includes('{desk}') && entries.includes('while I wait: card')) deskTranscripts++;
+        }
       }
     } while (cursor !== '0');
     // The conversations did reach Redis (state and cases), and the logs were written.
     expect(dump.join('\n')).toContain(app.keys.prefix);
+    // The messages written while waiting for a person reached the desk's transcript (redacted).
+    expect(deskTranscripts).toBeGreaterThan(0);
     expect(logs.length).toBeGreaterThan(0);
 
     const where = { redis: squash(dump.join('\n')), logs: squash(logs.join('\n')), replies: squash(replies.join('\n')) };
