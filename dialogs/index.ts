@@ -14,6 +14,8 @@ import type { TopicDeps } from './refund/deps';
 import { RefundDialog } from './refund/refundDialog';
 import { CaseStatusDialog } from './status/caseStatusDialog';
 import type { Topic } from './topics';
+import type { NluPort } from '../src/nlu';
+import { findOrderNumberInText } from '../src/services/orderNumber';
 
 export interface DialogDeps {
   config: Config;
@@ -29,6 +31,8 @@ export interface DialogDeps {
   now?: () => Date;
   /** Extra origins attachments may be downloaded from (besides PUBLIC_URL and loopback on PORT). */
   attachmentOrigins?: string[];
+  /** The trained recogniser (reasons in free text). */
+  nlu: NluPort;
 }
 
 /** Origins a user's attachment may be fetched from: the bot itself, never an arbitrary URL. */
@@ -62,13 +66,20 @@ export function buildDialogs(deps: DialogDeps): MainDialog {
       timeoutMs: Math.max(deps.config.services.timeoutMs, 5000),
     },
     human: { cases, logger: deps.logger },
+    nlu: deps.nlu,
   };
   const topics: Topic[] = [
-    { id: RefundDialog.id, titleKey: 'refund:menu.title', keywordsKey: 'refund:menu.keywords', dialog: new RefundDialog(topicDeps) },
+    {
+      id: RefundDialog.id,
+      titleKey: 'refund:menu.title',
+      intent: 'topic.refund',
+      matches: (text) => findOrderNumberInText(text) !== null,
+      dialog: new RefundDialog(topicDeps),
+    },
     {
       id: CaseStatusDialog.id,
       titleKey: 'status:menu.title',
-      keywordsKey: 'status:menu.keywords',
+      intent: 'topic.status',
       matches: (text) => findCaseReferenceInText(text) !== null,
       dialog: new CaseStatusDialog(topicDeps),
     },

@@ -29,6 +29,7 @@ import { createServer } from './server/createServer';
 import { registerEligibilityRoutes } from './server/eligibilityRoutes';
 import { registerWebChat } from './channels';
 import { buildDialogs } from '../dialogs';
+import { createNlu, NluRecognizer } from './nlu';
 
 export interface App {
   config: Config;
@@ -75,7 +76,10 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     MicrosoftAppTenantId: config.botAuth.tenantId ?? '',
   });
   const adapter = new CloudAdapter(auth);
-  const language = new LanguageMiddleware(conversationState, config.defaultLanguage);
+  // The recogniser is trained before the server exists, so /readyz never answers before it can understand.
+  const nlu = createNlu(config.nlu.provider);
+  await nlu.train();
+  const language = new LanguageMiddleware(conversationState, config.defaultLanguage, new NluRecognizer(nlu));
   const messageLimiter = new RateLimiterRedis({
     storeClient: redis,
     keyPrefix: keys.global('ratelimit', 'messages'),
@@ -131,7 +135,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     }
   };
 
-  const dialog = buildDialogs({ config, redis, keys, logger });
+  const dialog = buildDialogs({ config, redis, keys, logger, nlu });
   const bot = new SupportBot({ conversationState, dialog, brandName: config.brandName, logger });
 
   const { server, inFlight } = createServer({

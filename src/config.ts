@@ -79,6 +79,7 @@ const envSchema = z
     POLICY_PROFILE: z.enum(['standard', 'balance-only'], { message: 'must be standard or balance-only' }).default('standard'),
     TIME_ZONE: timeZone.default('Europe/Paris'),
     BRAND_NAME: z.string().min(1).max(60).default('Support'),
+    NLU_PROVIDER: z.enum(['nlpjs'], { message: 'must be nlpjs' }).default('nlpjs'),
 
     MAX_BODY_BYTES: int(1024, 50 * 1024 * 1024).default(256 * 1024),
     MAX_UPLOAD_BYTES: int(1024, 50 * 1024 * 1024).default(10 * 1024 * 1024),
@@ -138,6 +139,7 @@ export interface Config {
   policyProfile: 'standard' | 'balance-only';
   timeZone: string;
   brandName: string;
+  nlu: { provider: 'nlpjs' };
   limits: { maxBodyBytes: number; maxUploadBytes: number; messagesPerMinute: number };
   shutdownTimeoutMs: number;
   directLine: { secret?: string; tokenTtlSeconds: number; activityTtlSeconds: number };
@@ -190,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     policyProfile: e.POLICY_PROFILE,
     timeZone: e.TIME_ZONE,
     brandName: e.BRAND_NAME,
+    nlu: { provider: e.NLU_PROVIDER },
     limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxUploadBytes: e.MAX_UPLOAD_BYTES, messagesPerMinute: e.RATE_LIMIT_MESSAGES_PER_MINUTE },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     directLine: {

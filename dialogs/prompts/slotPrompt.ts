@@ -5,6 +5,7 @@ import { turnLanguage, tr } from '../../src/bot/turnContext';
 import { i18n, type Language } from '../../src/i18n';
 import type { Parsed, UserInput } from '../slots/types';
 import { MAX_ATTEMPTS } from './localizedChoicePrompt';
+import { CLARIFY, understanding } from '../../src/nlu';
 import { Msg, render } from './message';
 
 /** Reads one answer: pure, given what the user sent, the conversation language and the prompt's params. */
@@ -110,6 +111,8 @@ export class SlotPrompt extends Prompt<unknown> {
       value: a.value,
       attachments: a.attachments?.map((x) => ({ name: x.name, contentType: x.contentType, contentUrl: x.contentUrl })),
     };
+    const u = understanding(context);
+    if (u.intent !== 'none' && u.score >= CLARIFY) input.intent = u.intent;
     delete state.lastMessage;
     const r = parse(input, turnLanguage(context), spec.params ?? {});
     if (!r.ok) {

@@ -4,6 +4,7 @@ import type { HumanOfferDeps } from '../../src/handoff/offerHuman';
 import type { Logger } from '../../src/logger';
 import type { Services } from '../../src/services/ports';
 import type { FetchPolicy } from '../proof/fetchAttachment';
+import type { NluPort } from '../../src/nlu';
 
 /** What the refund and status dialogs use: ports, repositories and settings. Built once in buildDialogs. */
 export interface TopicDeps {
@@ -16,4 +17,5 @@ export interface TopicDeps {
   logger: Logger;
   attachments: FetchPolicy;
   human: HumanOfferDeps;
+  nlu: NluPort;
 }

@@ -40,7 +40,7 @@ export const PARSERS: Record<string, SlotParser> = {
   amount: (input, lang, params) => parseAmount(input.text, lang, typeof params.currency === 'string' ? params.currency : 'EUR'),
   reasonText: (input) => parseReasonText(input.text),
   link: (input) => parseLink(input.text),
-  proof: (input, _lang, params) => parseProofAnswer(input, { optional: params.optional === true, skipWords: bothLanguages('refund:proof.skipKeywords') }),
+  proof: (input, _lang, params) => parseProofAnswer(input, { optional: params.optional === true }),
   summary: (input) => parseSummaryAction(input, getSummaryWords()),
   locations: (input) => parseLocations(input.text),
   days: (input, lang) => parseDays(input.text, lang),

@@ -67,13 +67,6 @@ function isFormRequest(text: string | undefined): boolean {
   return LANGUAGES.some((l) => [...words(translator(l), 'refund:form.keywords'), translator(l)('refund:form.offer')].some((w) => fold(w) === n));
 }
 
-let reasonKeywordTable: Map<RefundReason, string[]> | undefined;
-function reasonKeywords(): Map<RefundReason, string[]> {
-  reasonKeywordTable ??= new Map(
-    REFUND_REASONS.map((r) => [r, LANGUAGES.flatMap((l) => [...words(translator(l), `refund:reasons.${r}.keywords`), translator(l)(`refund:reasons.${r}.label`)])]),
-  );
-  return reasonKeywordTable;
-}
 
 /**
  * The refund and cancellation conversation (POLICY.md section R, or B with the balance-only profile):
@@ -95,7 +88,7 @@ export class RefundDialog extends BaseDialog {
   constructor(private readonly deps: TopicDeps) {
     super(RefundDialog.id, deps.human);
     this.addDialog(new SlotPrompt(SLOT, PARSERS, { proof: proofResolver(deps.proofs, deps.attachments) }, VIEWS));
-    this.addDialog(new LocalizedChoicePrompt(CHOICE));
+    this.addDialog(new LocalizedChoicePrompt(CHOICE, deps.nlu));
     this.addDialog(new AskDialog(ASK, CHOICE));
     this.addDialog(new AdAlternativeDialog(deps));
     this.addDialog(
@@ -123,7 +116,11 @@ export class RefundDialog extends BaseDialog {
     if (!state) {
       state = { slots: {}, unknownOrders: 0 };
       const t = tr(step.context);
-      const facts = extractFacts(step.options.text, turnLanguage(step.context), reasonKeywords());
+      const text = step.options.text;
+      const lang = turnLanguage(step.context);
+      const stated = text ? await this.deps.nlu.reason(text, lang) : undefined;
+      const reason = stated && stated.score >= 0.7 && (REFUND_REASONS as readonly string[]).includes(stated.name) ? (stated.name as RefundReason) : undefined;
+      const facts = extractFacts(text, lang, reason);
       if (facts.orderNumber) state.slots.order = { number: facts.orderNumber, lookup: 'pending' };
       if (facts.amount) state.slots.amount = facts.amount;
       if (facts.reason) state.slots.reason = facts.reason;
@@ -197,7 +194,8 @@ export class RefundDialog extends BaseDialog {
       promptOptions: choiceOptions({
         prompt: msg('refund:ask.reason'),
         retry: msg('refund:retry.reason'),
-        choices: reasons.map((r) => ({ value: r, label: msg(`refund:reasons.${r}.label`), synonymsKey: `refund:reasons.${r}.keywords` })),
+        choices: reasons.map((r) => ({ value: r, label: msg(`refund:reasons.${r}.label`) })),
+        reasons: true,
       }),
     } satisfies AskOptions);
   }

@@ -72,4 +72,4 @@ export function formatDate(date: Date | string, lang: Language, timeZone: string
   return new Intl.DateTimeFormat(LOCALE_TAG[lang], { dateStyle: 'long', timeZone }).format(d);
 }
 
-export { detectLanguage, parseLanguageSwitch } from './detect';
+export { detectLanguage } from './detect';

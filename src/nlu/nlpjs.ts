@@ -76,8 +76,22 @@ export class NlpjsNlu implements NluPort {
     return other.score > main.score ? other : main;
   }
 
+  /**
+   * A reason is often one clause of a longer message ("refund for FL-100001, I paid twice"): the
+   * whole text and each clause are read, and the most confident reason wins.
+   */
   async reason(text: string, lang: Language): Promise<Scored<string>> {
-    const r = await this.classify(this.reasons, lang, text);
-    return r.intent === 'None' || r.intent === 'none' ? { name: 'none', score: 0 } : { name: r.intent, score: r.score };
+    // Numbers are facts, not reasons: "order FL-200002" or "€50" says nothing of why.
+    const plain = text.slice(0, MAX_CLASSIFIED).replace(/[^\s,;.!?]*\d[^\s,;!?]*/g, ' ');
+    const clauses = plain
+      .split(/[,.;:!?\n()\u2014\u2013]+|\s-\s|\s(?:because|since|as|but|and|car|parce que|puisque|mais|et)\s/i)
+      .map((c) => c.trim())
+      .filter((c) => c.length > 2);
+    let best: Scored<string> = { name: 'none', score: 0 };
+    for (const part of new Set([plain, ...clauses])) {
+      const r = await this.classify(this.reasons, lang, part);
+      if (r.intent !== 'None' && r.intent !== 'none' && r.score > best.score) best = { name: r.intent, score: r.score };
+    }
+    return best;
   }
 }
