@@ -6,7 +6,7 @@ import { i18n, type Language } from '../../src/i18n';
 import type { Parsed, UserInput } from '../slots/types';
 import { MAX_ATTEMPTS } from './localizedChoicePrompt';
 import { CLARIFY, understanding } from '../../src/nlu';
-import { Msg, render } from './message';
+import { Msg, render, renderArgs } from './message';
 
 /** Reads one answer: pure, given what the user sent, the conversation language and the prompt's params. */
 export type SlotParser = (input: UserInput, lang: Language, params: Record<string, unknown>) => Parsed<unknown>;
@@ -69,7 +69,7 @@ export class SlotPrompt extends Prompt<unknown> {
       const error = typeof state.lastError === 'string' ? state.lastError : '';
       const specific = `${spec.retryKey}.${error}`;
       const key = error && i18n().exists(specific, { lng: lang }) ? specific : spec.retryKey;
-      text = t(key, spec.params ?? {}) as string;
+      text = t(key, renderArgs(t, spec.params)) as string;
     } else {
       text = render(t, spec.prompt);
     }

@@ -15,6 +15,7 @@ import { choiceOptions, LocalizedChoicePrompt } from '../prompts/localizedChoice
 import { msg, words } from '../prompts/message';
 import { slotOptions, SlotPrompt, type SlotPromptSpec } from '../prompts/slotPrompt';
 import { extractFacts } from '../slots/extract';
+import type { AmountCheck } from '../slots/amount';
 import { isRefundFormSubmit, parseRefundForm } from '../slots/formSubmission';
 import { reasonsFor } from '../slots/reason';
 import { needsLink, proofIsOptional } from '../slots/requirements';
@@ -36,6 +37,8 @@ export interface RefundState {
   unknownOrders: number;
   /** The case, once recorded. */
   caseRef?: string;
+  /** The customer chose to change the amount: ask for it rather than confirm the one on record. */
+  askAmount?: boolean;
 }
 
 interface FlowOptions {
@@ -95,6 +98,7 @@ export class RefundDialog extends BaseDialog {
       new WaterfallDialog<FlowOptions>(FLOW, [
         this.start.bind(this),
         this.orderAnswered.bind(this),
+        this.amountChecked.bind(this),
         this.amountAnswered.bind(this),
         this.reasonAnswered.bind(this),
         this.reasonTextAnswered.bind(this),
@@ -177,7 +181,34 @@ export class RefundDialog extends BaseDialog {
         await step.context.sendActivity(t('refund:order.unavailable', { order: number }));
       }
     }
-    if (state.slots.amount) return step.next(known(state.slots.amount));
+    // Reasons fit the order: one said in the first message that cannot apply to it is asked again.
+    if (state.order && state.slots.reason && !reasonsFor(this.deps.profile, state.order.facts.serviceType).includes(state.slots.reason)) {
+      delete state.slots.reason;
+      delete state.slots.reasonText;
+    }
+    if (state.slots.amount) return step.next(known({ kind: 'amount', amount: state.slots.amount } satisfies AmountCheck));
+    if (!state.order || state.askAmount) return step.next(known({ kind: 'other' } satisfies AmountCheck));
+    // The order is known: show the amount on record and ask to confirm it, rather than asking from nothing.
+    const paid = state.order.facts.amountPaid;
+    const amount = { minor: paid.minor, currency: paid.currency };
+    return this.ask(step, {
+      parser: 'amountCheck',
+      prompt: msg('refund:amountCheck.ask', { amount }),
+      retryKey: 'refund:amountCheck.retry',
+      params: { currency: paid.currency, amount },
+      suggestions: [
+        { title: msg('refund:amountCheck.yes'), value: msg('refund:amountCheck.yes') },
+        { title: msg('refund:amountCheck.other'), value: msg('refund:amountCheck.other') },
+      ],
+    });
+  }
+
+  private async amountChecked(step: WaterfallStepContext<FlowOptions>): Promise<DialogTurnResult> {
+    const state = stateOf(step);
+    if (isHandoff(step.result)) return this.escalate(step, 'three_failures');
+    const check = (step.result as { value: AmountCheck }).value;
+    if (check.kind === 'amount') return step.next(known(check.amount));
+    if (check.kind === 'confirm' && state.order) return step.next(known(state.order.facts.amountPaid));
     const currency = state.order?.facts.amountPaid.currency ?? 'EUR';
     return this.ask(step, { parser: 'amount', prompt: msg('refund:ask.amount'), retryKey: 'refund:retry.amount', params: { currency } });
   }
@@ -186,6 +217,18 @@ export class RefundDialog extends BaseDialog {
     const state = stateOf(step);
     if (isHandoff(step.result)) return this.escalate(step, 'three_failures');
     state.slots.amount = (step.result as { value: Money }).value;
+    const recorded = state.order?.facts.amountPaid;
+    const claimed = state.slots.amount;
+    if (recorded && (recorded.currency !== claimed.currency || (recorded.minor !== claimed.minor && claimed.minor !== 2 * recorded.minor))) {
+      // Said plainly; the engine sends the difference to review.
+      const lang = turnLanguage(step.context);
+      await step.context.sendActivity(
+        tr(step.context)('refund:amountCheck.differs', {
+          recorded: formatMoney(recorded.minor, recorded.currency, lang),
+          claimed: formatMoney(claimed.minor, claimed.currency, lang),
+        }),
+      );
+    }
     if (state.slots.reason) return step.next(known(state.slots.reason));
     const reasons = reasonsFor(this.deps.profile, state.order?.facts.serviceType);
     return step.beginDialog(ASK, {
@@ -266,6 +309,10 @@ export class RefundDialog extends BaseDialog {
         case 'reason':
           delete slots.reason;
           delete slots.reasonText;
+          break;
+        case 'amount':
+          delete slots.amount;
+          next.askAmount = true;
           break;
         default:
           delete slots[action.field];
@@ -374,6 +421,10 @@ export class RefundDialog extends BaseDialog {
       for (const e of form.errors) {
         if (e.field === 'order') delete slots.order;
         else if (e.field === 'reason') delete slots.reason;
+        else if (e.field === 'amount') {
+          delete slots.amount;
+          next.askAmount = true;
+        }
         else delete slots[e.field];
       }
       if (form.errors.length) {
