@@ -23,7 +23,7 @@ import type { SummaryAction } from '../slots/summaryAction';
 import type { ProofSlot, RefundSlots } from '../slots/types';
 import { REFUND_REASONS, type Money, type RefundReason } from '../../src/eligibility';
 import { AdAlternativeDialog, type AdAlternativeResult } from './adAlternativeDialog';
-import { renderDecision } from './answer';
+import { answerCard, answerText, composeAnswer } from './answer';
 import type { TopicDeps } from './deps';
 import { refundFacts, type FactsInput } from './facts';
 import { PARSERS, proofResolver, VIEWS } from './questions';
@@ -322,9 +322,7 @@ export class RefundDialog extends BaseDialog {
     const assessment = await this.assess(step.context, state, false);
     const { decision } = assessment;
     if (decision.outcome === 'suggest_alternative' && state.order?.adId) {
-      // R7: say why a change is offered (outcome and clauses), then offer the changes.
-      const [why] = renderDecision(decision, { t: tr(step.context), lang: turnLanguage(step.context), timeZone: this.deps.timeZone });
-      await step.context.sendActivity(why);
+      // R7: the offer explains itself once, in the question that offers the changes.
       return step.beginDialog(AdAlternativeDialog.id, {
         adId: state.order.adId,
         alternatives: decision.alternatives,
@@ -362,10 +360,18 @@ export class RefundDialog extends BaseDialog {
     const handoff: HumanOfferReason | undefined =
       order?.lookup === 'unknown' ? 'unknown_order' : order?.lookup === 'unavailable' ? 'service_unavailable' : decision.review.required ? 'needs_review' : undefined;
     const record = await this.record(step.context, state, assessment, { review: handoff !== undefined });
-    for (const text of renderDecision(decision, { t, lang: turnLanguage(step.context), timeZone: this.deps.timeZone })) {
-      await step.context.sendActivity(text);
-    }
-    await step.context.sendActivity(t('refund:case.created', { reference: record.reference }));
+    // One answer, one message: a card where the channel shows one, text otherwise.
+    const claimed = state.slots.amount;
+    const answer = composeAnswer(
+      decision,
+      { t, lang: turnLanguage(step.context), timeZone: this.deps.timeZone },
+      { reference: record.reference, recorded: state.order?.facts.amountPaid, claimed },
+    );
+    await step.context.sendActivity(
+      supportsAdaptiveCards(step.context.activity.channelId)
+        ? MessageFactory.attachment(answerCard(answer, t))
+        : MessageFactory.text(answerText(answer, t)),
+    );
     if (handoff) {
       await offerHuman(step.context, { reason: handoff, caseRef: record.reference, priority: decision.review.priority }, this.deps.human);
       return step.endDialog();

@@ -27,7 +27,8 @@ describe('refund conversation', () => {
       expect(summary).not.toContain('Bonne nouvelle');
       const answer = await c.send(confirm);
       expect(answer).toContain('Bonne nouvelle');
-      expect(answer).toContain('(R2.5)');
+      expect(answer).toContain(T('fr')('refund:why.yes.R2_5'));
+      expect(answer).not.toMatch(/\((?:R|B)\d/);
     });
 
     it('in English too, with the reason and the amount in any order', async () => {
