@@ -36,7 +36,7 @@ export abstract class BaseDialog extends ComponentDialog {
 
   protected override async onContinueDialog(inner: DialogContext): Promise<DialogTurnResult> {
     if (this.childIsBaseDialog(inner)) return super.onContinueDialog(inner);
-    const result = (await this.interrupt(inner)) ?? (await this.intercept(inner)) ?? (await this.strayAttachments(inner));
+    const result = (await this.staleCard(inner)) ?? (await this.interrupt(inner)) ?? (await this.intercept(inner)) ?? (await this.strayAttachments(inner));
     return result ?? super.onContinueDialog(inner);
   }
 
@@ -89,6 +89,14 @@ export abstract class BaseDialog extends ComponentDialog {
     }
   }
 
+  /** A summary card pressed when the summary is no longer the question (after a correction): out of date, nothing changes. */
+  private async staleCard(inner: DialogContext): Promise<DialogTurnResult | undefined> {
+    if (!isSummarySubmit(inner.context.activity.value) || activeQuestion(inner)?.parser === 'summary') return undefined;
+    await inner.context.sendActivity(tr(inner.context)('common:staleCard'));
+    await inner.repromptDialog();
+    return { status: DialogTurnStatus.waiting };
+  }
+
   private async strayAttachments(inner: DialogContext): Promise<DialogTurnResult | undefined> {
     const a = inner.context.activity;
     if (a.type !== ActivityTypes.Message || fileAttachments(a.attachments).length === 0 || this.acceptsAttachments(inner)) return undefined;
@@ -117,4 +125,10 @@ function answersQuestion(context: TurnContext, q: Question): boolean {
   // Shaped answers hold digits ("un conseiller" must not read as an amount of 1).
   if (q.parser && SHAPED.has(q.parser) && /\d/.test(text)) return PARSERS[q.parser]({ text }, turnLanguage(context), q.params ?? {}).ok;
   return false;
+}
+
+/** What the summary card's buttons send. */
+export function isSummarySubmit(value: unknown): boolean {
+  const action = (value as { action?: unknown } | undefined)?.action;
+  return action === 'refund.confirm' || action === 'refund.correct';
 }

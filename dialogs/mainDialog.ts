@@ -4,7 +4,8 @@ import type { StatePropertyAccessor } from 'botbuilder';
 import { tr } from '../src/bot/turnContext';
 import { offerHuman, type HumanOfferDeps } from '../src/handoff/offerHuman';
 import { CLARIFY, CONFIDENT, understanding, type Intent, type Understanding } from '../src/nlu';
-import { BaseDialog, SHOW_MENU, START_OVER } from './baseDialog';
+import { BaseDialog, isSummarySubmit, SHOW_MENU, START_OVER } from './baseDialog';
+import { isRefundFormSubmit } from './slots/formSubmission';
 import { interruptionOf } from './interruptions';
 import type { Topic } from './topics';
 
@@ -59,6 +60,11 @@ export class MainDialog extends BaseDialog {
     const value = context.activity.value as { topic?: unknown } | undefined;
     const byButton = typeof value?.topic === 'string' ? this.topics.find((x) => x.id === value.topic) : undefined;
     if (byButton) return step.beginDialog(byButton.id, {});
+    // A summary or a form pressed after the request was sent: out of date, nothing changes.
+    if (isSummarySubmit(context.activity.value) || isRefundFormSubmit(context.activity.value)) {
+      await context.sendActivity(t('common:staleCard'));
+      return step.endDialog();
+    }
 
     const interruption = interruptionOf(u);
     if (interruption === 'human') {

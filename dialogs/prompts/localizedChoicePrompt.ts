@@ -1,4 +1,4 @@
-import { ActionTypes, TurnContext } from 'botbuilder';
+import { ActionTypes, CardAction, CardFactory, MessageFactory, TurnContext } from 'botbuilder';
 import {
   Choice,
   ChoiceFactoryOptions,
@@ -12,6 +12,7 @@ import {
 import { LANGUAGES, translator } from '../../src/i18n';
 import { tr, turnLanguage } from '../../src/bot/turnContext';
 import { Msg, render } from './message';
+import { supportsAdaptiveCards } from '../cards/channel';
 import { CLARIFY, understanding, type Intent, type NluPort } from '../../src/nlu';
 
 /** One choice: its stable value (a code) and the locale keys of its label and extra synonyms. */
@@ -79,8 +80,16 @@ export class LocalizedChoicePrompt extends ChoicePrompt {
     const spec = this.spec(options);
     const t = tr(context);
     const text = render(t, isRetry && spec.retry ? spec.retry : spec.prompt);
-    const style = spec.style ?? ListStyle.auto;
-    await context.sendActivity(this.appendChoices(text, context.activity.channelId, this.choicesFor(context, spec), style, INLINE[turnLanguage(context)]));
+    // Buttons wherever the channel shows them, whatever the number or length of the labels (never
+    // botbuilder's fallback to a numbered list); each button shows and sends its translated title.
+    const choices = this.choicesFor(context, spec);
+    if (!spec.style && supportsAdaptiveCards(context.activity.channelId)) {
+      // botbuilder's own hero card would title each button with the choice's value (`paid_by_mistake`).
+      const buttons = choices.map((c) => c.action as CardAction);
+      await context.sendActivity(MessageFactory.attachment(CardFactory.heroCard('', text, undefined, buttons)));
+      return;
+    }
+    await context.sendActivity(this.appendChoices(text, context.activity.channelId, choices, spec.style ?? ListStyle.list, INLINE[turnLanguage(context)]));
   }
 
   protected override async onRecognize(

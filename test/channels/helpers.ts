@@ -62,7 +62,7 @@ export const botTexts = (all: any[]) =>
   all
     .filter((a) => a.from?.role === 'bot' && a.type === 'message')
     .map((a) =>
-      [a.text ?? '', ...(a.attachments ?? []).flatMap((x: any) => (Array.isArray(x.content?.body) ? x.content.body.map((b: any) => b.text ?? '') : []))]
+      [a.text ?? '', ...(a.attachments ?? []).flatMap((x: any) => [x.content?.text ?? '', ...(Array.isArray(x.content?.body) ? x.content.body.map((b: any) => b.text ?? '') : [])])]
         .filter(Boolean)
         .join('\n'),
     );
