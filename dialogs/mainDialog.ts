@@ -121,11 +121,9 @@ export class MainDialog extends BaseDialog {
     const trimmed = text?.trim() ?? '';
     const byTitle = this.topics.find((x) => x.id === trimmed);
     if (byTitle) return byTitle;
-    const byIntent = u.score >= CONFIDENT ? this.topics.find((x) => x.intent === u.intent) : undefined;
-    if (byIntent) return byIntent;
-    // A case reference is about a request already made; an order number starts a new one.
+    // Facts first: a case reference is about a request already made; an order number starts a new one.
     if (trimmed) for (const topic of [...this.topics].reverse()) if (topic.matches?.(trimmed)) return topic;
-    return undefined;
+    return u.score >= CONFIDENT ? this.topics.find((x) => x.intent === u.intent) : undefined;
   }
 
   /** Buttons for the topics; what each sends is understood like typed text would be, in any language. */

@@ -52,7 +52,8 @@ function toMinor(major: number): number | undefined {
 
 /** Digit groups separated by a plain space (`1 234,56`) read as one number by the French model. */
 function normalise(text: string): string {
-  return text.replace(/\s+/g, ' ').replace(/(\d) (?=\d{3}(?!\d))/g, '$1\u202f').trim();
+  // "50 eur", as people type the ISO code in lower case.
+  return text.replace(/\s+/g, ' ').replace(/(\d)\s*eur\b/gi, '$1 €').replace(/(\d) (?=\d{3}(?!\d))/g, '$1\u202f').trim();
 }
 
 function currencyCandidates(text: string, lang: Language, rank: number): Candidate[] {

@@ -20,7 +20,9 @@ export function extractFacts(text: string | undefined, lang: Language, reason?: 
   const order = findOrderNumberInText(text);
   if (order) out.orderNumber = order;
   // The order number is not an amount: look for money in the rest of the text.
-  const amount = findAmountInText(order ? text.replace(/#?[A-Za-z]{2}[\s\-_.]?\d{3}\s?\d{3}/g, ' ') : text, lang);
+  // A dash between parts ("FL-100001 - 49 € - …") is not a minus sign.
+  const rest = (order ? text.replace(/#?[A-Za-z]{2}[\s\-_.]?\d{3}\s?\d{3}/g, ' ') : text).replace(/\s[-\u2013\u2014]\s/g, ', ');
+  const amount = findAmountInText(rest, lang);
   if (amount) out.amount = amount;
   if (reason) out.reason = reason;
   return out;

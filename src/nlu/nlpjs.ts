@@ -81,9 +81,13 @@ export class NlpjsNlu implements NluPort {
    * whole text and each clause are read, and the most confident reason wins.
    */
   async reason(text: string, lang: Language): Promise<Scored<string>> {
-    // Numbers are facts, not reasons: "order FL-200002" or "€50" says nothing of why.
-    const plain = text.slice(0, MAX_CLASSIFIED).replace(/[^\s,;.!?]*\d[^\s,;!?]*/g, ' ');
-    const clauses = plain
+    // Numbers are facts, not reasons: "order FL-200002" or "€50" says nothing of why. Read the
+    // text without them, and each clause, a number also ending a clause.
+    const numbers = /[^\s,;.!?]*\d[^\s,;!?]*/g;
+    const plain = text.slice(0, MAX_CLASSIFIED).replace(numbers, ' ');
+    const clauses = text
+      .slice(0, MAX_CLASSIFIED)
+      .replace(numbers, ', ')
       .split(/[,.;:!?\n()\u2014\u2013]+|\s-\s|\s(?:because|since|as|but|and|car|parce que|puisque|mais|et)\s/i)
       .map((c) => c.trim())
       .filter((c) => c.length > 2);
