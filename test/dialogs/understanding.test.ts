@@ -118,3 +118,25 @@ describe('understanding customers as they write', () => {
     expect(reply).toContain(T('en')('refund:amountCheck.ask', { amount: '€49.00' }));
   });
 });
+
+describe('"where is my request?" without signing in', () => {
+  let h: Harness;
+  beforeAll(async () => (h = await createHarness()), 60000);
+  afterAll(() => h.close());
+
+  it.each(['en', 'fr'] as const)('%s: the reference and its order number show the status; anything else reads like an unknown reference', async (lang) => {
+    const first = h.conversation({ user: `web-anon-${lang}-1`, locale: lang });
+    await first.send(lang === 'fr' ? 'commande FL-100001, 49 €, payé par erreur' : 'refund for FL-100001, I paid €49 by mistake');
+    await first.send(lang === 'fr' ? 'passer' : 'skip');
+    const ref = referenceIn(await first.send(confirm));
+    // A new tab: another anonymous user id.
+    const other = h.conversation({ user: `web-anon-${lang}-2`, locale: lang });
+    const shown = await other.send(`${ref} FL-100001`);
+    expect(shown).toContain(T(lang)('status:statuses.submitted'));
+    const wrongOrder = await h.conversation({ user: `web-anon-${lang}-3`, locale: lang }).send(`${ref} FL-100002`);
+    const unknown = await h.conversation({ user: `web-anon-${lang}-4`, locale: lang }).send('RF-ZZZZZ FL-100002');
+    expect(wrongOrder).toContain(T(lang)('status:notFound', { reference: ref }));
+    expect(wrongOrder.replace(ref, 'X')).toBe(unknown.replace('RF-ZZZZZ', 'X'));
+    expect(await h.conversation({ user: `web-anon-${lang}-5`, locale: lang }).send(ref)).toContain(T(lang)('status:notFound', { reference: ref }));
+  });
+});
