@@ -31,7 +31,7 @@ describe('web chat page, French browser', () => {
     expect(await page.getAttribute('html', 'lang')).toBe('fr');
     expect(await page.title()).toBe('Acme – discutez avec notre assistant paiements');
     expect(await page.getByRole('button', { name: 'Français' }).getAttribute('aria-pressed')).toBe('true');
-    await waitForText(page, "Bonjour, je suis l’assistant paiements de Acme");
+    await waitForText(page, "Bonjour, je suis l’assistant Acme pour vos paiements");
     await waitForText(page, 'Que puis-je faire pour vous');
   });
 
@@ -59,7 +59,7 @@ describe('web chat page, French browser', () => {
     const welcomesBefore = welcomes(await transcript(page));
     await page.reload();
     await waitForText(page, /référence est RF-[A-Z0-9]{5}/);
-    await waitForText(page, "Bonjour, je suis l’assistant paiements de Acme");
+    await waitForText(page, "Bonjour, je suis l’assistant Acme pour vos paiements");
     const after = await page.evaluate(() => sessionStorage.getItem('support-widget.session'));
     expect(JSON.parse(after!).conversationId).toBe(JSON.parse(before!).conversationId);
     // The welcome is not sent again, and the conversation goes on.

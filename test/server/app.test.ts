@@ -40,7 +40,7 @@ describe('bot service over HTTP', () => {
       locale: 'fr-FR',
       membersAdded: [{ id: 'user-1' }],
     });
-    expect(texts(replies)[0]).toContain("Bonjour, je suis l'assistant paiements de Acme");
+    expect(texts(replies)[0]).toContain("Bonjour, je suis l'assistant Acme pour vos paiements");
   });
 
   it('detects the language of the first message and switches on request', async () => {
