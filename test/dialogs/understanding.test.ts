@@ -140,3 +140,21 @@ describe('"where is my request?" without signing in', () => {
     expect(await h.conversation({ user: `web-anon-${lang}-5`, locale: lang }).send(ref)).toContain(T(lang)('status:notFound', { reference: ref }));
   });
 });
+
+describe('when the recogniser is unsure', () => {
+  let h: Harness;
+  beforeAll(async () => (h = await createHarness()), 60000);
+  afterAll(() => h.close());
+
+  it('asks a short question with its two best guesses as buttons, and a button starts that topic', async () => {
+    const c = h.conversation({ locale: 'en' });
+    await c.send('hello'); // the welcome
+    const replies = await c.say('my money');
+    const card = replies.map((r) => r.activity).find((a) => a.attachments?.length)!;
+    const content = card.attachments![0].content as { text: string; buttons: { title: string; value: { intent: string } }[] };
+    expect(content.text).toBe(T('en')('common:clarify'));
+    expect(content.buttons.map((b) => b.title).sort()).toEqual([T('en')('common:intents.topic.refund'), T('en')('common:intents.topic.status')].sort());
+    const chosen = await c.send({ value: { action: 'nlu.choose', intent: 'topic.refund' } });
+    expect(chosen).toContain(T('en')('refund:ask.order'));
+  });
+});
