@@ -1,9 +1,19 @@
 import { ComponentDialog, DialogContext, DialogTurnResult, DialogTurnStatus } from 'botbuilder-dialogs';
-import { ActivityTypes } from 'botbuilder';
+import { ActivityTypes, type TurnContext } from 'botbuilder';
 import { tr } from '../src/bot/turnContext';
 import { offerHuman, type HumanOfferDeps } from '../src/handoff/offerHuman';
-import { recognizeInterruption } from './interruptions';
+import { understanding } from '../src/nlu';
+import { interruptionOf, SURE } from './interruptions';
 import { fileAttachments } from './slots/proof';
+import { isChoiceTitle, type LocalizedChoiceOptions } from './prompts/localizedChoicePrompt';
+import type { SlotPromptSpec } from './prompts/slotPrompt';
+import { PARSERS } from './refund/questions';
+import { turnLanguage } from '../src/bot/turnContext';
+
+/** Questions whose answers have a shape: an answer that fits it is never taken for an interruption. */
+const SHAPED = new Set(['order', 'amount', 'link', 'days', 'caseReference']);
+/** Questions that take the customer's own words: only a certain interruption counts there. */
+const FREE_TEXT = new Set(['reasonText', 'postText', 'locations']);
 
 export const START_OVER = 'startOver';
 
@@ -26,7 +36,7 @@ export abstract class BaseDialog extends ComponentDialog {
 
   protected override async onContinueDialog(inner: DialogContext): Promise<DialogTurnResult> {
     if (this.childIsBaseDialog(inner)) return super.onContinueDialog(inner);
-    const result = (await this.interrupt(inner)) ?? (await this.intercept(inner)) ?? (await this.strayAttachments(inner));
+    const result = (await this.staleCard(inner)) ?? (await this.interrupt(inner)) ?? (await this.intercept(inner)) ?? (await this.strayAttachments(inner));
     return result ?? super.onContinueDialog(inner);
   }
 
@@ -56,7 +66,10 @@ export abstract class BaseDialog extends ComponentDialog {
     const a = inner.context.activity;
     if (a.type !== ActivityTypes.Message) return undefined;
     const t = tr(inner.context);
-    switch (recognizeInterruption(a.text)) {
+    const question = activeQuestion(inner);
+    if (question && answersQuestion(inner.context, question)) return undefined;
+    const freeText = question?.parser !== undefined && FREE_TEXT.has(question.parser);
+    switch (interruptionOf(understanding(inner.context), freeText ? SURE : undefined)) {
       case 'help':
         await inner.context.sendActivity(t('common:help.text'));
         await inner.repromptDialog();
@@ -76,6 +89,14 @@ export abstract class BaseDialog extends ComponentDialog {
     }
   }
 
+  /** A summary card pressed when the summary is no longer the question (after a correction): out of date, nothing changes. */
+  private async staleCard(inner: DialogContext): Promise<DialogTurnResult | undefined> {
+    if (!isSummarySubmit(inner.context.activity.value) || activeQuestion(inner)?.parser === 'summary') return undefined;
+    await inner.context.sendActivity(tr(inner.context)('common:staleCard'));
+    await inner.repromptDialog();
+    return { status: DialogTurnStatus.waiting };
+  }
+
   private async strayAttachments(inner: DialogContext): Promise<DialogTurnResult | undefined> {
     const a = inner.context.activity;
     if (a.type !== ActivityTypes.Message || fileAttachments(a.attachments).length === 0 || this.acceptsAttachments(inner)) return undefined;
@@ -85,4 +106,29 @@ export abstract class BaseDialog extends ComponentDialog {
     await inner.repromptDialog();
     return { status: DialogTurnStatus.waiting };
   }
+}
+
+type Question = Partial<SlotPromptSpec> & Partial<LocalizedChoiceOptions>;
+
+/** The question being asked, however deep the dialogs that ask it. */
+function activeQuestion(inner: DialogContext): Question | undefined {
+  let dc = inner;
+  while (dc.child) dc = dc.child;
+  return (dc.activeDialog?.state?.options as { validations?: Question } | undefined)?.validations;
+}
+
+/** The message is an answer to the question: a button's title, or an answer of the expected shape ("49 €"). */
+function answersQuestion(context: TurnContext, q: Question): boolean {
+  const text = context.activity.text ?? '';
+  if (!text.trim()) return false;
+  if (Array.isArray(q.choices)) return isChoiceTitle(text, q as LocalizedChoiceOptions);
+  // Shaped answers hold digits ("un conseiller" must not read as an amount of 1).
+  if (q.parser && SHAPED.has(q.parser) && /\d/.test(text)) return PARSERS[q.parser]({ text }, turnLanguage(context), q.params ?? {}).ok;
+  return false;
+}
+
+/** What the summary card's buttons send. */
+export function isSummarySubmit(value: unknown): boolean {
+  const action = (value as { action?: unknown } | undefined)?.action;
+  return action === 'refund.confirm' || action === 'refund.correct';
 }

@@ -16,6 +16,8 @@ import { RefundDialog } from './refund/refundDialog';
 import { CaseStatusDialog } from './status/caseStatusDialog';
 import type { Topic } from './topics';
 import type { HumanOfferDeps } from '../src/handoff/offerHuman';
+import type { NluPort } from '../src/nlu';
+import { findOrderNumberInText } from '../src/services/orderNumber';
 
 export interface DialogDeps {
   config: Config;
@@ -37,6 +39,8 @@ export interface DialogDeps {
   notifier?: Notifier;
   /** This instance's own origins once it listens (its real loopback port), for web chat files. */
   ownOrigins?: () => readonly string[];
+  /** The trained recogniser (reasons in free text). */
+  nlu: NluPort;
 }
 
 /** Origins a user's attachment may be fetched from: the bot itself, never an arbitrary URL. */
@@ -73,13 +77,20 @@ export function buildDialogs(deps: DialogDeps): MainDialog {
     },
     human: { cases, logger: deps.logger, ...(deps.onHumanOffer ? { onOffer: deps.onHumanOffer } : {}) },
     ...(deps.notifier ? { notifier: deps.notifier } : {}),
+    nlu: deps.nlu,
   };
   const topics: Topic[] = [
-    { id: RefundDialog.id, titleKey: 'refund:menu.title', keywordsKey: 'refund:menu.keywords', dialog: new RefundDialog(topicDeps) },
+    {
+      id: RefundDialog.id,
+      titleKey: 'refund:menu.title',
+      intent: 'topic.refund',
+      matches: (text) => findOrderNumberInText(text) !== null,
+      dialog: new RefundDialog(topicDeps),
+    },
     {
       id: CaseStatusDialog.id,
       titleKey: 'status:menu.title',
-      keywordsKey: 'status:menu.keywords',
+      intent: 'topic.status',
       matches: (text) => findCaseReferenceInText(text) !== null,
       dialog: new CaseStatusDialog(topicDeps),
     },

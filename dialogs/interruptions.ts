@@ -1,39 +1,33 @@
-import { translator, LANGUAGES } from '../src/i18n';
+import { CONFIDENT, type Understanding } from '../src/nlu';
+import { recentlyUnderstood } from '../src/nlu/recognizer';
 
 export type Interruption = 'help' | 'cancel' | 'startOver' | 'human';
 
-const normalise = (s: string) =>
-  s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[’']/g, "'").replace(/[.!?\s\u00a0]+$/, '').replace(/\s+/g, ' ').trim();
-
-const KEYWORD_KEYS: Record<Interruption, string> = {
-  help: 'common:help.keywords',
-  cancel: 'common:cancel.keywords',
-  startOver: 'common:startOver.keywords',
-  human: 'human:keywords',
+const BY_INTENT: Partial<Record<Understanding['intent'], Interruption>> = {
+  help: 'help',
+  cancel: 'cancel',
+  startOver: 'startOver',
+  human: 'human',
 };
 
-/** Keyword lists come from the locales; a user may type either language's words at any time. */
-function keywordTable(): Map<string, Interruption> {
-  const table = new Map<string, Interruption>();
-  for (const lang of LANGUAGES) {
-    const t = translator(lang);
-    for (const kind of Object.keys(KEYWORD_KEYS) as Interruption[]) {
-      for (const word of t(KEYWORD_KEYS[kind]).split('|')) {
-        const w = normalise(word);
-        // "?" alone means help; elsewhere a trailing "?" is ignored.
-        table.set(w === '' ? word.trim() : w, kind);
-      }
-    }
-  }
-  return table;
+/**
+ * Help, cancel, start over or a person, when the recogniser is confident the customer meant it
+ * ("I want a human NOW", "je veux parler à un conseiller svp", "stop waiting"), inside a sentence
+ * and at any question. An answer to the question (an amount, "no I don't have one") is not one.
+ */
+export function interruptionOf(u: Understanding, threshold = CONFIDENT): Interruption | undefined {
+  return u.score >= threshold ? BY_INTENT[u.intent] : undefined;
 }
 
-let table: Map<string, Interruption> | undefined;
+/** The threshold at a question that takes the customer's own words ("the coach never called me back"). */
+export const SURE = 0.95;
 
-/** "help", "annuler", "start over", "un conseiller"…: only a whole short message counts, never a word inside a sentence. */
+/**
+ * The same, from the text of the current message: the recogniser understood it once at the start
+ * of the turn (LanguageMiddleware); this reads that result. A text not understood this turn gives
+ * undefined.
+ */
 export function recognizeInterruption(text: string | undefined): Interruption | undefined {
-  if (!text || text.length > 60) return undefined;
-  table ??= keywordTable();
-  const n = normalise(text);
-  return table.get(n === '' ? text.trim() : n);
+  const u = recentlyUnderstood(text);
+  return u ? interruptionOf(u) : undefined;
 }

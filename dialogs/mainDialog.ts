@@ -1,17 +1,19 @@
-import { ActionTypes, CardFactory, MessageFactory, TurnContext } from 'botbuilder';
+import { ActionTypes, CardAction, CardFactory, MessageFactory, TurnContext } from 'botbuilder';
 import { DialogSet, DialogState, DialogTurnStatus, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
 import type { StatePropertyAccessor } from 'botbuilder';
-import { LANGUAGES, translator } from '../src/i18n';
 import { tr } from '../src/bot/turnContext';
 import { offerHuman, type HumanOfferDeps } from '../src/handoff/offerHuman';
-import { BaseDialog, SHOW_MENU, START_OVER } from './baseDialog';
+import { CLARIFY, CONFIDENT, understanding, type Intent, type Understanding } from '../src/nlu';
+import { BaseDialog, isSummarySubmit, SHOW_MENU, START_OVER } from './baseDialog';
+import { isRefundFormSubmit } from './slots/formSubmission';
+import { interruptionOf } from './interruptions';
 import { rerouteText } from './email/emailContactDialog';
-import { recognizeInterruption } from './interruptions';
 import type { Topic } from './topics';
 
 const MENU = 'menuWaterfall';
 
-const normalise = (s: string) => s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+/** Intents worth offering as a guess when the recogniser is unsure (answers to a question are not). */
+const GUESSABLE: readonly Intent[] = ['topic.refund', 'topic.paymentNotRegistered', 'topic.dispute', 'topic.status', 'human', 'help'];
 
 /** Shows the menu of the topics that work, routes buttons and free text to them, and loops. */
 export class MainDialog extends BaseDialog {
@@ -46,26 +48,67 @@ export class MainDialog extends BaseDialog {
     else await this.sendMenu(context);
   }
 
-  /** The first message may already name a topic ("I want a refund for FL-123456"): go straight there. */
+  /**
+   * The first message may already name a topic ("I want a refund for FL-123456"): go straight
+   * there, with the text, so the topic keeps every fact it holds. What the recogniser understood
+   * decides the rest; when it is unsure, the customer picks between its two best guesses.
+   */
   private async route(step: WaterfallStepContext<{ text?: string }>) {
-    const text = step.options?.text ?? step.context.activity.text;
-    const interruption = recognizeInterruption(text);
-    if (interruption) {
-      // Nothing is running: help explains, cancel and start over just show the menu.
-      if (interruption === 'help') await step.context.sendActivity(tr(step.context)('common:help.text'));
-      if (interruption === 'human') {
-        if (this.human) await offerHuman(step.context, { reason: 'user_asked' }, this.human);
-        else await step.context.sendActivity(tr(step.context)('human:noCase'));
-        return step.endDialog();
-      }
-      await this.sendMenu(step.context);
+    const context = step.context;
+    const t = tr(context);
+    const text = step.options?.text ?? context.activity.text;
+    const u = understanding(context);
+    const value = context.activity.value as { topic?: unknown } | undefined;
+    const byButton = typeof value?.topic === 'string' ? this.topics.find((x) => x.id === value.topic) : undefined;
+    if (byButton) return step.beginDialog(byButton.id, {});
+    // A summary or a form pressed after the request was sent: out of date, nothing changes.
+    if (isSummarySubmit(context.activity.value) || isRefundFormSubmit(context.activity.value)) {
+      await context.sendActivity(t('common:staleCard'));
       return step.endDialog();
     }
-    const value = step.context.activity.value as { topic?: unknown } | undefined;
-    const topic = this.match(typeof value?.topic === 'string' ? value.topic : text);
+
+    const interruption = interruptionOf(u);
+    if (interruption === 'human') {
+      if (this.human) await offerHuman(context, { reason: 'user_asked' }, this.human);
+      else await context.sendActivity(t('human:noCase'));
+      return step.endDialog();
+    }
+    const topic = this.topicFor(text, u);
     if (topic) return step.beginDialog(topic.id, { text });
+    if (interruption === 'help') {
+      await context.sendActivity(t('common:help.text'));
+      await this.sendMenu(context);
+      return step.endDialog();
+    }
+    if (u.score >= CONFIDENT) {
+      switch (u.intent) {
+        case 'greeting':
+          await this.sendMenu(context, 'common:greeting');
+          return step.endDialog();
+        case 'thanks':
+        case 'goodbye':
+          await context.sendActivity(t(`common:close.${u.intent}`));
+          return step.endDialog();
+        case 'topic.paymentNotRegistered':
+        case 'topic.dispute':
+        case 'outOfScope':
+          await this.sendOutOfScope(context, u.intent);
+          return step.endDialog();
+        case 'cancel':
+        case 'startOver':
+          await this.sendMenu(context);
+          return step.endDialog();
+        default:
+          break;
+      }
+    }
+    const guesses = u.ranked.filter((r) => GUESSABLE.includes(r.name)).slice(0, 2);
+    if (guesses.length === 2 && guesses[0].score >= CLARIFY) {
+      await this.sendClarification(context, [guesses[0].name, guesses[1].name]);
+      return step.endDialog();
+    }
     // Something was said that matches no topic: say so, with the menu.
-    await this.sendMenu(step.context, text?.trim() ? 'common:menu.retry' : 'common:menu.prompt');
+    await this.sendMenu(context, text?.trim() ? 'common:menu.retry' : 'common:menu.prompt');
     return step.endDialog();
   }
 
@@ -77,30 +120,57 @@ export class MainDialog extends BaseDialog {
     return step.endDialog();
   }
 
-  private match(text: string | undefined): Topic | undefined {
-    if (!text) return undefined;
-    const n = normalise(text.trim());
-    const byId = this.topics.find((t) => t.id === text.trim());
-    if (byId) return byId;
-    const byMatcher = this.topics.find((t) => t.matches?.(text));
-    if (byMatcher) return byMatcher;
-    // The most specific keyword wins: "où en est mon remboursement" is about status, not a new refund.
-    let best: { topic: Topic; length: number } | undefined;
-    for (const topic of this.topics) {
-      for (const lang of LANGUAGES) {
-        const t = translator(lang);
-        if (normalise(t(topic.titleKey)) === n) return topic;
-        for (const w of t(topic.keywordsKey).split('|').map(normalise).filter(Boolean)) {
-          if (n.includes(w) && (!best || w.length > best.length)) best = { topic, length: w.length };
-        }
-      }
-    }
-    return best?.topic;
+  /** A topic named by its title, by facts in the text (a case reference, an order number), or by a confident intent. */
+  private topicFor(text: string | undefined, u: Understanding): Topic | undefined {
+    const trimmed = text?.trim() ?? '';
+    const byTitle = this.topics.find((x) => x.id === trimmed);
+    if (byTitle) return byTitle;
+    // Facts first: a case reference is about a request already made; an order number starts a new one.
+    if (trimmed) for (const topic of [...this.topics].reverse()) if (topic.matches?.(trimmed)) return topic;
+    return u.score >= CONFIDENT ? this.topics.find((x) => x.intent === u.intent) : undefined;
   }
 
-  async sendMenu(context: TurnContext, textKey: 'common:menu.prompt' | 'common:menu.retry' = 'common:menu.prompt'): Promise<void> {
+  /** Buttons for the topics; what each sends is understood like typed text would be, in any language. */
+  private topicButtons(context: TurnContext): CardAction[] {
     const t = tr(context);
-    const buttons = this.topics.map((topic) => ({ type: ActionTypes.ImBack, title: t(topic.titleKey), value: t(topic.titleKey) }));
-    await context.sendActivity(MessageFactory.attachment(CardFactory.heroCard('', t(textKey), undefined, buttons)));
+    return this.topics.map((topic) => ({
+      type: ActionTypes.MessageBack,
+      title: t(topic.titleKey),
+      displayText: t(topic.titleKey),
+      text: t(topic.titleKey),
+      value: { topic: topic.id },
+    }));
+  }
+
+  async sendMenu(context: TurnContext, textKey: 'common:menu.prompt' | 'common:menu.retry' | 'common:greeting' = 'common:menu.prompt'): Promise<void> {
+    const t = tr(context);
+    await context.sendActivity(MessageFactory.attachment(CardFactory.heroCard('', t(textKey), undefined, this.topicButtons(context))));
+  }
+
+  /** What the bot can do, and a person for the rest. */
+  private async sendOutOfScope(context: TurnContext, intent: Intent): Promise<void> {
+    const t = tr(context);
+    const key = intent === 'outOfScope' ? 'common:outOfScope' : `common:notHere.${intent === 'topic.dispute' ? 'dispute' : 'paymentNotRegistered'}`;
+    const person: CardAction = {
+      type: ActionTypes.MessageBack,
+      title: t('common:intents.human'),
+      displayText: t('common:intents.human'),
+      text: t('common:intents.human'),
+      value: { action: 'nlu.choose', intent: 'human' },
+    };
+    await context.sendActivity(MessageFactory.attachment(CardFactory.heroCard('', t(key), undefined, [...this.topicButtons(context), person])));
+  }
+
+  /** "Did you mean…?" with the two best guesses as buttons. */
+  private async sendClarification(context: TurnContext, intents: [Intent, Intent]): Promise<void> {
+    const t = tr(context);
+    const buttons: CardAction[] = intents.map((intent) => ({
+      type: ActionTypes.MessageBack,
+      title: t(`common:intents.${intent}`),
+      displayText: t(`common:intents.${intent}`),
+      text: t(`common:intents.${intent}`),
+      value: { action: 'nlu.choose', intent },
+    }));
+    await context.sendActivity(MessageFactory.attachment(CardFactory.heroCard('', t('common:clarify'), undefined, buttons)));
   }
 }

@@ -1,4 +1,5 @@
 import type { Dialog } from 'botbuilder-dialogs';
+import type { Intent } from '../src/nlu';
 
 /**
  * A topic of the main menu. A topic appears in the menu once its dialog exists: the menu is built
@@ -9,9 +10,9 @@ export interface Topic {
   id: string;
   /** Locale key of the button title, e.g. `refund:menu.title`. */
   titleKey: string;
-  /** Locale key of a `|`-separated list of words that pick this topic from free text. */
-  keywordsKey: string;
-  /** Extra recognition from free text (e.g. a case reference picks the status topic). */
+  /** The recogniser's intent that picks this topic from what the customer types. */
+  intent: Intent;
+  /** Facts in the text that pick this topic whatever the wording (an order number, a case reference). */
   matches?: (text: string) => boolean;
   dialog: Dialog;
 }

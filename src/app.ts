@@ -44,6 +44,7 @@ import { registerAgentApi } from './agent/routes';
 import { createNotifications, type Notifications } from './services/notifications';
 import { createMetrics, instrumentRedis, Metrics, mountMetrics, observeCases, TurnObserver } from './metrics';
 import { DIALOG_STATE } from './bot/conversationData';
+import { createNlu, NluRecognizer } from './nlu';
 
 export interface App {
   config: Config;
@@ -108,7 +109,10 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     dialogStateProperty: DIALOG_STATE,
     classify: (err) => (err instanceof LockTimeoutError ? 'busy' : isStorageUnavailable(err) ? 'storage_unavailable' : 'error'),
   });
-  const language = new LanguageMiddleware(conversationState, config.defaultLanguage);
+  // The recogniser is trained before the server exists, so /readyz never answers before it can understand.
+  const nlu = createNlu(config.nlu.provider);
+  await nlu.train();
+  const language = new LanguageMiddleware(conversationState, config.defaultLanguage, new NluRecognizer(nlu));
   const continuity = new ContinuityMiddleware({
     conversationState,
     redis,
@@ -211,7 +215,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   });
   // After redaction, the lock and the language: the transcript holds only redacted text, in turn order.
   adapter.use(desk.middleware());
-  dialog = buildDialogs({ config, redis, keys, logger, services, cases, proofs, onHumanOffer: desk.onOffer, notifier: notifications.notifier, ownOrigins });
+  dialog = buildDialogs({ config, redis, keys, logger, services, cases, proofs, onHumanOffer: desk.onOffer, notifier: notifications.notifier, ownOrigins, nlu });
   const bot = new SupportBot({ conversationState, dialog, brandName: config.brandName, logger, intercept: desk.intercept });
 
   const { server, inFlight } = createServer({

@@ -133,6 +133,7 @@ const envSchema = z
     TIME_ZONE: timeZone.default('Europe/Paris'),
     HOLIDAYS_COUNTRY: holidaysCountry.default('FR'),
     BRAND_NAME: z.string().min(1).max(60).default('Support'),
+    NLU_PROVIDER: z.enum(['nlpjs'], { message: 'must be nlpjs' }).default('nlpjs'),
 
     MAX_BODY_BYTES: int(1024, 50 * 1024 * 1024).default(256 * 1024),
     MAX_UPLOAD_BYTES: int(1024, 50 * 1024 * 1024).default(10 * 1024 * 1024),
@@ -238,6 +239,7 @@ export interface Config {
   /** Public holidays of this country are not business days (R5.1); null: weekends only. */
   holidaysCountry: string | null;
   brandName: string;
+  nlu: { provider: 'nlpjs' };
   limits: { maxBodyBytes: number; maxUploadBytes: number; messagesPerMinute: number };
   shutdownTimeoutMs: number;
   directLine: { secret?: string; tokenTtlSeconds: number; activityTtlSeconds: number };
@@ -335,6 +337,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timeZone: e.TIME_ZONE,
     holidaysCountry: e.HOLIDAYS_COUNTRY,
     brandName: e.BRAND_NAME,
+    nlu: { provider: e.NLU_PROVIDER },
     limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxUploadBytes: e.MAX_UPLOAD_BYTES, messagesPerMinute: e.RATE_LIMIT_MESSAGES_PER_MINUTE },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     directLine: {

@@ -57,8 +57,8 @@ export function yesNo(prompt: ReturnType<typeof msg>): PromptOptions {
     prompt,
     retry: [prompt],
     choices: [
-      { value: 'yes', label: msg('refund:yes'), synonymsKey: 'refund:yesKeywords' },
-      { value: 'no', label: msg('refund:no'), synonymsKey: 'refund:noKeywords' },
+      { value: 'yes', label: msg('refund:yes'), intent: 'yes' },
+      { value: 'no', label: msg('refund:no'), intent: 'no' },
     ],
   });
 }

@@ -1,4 +1,4 @@
-import { ActionTypes, TurnContext } from 'botbuilder';
+import { ActionTypes, CardAction, CardFactory, MessageFactory, TurnContext } from 'botbuilder';
 import {
   Choice,
   ChoiceFactoryOptions,
@@ -11,14 +11,16 @@ import {
 } from 'botbuilder-dialogs';
 import { LANGUAGES, translator } from '../../src/i18n';
 import { tr, turnLanguage } from '../../src/bot/turnContext';
-import { Msg, render, words } from './message';
+import { Msg, render } from './message';
+import { supportsAdaptiveCards } from '../cards/channel';
+import { CLARIFY, understanding, type Intent, type NluPort } from '../../src/nlu';
 
 /** One choice: its stable value (a code) and the locale keys of its label and extra synonyms. */
 export interface ChoiceSpec {
   value: string;
   label: Msg;
-  /** `|`-separated synonyms (both languages may be listed). */
-  synonymsKey?: string;
+  /** The recogniser's intent that picks this choice from free text (`yes`, `no`). */
+  intent?: Intent;
 }
 
 export interface LocalizedChoiceOptions {
@@ -26,6 +28,8 @@ export interface LocalizedChoiceOptions {
   retry?: Msg | Msg[];
   choices: ChoiceSpec[];
   style?: ListStyle;
+  /** The choices are refund reasons: free text is read by the recogniser's reason model. */
+  reasons?: boolean;
 }
 
 /** Builds the PromptOptions a LocalizedChoicePrompt expects. */
@@ -47,7 +51,10 @@ export const MAX_ATTEMPTS = 3;
  * language, its synonyms, or its number. After MAX_ATTEMPTS wrong answers it ends with `undefined`.
  */
 export class LocalizedChoicePrompt extends ChoicePrompt {
-  constructor(id: string) {
+  constructor(
+    id: string,
+    private readonly nlu?: NluPort,
+  ) {
     super(id, async (p) => p.recognized.succeeded || p.attemptCount >= MAX_ATTEMPTS);
   }
 
@@ -63,7 +70,6 @@ export class LocalizedChoicePrompt extends ChoicePrompt {
       for (const lang of LANGUAGES) {
         const tl = translator(lang);
         synonyms.add(render(tl, c.label));
-        if (c.synonymsKey) for (const w of words(tl, c.synonymsKey)) synonyms.add(w);
       }
       synonyms.delete(title);
       return { value: c.value, action: { type: ActionTypes.ImBack, title, value: title }, synonyms: [...synonyms] };
@@ -74,8 +80,16 @@ export class LocalizedChoicePrompt extends ChoicePrompt {
     const spec = this.spec(options);
     const t = tr(context);
     const text = render(t, isRetry && spec.retry ? spec.retry : spec.prompt);
-    const style = spec.style ?? ListStyle.auto;
-    await context.sendActivity(this.appendChoices(text, context.activity.channelId, this.choicesFor(context, spec), style, INLINE[turnLanguage(context)]));
+    // Buttons wherever the channel shows them, whatever the number or length of the labels (never
+    // botbuilder's fallback to a numbered list); each button shows and sends its translated title.
+    const choices = this.choicesFor(context, spec);
+    if (!spec.style && supportsAdaptiveCards(context.activity.channelId)) {
+      // botbuilder's own hero card would title each button with the choice's value (`paid_by_mistake`).
+      const buttons = choices.map((c) => c.action as CardAction);
+      await context.sendActivity(MessageFactory.attachment(CardFactory.heroCard('', text, undefined, buttons)));
+      return;
+    }
+    await context.sendActivity(this.appendChoices(text, context.activity.channelId, choices, spec.style ?? ListStyle.list, INLINE[turnLanguage(context)]));
   }
 
   protected override async onRecognize(
@@ -85,12 +99,23 @@ export class LocalizedChoicePrompt extends ChoicePrompt {
   ): Promise<PromptRecognizerResult<FoundChoice>> {
     const utterance = context.activity.text;
     if (!utterance) return { succeeded: false };
-    const choices = this.choicesFor(context, this.spec(options));
+    const spec = this.spec(options);
+    const choices = this.choicesFor(context, spec);
     const lang = turnLanguage(context) === 'fr' ? 'fr-fr' : 'en-us';
-    // Exact title or synonym first (a long label typed in full, or a button press).
+    const found = (index: number, score: number) => ({ succeeded: true, value: { value: choices[index].value, index, score } });
+    // Exact title in either language first (a long label typed in full, or a button press).
     const folded = fold(utterance);
-    const exact = choices.find((c) => fold(c.action?.title ?? '') === folded || (c.synonyms ?? []).some((s) => fold(s) === folded));
-    if (exact) return { succeeded: true, value: { value: exact.value, index: choices.indexOf(exact), score: 1 } };
+    const exact = choices.findIndex((c) => fold(c.action?.title ?? '') === folded || (c.synonyms ?? []).some((s) => fold(s) === folded));
+    if (exact >= 0) return found(exact, 1);
+    // Then what the recogniser understood: "yeah sure" is yes, "j'ai payé deux fois" is a reason.
+    const u = understanding(context);
+    const byIntent = u.score >= CLARIFY ? spec.choices.findIndex((c) => c.intent === u.intent) : -1;
+    if (byIntent >= 0) return found(byIntent, u.score);
+    if (spec.reasons && this.nlu) {
+      const r = await this.nlu.reason(utterance, turnLanguage(context));
+      const byReason = r.score >= 0.5 ? spec.choices.findIndex((c) => c.value === r.name) : -1;
+      if (byReason >= 0) return found(byReason, r.score);
+    }
     const results = recognizeChoices(utterance, choices, { locale: lang });
     if (results.length === 0) return { succeeded: false };
     return { succeeded: true, value: results[0].resolution };
@@ -99,3 +124,9 @@ export class LocalizedChoicePrompt extends ChoicePrompt {
 
 const fold = (s: string) =>
   s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[’']/g, "'").replace(/[.!?\s\u00a0]+$/, '').replace(/\s+/g, ' ').trim();
+
+/** Whether the text is one of the choices' titles, in either language (a button pressed, or typed in full). */
+export function isChoiceTitle(text: string, spec: LocalizedChoiceOptions): boolean {
+  const folded = fold(text);
+  return spec.choices.some((c) => LANGUAGES.some((l) => fold(render(translator(l), c.label)) === folded));
+}

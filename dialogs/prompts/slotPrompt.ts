@@ -5,7 +5,8 @@ import { turnLanguage, tr } from '../../src/bot/turnContext';
 import { i18n, type Language } from '../../src/i18n';
 import type { Parsed, UserInput } from '../slots/types';
 import { MAX_ATTEMPTS } from './localizedChoicePrompt';
-import { Msg, render } from './message';
+import { CLARIFY, understanding } from '../../src/nlu';
+import { Msg, render, renderArgs } from './message';
 
 /** Reads one answer: pure, given what the user sent, the conversation language and the prompt's params. */
 export type SlotParser = (input: UserInput, lang: Language, params: Record<string, unknown>) => Parsed<unknown>;
@@ -68,7 +69,7 @@ export class SlotPrompt extends Prompt<unknown> {
       const error = typeof state.lastError === 'string' ? state.lastError : '';
       const specific = `${spec.retryKey}.${error}`;
       const key = error && i18n().exists(specific, { lng: lang }) ? specific : spec.retryKey;
-      text = t(key, spec.params ?? {}) as string;
+      text = t(key, renderArgs(t, spec.params)) as string;
     } else {
       text = render(t, spec.prompt);
     }
@@ -110,6 +111,8 @@ export class SlotPrompt extends Prompt<unknown> {
       value: a.value,
       attachments: a.attachments?.map((x) => ({ name: x.name, contentType: x.contentType, contentUrl: x.contentUrl })),
     };
+    const u = understanding(context);
+    if (u.intent !== 'none' && u.score >= CLARIFY) input.intent = u.intent;
     delete state.lastMessage;
     const r = parse(input, turnLanguage(context), spec.params ?? {});
     if (!r.ok) {

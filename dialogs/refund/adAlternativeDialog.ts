@@ -44,6 +44,15 @@ const TYPED_ANSWERS = {
   edit_post: { parser: 'postText', ask: 'refund:alternative.askPostText', retry: 'refund:alternative.retryPostText' },
 } as const;
 
+/** The AdChange kind each alternative makes. */
+const CHANGE_KIND: Record<Alternative, string> = {
+  change_targeting: 'targeting',
+  change_call_to_action: 'call_to_action',
+  adjust_duration: 'duration',
+  edit_post: 'post',
+  pause_ad: 'pause',
+};
+
 export class AdAlternativeDialog extends ComponentDialog {
   static readonly id = 'refund.adAlternative';
 
@@ -57,14 +66,18 @@ export class AdAlternativeDialog extends ComponentDialog {
   }
 
   private async choose(step: WaterfallStepContext<AdAlternativeOptions>): Promise<DialogTurnResult> {
-    const options = [...step.options.alternatives, 'refund'];
+    // Never offer a change already made.
+    const made = new Set(step.options.changes ?? []);
+    const options = [...step.options.alternatives.filter((a) => !made.has(CHANGE_KIND[a])), 'refund'];
+    const first = made.size === 0;
     return step.beginDialog(
       ASK,
       ask({
         promptId: CHOICE,
         choice: true,
         promptOptions: choiceOptions({
-          prompt: msg('refund:alternative.offer'),
+          // The first time, the offer explains itself: the ad is running, a change keeps the budget.
+          prompt: first ? [msg('refund:why.R7'), msg('refund:answer.outcome.suggest_alternative'), msg('refund:alternative.offer')] : msg('refund:alternative.offer'),
           retry: msg('refund:alternative.retry'),
           choices: options.map((o) => ({ value: o, label: msg(`refund:alternative.options.${o}`) })),
         }),

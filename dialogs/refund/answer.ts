@@ -1,5 +1,6 @@
+import { Attachment, CardFactory } from 'botbuilder';
 import type { TFunction } from 'i18next';
-import type { Decision } from '../../src/eligibility';
+import type { Decision, Money } from '../../src/eligibility';
 import { formatDate, formatMoney, i18n, type Language } from '../../src/i18n';
 
 export interface AnswerContext {
@@ -8,31 +9,65 @@ export interface AnswerContext {
   timeZone: string;
 }
 
-/** Clauses said elsewhere in the answer: R4 (provisional line), R5 (money line), R8 (next steps). */
-const SAID_ELSEWHERE = /^(R4|R5\.\d|R8)$/;
+/** What the answer says about this case besides the decision. */
+export interface AnswerFacts {
+  reference?: string;
+  /** The amount on the order and the one the customer gave, when they differ. */
+  recorded?: Money;
+  claimed?: Money;
+}
+
+/** The provisional answer, in sections: each is plain words about the customer's own case. */
+export interface Answer {
+  outcome: string;
+  why?: string;
+  money?: string;
+  next: string[];
+  provisional: string;
+  reference?: string;
+}
 
 const clauseKey = (id: string) => `refund:clauses.${id.replace(/\./g, '_')}`;
 
-/** "R1.1" → "an ad can be cancelled… (R1.1)", or undefined when the locales have no plain words for it. */
+/** "R1.1" → the rule in words, with its id: for agents and the case record, never for customers. */
 export function explainClause(id: string, ctx: AnswerContext): string | undefined {
   if (!i18n().exists(clauseKey(id), { lng: ctx.lang })) return undefined;
-  return ctx.t('refund:answer.clauseLine', { text: ctx.t(clauseKey(id)), clause: id });
+  return `${ctx.t(clauseKey(id))} (${id})`;
+}
+
+/** Which clause speaks for the case: the kind of purchase first, then the refusal or the reason. */
+const WHY_ORDER = [/^R1\./, /^R6\./, /^R2\./, /^B7$/, /^B/];
+
+/** One sentence about the customer's case, worded for the outcome (a rule reads differently in a yes and a no). */
+function why(d: Decision, ctx: AnswerContext): string | undefined {
+  const group = d.outcome === 'provisional_approval' ? 'yes' : d.outcome === 'refusal' ? 'no' : undefined;
+  if (!group) return undefined;
+  for (const re of WHY_ORDER) {
+    for (const c of d.clauses) {
+      const key = `refund:why.${group}.${c.replace(/\./g, '_')}`;
+      if (re.test(c) && i18n().exists(key, { lng: ctx.lang })) return ctx.t(key);
+    }
+  }
+  return undefined;
 }
 
 /**
- * The engine's decision in the user's words: the provisional outcome, the reasons with their
- * clauses, where the money goes and when, what happens next, and that it is provisional (R4).
- * One string per message. Pure: the dialog sends them.
+ * The engine's decision as one answer about the customer's case: the outcome, why in their terms,
+ * where the money goes and when, what happens next, that it is provisional (once), the reference.
+ * No clause ids: they stay on the case. Pure: the dialog sends it as a card or as text.
  */
-export function renderDecision(d: Decision, ctx: AnswerContext): string[] {
+export function composeAnswer(d: Decision, ctx: AnswerContext, facts: AnswerFacts = {}): Answer {
   const { t, lang } = ctx;
-  const out: string[] = [];
-
-  const reasons = d.clauses
-    .filter((c) => !SAID_ELSEWHERE.test(c) && !(c === 'B3' && d.refund?.destination === 'balance'))
-    .map((c) => explainClause(c, ctx))
-    .filter((x): x is string => x !== undefined);
-  out.push([t(`refund:answer.outcome.${d.outcome}`), ...(reasons.length ? [t('refund:answer.because'), ...reasons] : [])].join('\n'));
+  const amountDiffers = d.conflictingFacts.includes('claims.amount') && facts.recorded && facts.claimed;
+  const reasons = [
+    amountDiffers
+      ? t('refund:answer.amountDiffers', {
+          recorded: formatMoney(facts.recorded!.minor, facts.recorded!.currency, lang),
+          claimed: formatMoney(facts.claimed!.minor, facts.claimed!.currency, lang),
+        })
+      : undefined,
+    why(d, ctx),
+  ].filter((x): x is string => !!x);
 
   const money: string[] = [];
   if (d.refund) {
@@ -41,22 +76,13 @@ export function renderDecision(d: Decision, ctx: AnswerContext): string[] {
     money.push(t(`refund:answer.money.${key}`, { amount }));
   }
   if (d.timeline) {
-    const r5 = d.clauses.filter((c) => /^R5\.[123]$/.test(c)).join(', ') || 'R5';
     const date = (s: string) => formatDate(`${s}T12:00:00Z`, lang, ctx.timeZone);
     switch (d.timeline.kind) {
       case 'business_days':
-        money.push(
-          t('refund:answer.timeline.business_days', {
-            min: d.timeline.min,
-            max: d.timeline.max,
-            earliest: date(d.timeline.earliest),
-            latest: date(d.timeline.latest),
-            clauses: r5,
-          }),
-        );
+        money.push(t('refund:answer.timeline.business_days', { min: d.timeline.min, max: d.timeline.max, earliest: date(d.timeline.earliest), latest: date(d.timeline.latest) }));
         break;
       case 'immediate':
-        money.push(t('refund:answer.timeline.immediate', { clauses: r5 }));
+        money.push(t('refund:answer.timeline.immediate'));
         break;
       case 'wait_until':
         money.push(t('refund:answer.timeline.wait_until', { date: date(d.timeline.date) }));
@@ -66,21 +92,51 @@ export function renderDecision(d: Decision, ctx: AnswerContext): string[] {
         break;
     }
   }
-  if (money.length) out.push(money.join(' '));
 
   const next: string[] = [];
   if (d.missingFacts.length) {
     const key = (f: string) => `refund:facts.${f.replace(/\./g, '_')}`;
-    const facts = d.missingFacts.map((f) => (i18n().exists(key(f), { lng: lang }) ? t(key(f)) : t('refund:facts.other')));
-    next.push(t('refund:answer.missing', { facts: [...new Set(facts)].join(', ') }));
+    const named = d.missingFacts.map((f) => (i18n().exists(key(f), { lng: lang }) ? t(key(f)) : t('refund:facts.other')));
+    next.push(t('refund:answer.missing', { facts: [...new Set(named)].join(', ') }));
   }
   for (const step of d.nextSteps) {
-    if (step === 'provide_missing_facts' && d.missingFacts.length) continue;
+    // The notification is said once, in the provisional line.
+    if ((step === 'provide_missing_facts' && d.missingFacts.length) || step === 'await_confirmation') continue;
     const key = i18n().exists(`refund:nextSteps.${step}`, { lng: lang }) ? `refund:nextSteps.${step}` : 'refund:nextSteps.other';
-    next.push(t('refund:answer.nextLine', { text: t(key) }));
+    next.push(t(key));
   }
-  if (next.length) out.push([t('refund:answer.nextHeading'), ...[...new Set(next)]].join('\n'));
 
-  out.push(t('refund:answer.provisional'));
-  return out;
+  return {
+    outcome: t(`refund:answer.outcome.${d.outcome}`),
+    ...(reasons.length ? { why: reasons.join(' ') } : {}),
+    ...(money.length ? { money: money.join(' ') } : {}),
+    next: [...new Set(next)],
+    provisional: t('refund:answer.provisional'),
+    ...(facts.reference ? { reference: t('refund:answer.reference', { reference: facts.reference }) } : {}),
+  };
+}
+
+/** The answer as plain text, one paragraph per section. */
+export function answerText(a: Answer, t: TFunction): string {
+  const next = a.next.length ? [t('refund:answer.nextHeading'), ...a.next.map((n) => `• ${n}`)].join('\n') : undefined;
+  return [[a.outcome, a.why].filter(Boolean).join(' '), a.money, next, a.provisional, a.reference].filter(Boolean).join('\n\n');
+}
+
+/** The answer as an Adaptive Card 1.3: the same sections, the outcome first. */
+export function answerCard(a: Answer, t: TFunction): Attachment {
+  const block = (text: string, extra: Record<string, unknown> = {}) => ({ type: 'TextBlock', text, wrap: true, ...extra });
+  return CardFactory.adaptiveCard({
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.3',
+    speak: a.outcome,
+    body: [
+      block(a.outcome, { weight: 'Bolder', size: 'Medium' }),
+      ...(a.why ? [block(a.why)] : []),
+      ...(a.money ? [block(a.money, { spacing: 'Medium' })] : []),
+      ...(a.next.length ? [block(t('refund:answer.nextHeading'), { weight: 'Bolder', spacing: 'Medium' }), ...a.next.map((n) => block(`• ${n}`, { spacing: 'None' }))] : []),
+      block(a.provisional, { isSubtle: true, spacing: 'Medium' }),
+      ...(a.reference ? [block(a.reference, { spacing: 'Medium' })] : []),
+    ],
+  });
 }

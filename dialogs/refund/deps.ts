@@ -5,6 +5,7 @@ import type { Logger } from '../../src/logger';
 import type { Services } from '../../src/services/ports';
 import type { Notifier } from '../../src/services/notifications';
 import type { FetchPolicy } from '../proof/fetchAttachment';
+import type { NluPort } from '../../src/nlu';
 
 /** What the refund and status dialogs use: ports, repositories and settings. Built once in buildDialogs. */
 export interface TopicDeps {
@@ -21,4 +22,5 @@ export interface TopicDeps {
   human: HumanOfferDeps;
   /** E-mails to the customer (absent in dialog tests that do not need them). */
   notifier?: Notifier;
+  nlu: NluPort;
 }

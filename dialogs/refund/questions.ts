@@ -15,7 +15,7 @@ import { summaryCard, summaryText } from '../cards/summary';
 import { msg, words } from '../prompts/message';
 import type { SlotParser, SlotResolver, SlotView } from '../prompts/slotPrompt';
 import { parseDays, parseLocations, parsePostText } from '../slots/adChange';
-import { parseAmount } from '../slots/amount';
+import { parseAmount, parseAmountCheck } from '../slots/amount';
 import { parseReasonText } from '../slots/freeText';
 import { parseOrderNumber } from '../slots/orderNumber';
 import { parseProofAnswer, type ProofAnswer } from '../slots/proof';
@@ -38,9 +38,11 @@ function getSummaryWords(): SummaryWords {
 export const PARSERS: Record<string, SlotParser> = {
   order: (input) => parseOrderNumber(input.text),
   amount: (input, lang, params) => parseAmount(input.text, lang, typeof params.currency === 'string' ? params.currency : 'EUR'),
+  amountCheck: (input, lang, params) =>
+    parseAmountCheck(input, lang, typeof params.currency === 'string' ? params.currency : 'EUR', LANGUAGES.map((l) => translator(l)('refund:amountCheck.other'))),
   reasonText: (input) => parseReasonText(input.text),
   link: (input) => parseLink(input.text),
-  proof: (input, _lang, params) => parseProofAnswer(input, { optional: params.optional === true, skipWords: bothLanguages('refund:proof.skipKeywords') }),
+  proof: (input, _lang, params) => parseProofAnswer(input, { optional: params.optional === true }),
   summary: (input) => parseSummaryAction(input, getSummaryWords()),
   locations: (input) => parseLocations(input.text),
   days: (input, lang) => parseDays(input.text, lang),

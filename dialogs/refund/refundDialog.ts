@@ -16,6 +16,7 @@ import { choiceOptions, LocalizedChoicePrompt } from '../prompts/localizedChoice
 import { msg, words } from '../prompts/message';
 import { slotOptions, SlotPrompt, type SlotPromptSpec } from '../prompts/slotPrompt';
 import { extractFacts } from '../slots/extract';
+import type { AmountCheck } from '../slots/amount';
 import { isRefundFormSubmit, parseRefundForm } from '../slots/formSubmission';
 import { reasonsFor } from '../slots/reason';
 import { needsLink, proofIsOptional } from '../slots/requirements';
@@ -24,7 +25,7 @@ import type { ProofSlot, RefundSlots } from '../slots/types';
 import { REFUND_REASONS, type Money, type RefundReason } from '../../src/eligibility';
 import { EmailContactDialog, isEmailContactResult, type EmailContactOptions } from '../email/emailContactDialog';
 import { AdAlternativeDialog, type AdAlternativeResult } from './adAlternativeDialog';
-import { renderDecision } from './answer';
+import { answerCard, answerText, composeAnswer } from './answer';
 import type { TopicDeps } from './deps';
 import { refundFacts, type FactsInput } from './facts';
 import { PARSERS, proofResolver, VIEWS } from './questions';
@@ -43,6 +44,8 @@ export interface RefundState {
    * conversation + request, so a retry after an unconfirmed write never makes a second case.
    */
   requestId?: string;
+  /** The customer chose to change the amount: ask for it rather than confirm the one on record. */
+  askAmount?: boolean;
 }
 
 interface FlowOptions {
@@ -74,13 +77,6 @@ function isFormRequest(text: string | undefined): boolean {
   return LANGUAGES.some((l) => [...words(translator(l), 'refund:form.keywords'), translator(l)('refund:form.offer')].some((w) => fold(w) === n));
 }
 
-let reasonKeywordTable: Map<RefundReason, string[]> | undefined;
-function reasonKeywords(): Map<RefundReason, string[]> {
-  reasonKeywordTable ??= new Map(
-    REFUND_REASONS.map((r) => [r, LANGUAGES.flatMap((l) => [...words(translator(l), `refund:reasons.${r}.keywords`), translator(l)(`refund:reasons.${r}.label`)])]),
-  );
-  return reasonKeywordTable;
-}
 
 /**
  * The refund and cancellation conversation (POLICY.md section R, or B with the balance-only profile):
@@ -102,7 +98,7 @@ export class RefundDialog extends BaseDialog {
   constructor(private readonly deps: TopicDeps) {
     super(RefundDialog.id, deps.human);
     this.addDialog(new SlotPrompt(SLOT, PARSERS, { proof: proofResolver(deps.proofs, deps.attachments) }, VIEWS));
-    this.addDialog(new LocalizedChoicePrompt(CHOICE));
+    this.addDialog(new LocalizedChoicePrompt(CHOICE, deps.nlu));
     this.addDialog(new AskDialog(ASK, CHOICE));
     this.addDialog(new AdAlternativeDialog(deps));
     if (deps.notifier) this.addDialog(new EmailContactDialog({ notifier: deps.notifier, cases: deps.cases, accounts: deps.services.accounts, logger: deps.logger }));
@@ -110,6 +106,7 @@ export class RefundDialog extends BaseDialog {
       new WaterfallDialog<FlowOptions>(FLOW, [
         this.start.bind(this),
         this.orderAnswered.bind(this),
+        this.amountChecked.bind(this),
         this.amountAnswered.bind(this),
         this.reasonAnswered.bind(this),
         this.reasonTextAnswered.bind(this),
@@ -132,7 +129,11 @@ export class RefundDialog extends BaseDialog {
     if (!state) {
       state = { slots: {}, unknownOrders: 0, requestId: randomUUID() };
       const t = tr(step.context);
-      const facts = extractFacts(step.options.text, turnLanguage(step.context), reasonKeywords());
+      const text = step.options.text;
+      const lang = turnLanguage(step.context);
+      const stated = text ? await this.deps.nlu.reason(text, lang) : undefined;
+      const reason = stated && stated.score >= 0.7 && (REFUND_REASONS as readonly string[]).includes(stated.name) ? (stated.name as RefundReason) : undefined;
+      const facts = extractFacts(text, lang, reason);
       if (facts.orderNumber) state.slots.order = { number: facts.orderNumber, lookup: 'pending' };
       if (facts.amount) state.slots.amount = facts.amount;
       if (facts.reason) state.slots.reason = facts.reason;
@@ -189,7 +190,34 @@ export class RefundDialog extends BaseDialog {
         await step.context.sendActivity(t('refund:order.unavailable', { order: number }));
       }
     }
-    if (state.slots.amount) return step.next(known(state.slots.amount));
+    // Reasons fit the order: one said in the first message that cannot apply to it is asked again.
+    if (state.order && state.slots.reason && !reasonsFor(this.deps.profile, state.order.facts.serviceType).includes(state.slots.reason)) {
+      delete state.slots.reason;
+      delete state.slots.reasonText;
+    }
+    if (state.slots.amount) return step.next(known({ kind: 'amount', amount: state.slots.amount } satisfies AmountCheck));
+    if (!state.order || state.askAmount) return step.next(known({ kind: 'other' } satisfies AmountCheck));
+    // The order is known: show the amount on record and ask to confirm it, rather than asking from nothing.
+    const paid = state.order.facts.amountPaid;
+    const amount = { minor: paid.minor, currency: paid.currency };
+    return this.ask(step, {
+      parser: 'amountCheck',
+      prompt: msg('refund:amountCheck.ask', { amount }),
+      retryKey: 'refund:amountCheck.retry',
+      params: { currency: paid.currency, amount },
+      suggestions: [
+        { title: msg('refund:amountCheck.yes'), value: msg('refund:amountCheck.yes') },
+        { title: msg('refund:amountCheck.other'), value: msg('refund:amountCheck.other') },
+      ],
+    });
+  }
+
+  private async amountChecked(step: WaterfallStepContext<FlowOptions>): Promise<DialogTurnResult> {
+    const state = stateOf(step);
+    if (isHandoff(step.result)) return this.escalate(step, 'three_failures');
+    const check = (step.result as { value: AmountCheck }).value;
+    if (check.kind === 'amount') return step.next(known(check.amount));
+    if (check.kind === 'confirm' && state.order) return step.next(known(state.order.facts.amountPaid));
     const currency = state.order?.facts.amountPaid.currency ?? 'EUR';
     return this.ask(step, { parser: 'amount', prompt: msg('refund:ask.amount'), retryKey: 'refund:retry.amount', params: { currency } });
   }
@@ -198,6 +226,18 @@ export class RefundDialog extends BaseDialog {
     const state = stateOf(step);
     if (isHandoff(step.result)) return this.escalate(step, 'three_failures');
     state.slots.amount = (step.result as { value: Money }).value;
+    const recorded = state.order?.facts.amountPaid;
+    const claimed = state.slots.amount;
+    if (recorded && (recorded.currency !== claimed.currency || (recorded.minor !== claimed.minor && claimed.minor !== 2 * recorded.minor))) {
+      // Said plainly; the engine sends the difference to review.
+      const lang = turnLanguage(step.context);
+      await step.context.sendActivity(
+        tr(step.context)('refund:amountCheck.differs', {
+          recorded: formatMoney(recorded.minor, recorded.currency, lang),
+          claimed: formatMoney(claimed.minor, claimed.currency, lang),
+        }),
+      );
+    }
     if (state.slots.reason) return step.next(known(state.slots.reason));
     const reasons = reasonsFor(this.deps.profile, state.order?.facts.serviceType);
     return step.beginDialog(ASK, {
@@ -206,7 +246,8 @@ export class RefundDialog extends BaseDialog {
       promptOptions: choiceOptions({
         prompt: msg('refund:ask.reason'),
         retry: msg('refund:retry.reason'),
-        choices: reasons.map((r) => ({ value: r, label: msg(`refund:reasons.${r}.label`), synonymsKey: `refund:reasons.${r}.keywords` })),
+        choices: reasons.map((r) => ({ value: r, label: msg(`refund:reasons.${r}.label`) })),
+        reasons: true,
       }),
     } satisfies AskOptions);
   }
@@ -278,6 +319,10 @@ export class RefundDialog extends BaseDialog {
           delete slots.reason;
           delete slots.reasonText;
           break;
+        case 'amount':
+          delete slots.amount;
+          next.askAmount = true;
+          break;
         default:
           delete slots[action.field];
       }
@@ -286,9 +331,7 @@ export class RefundDialog extends BaseDialog {
     const assessment = await this.assess(step.context, state, false);
     const { decision } = assessment;
     if (decision.outcome === 'suggest_alternative' && state.order?.adId) {
-      // R7: say why a change is offered (outcome and clauses), then offer the changes.
-      const [why] = renderDecision(decision, { t: tr(step.context), lang: turnLanguage(step.context), timeZone: this.deps.timeZone });
-      await step.context.sendActivity(why);
+      // R7: the offer explains itself once, in the question that offers the changes.
       return step.beginDialog(AdAlternativeDialog.id, {
         adId: state.order.adId,
         alternatives: decision.alternatives,
@@ -326,10 +369,18 @@ export class RefundDialog extends BaseDialog {
     const handoff: HumanOfferReason | undefined =
       order?.lookup === 'unknown' ? 'unknown_order' : order?.lookup === 'unavailable' ? 'service_unavailable' : decision.review.required ? 'needs_review' : undefined;
     const record = await this.record(step.context, state, assessment, { review: handoff !== undefined });
-    for (const text of renderDecision(decision, { t, lang: turnLanguage(step.context), timeZone: this.deps.timeZone })) {
-      await step.context.sendActivity(text);
-    }
-    await step.context.sendActivity(t('refund:case.created', { reference: record.reference }));
+    // One answer, one message: a card where the channel shows one, text otherwise.
+    const claimed = state.slots.amount;
+    const answer = composeAnswer(
+      decision,
+      { t, lang: turnLanguage(step.context), timeZone: this.deps.timeZone },
+      { reference: record.reference, recorded: state.order?.facts.amountPaid, claimed },
+    );
+    await step.context.sendActivity(
+      supportsAdaptiveCards(step.context.activity.channelId)
+        ? MessageFactory.attachment(answerCard(answer, t))
+        : MessageFactory.text(answerText(answer, t)),
+    );
     if (handoff) {
       await offerHuman(step.context, { reason: handoff, caseRef: record.reference, priority: decision.review.priority }, this.deps.human);
       return this.askEmail(step, record.reference);
@@ -396,6 +447,10 @@ export class RefundDialog extends BaseDialog {
       for (const e of form.errors) {
         if (e.field === 'order') delete slots.order;
         else if (e.field === 'reason') delete slots.reason;
+        else if (e.field === 'amount') {
+          delete slots.amount;
+          next.askAmount = true;
+        }
         else delete slots[e.field];
       }
       if (form.errors.length) {

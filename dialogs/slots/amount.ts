@@ -7,7 +7,7 @@ import { recognizeCurrency } from '@microsoft/recognizers-text-number-with-unit'
 import { Culture, recognizeNumber } from '@microsoft/recognizers-text-suite';
 import type { Language } from '../../src/i18n';
 import type { Money } from '../../src/eligibility';
-import { fail, ok, Parsed } from './types';
+import { fail, ok, Parsed, type UserInput } from './types';
 
 const CULTURE: Record<Language, string> = { en: Culture.English, fr: Culture.French };
 
@@ -52,7 +52,8 @@ function toMinor(major: number): number | undefined {
 
 /** Digit groups separated by a plain space (`1 234,56`) read as one number by the French model. */
 function normalise(text: string): string {
-  return text.replace(/\s+/g, ' ').replace(/(\d) (?=\d{3}(?!\d))/g, '$1\u202f').trim();
+  // "50 eur", as people type the ISO code in lower case.
+  return text.replace(/\s+/g, ' ').replace(/(\d)\s*eur\b/gi, '$1 €').replace(/(\d) (?=\d{3}(?!\d))/g, '$1\u202f').trim();
 }
 
 function currencyCandidates(text: string, lang: Language, rank: number): Candidate[] {
@@ -124,4 +125,24 @@ export function findAmountInText(text: string | undefined, lang: Language): Mone
   if (!c) return undefined;
   const r = check(c.major, c.currency);
   return r.ok ? r.value : undefined;
+}
+
+/** The answer to "You paid €49.00 for this order. Is that the amount?". */
+export type AmountCheck = { kind: 'confirm' } | { kind: 'other' } | { kind: 'amount'; amount: Money };
+
+const foldTitle = (s: string) => s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+
+/**
+ * Yes (the recogniser's `yes`), "another amount" (its button, or no), or the amount itself
+ * ("no, it was 45 €": an amount typed wins over the no).
+ */
+export function parseAmountCheck(input: UserInput, lang: Language, currency: string, otherTitles: readonly string[]): Parsed<AmountCheck> {
+  const text = input.text ?? '';
+  if (/\d/.test(text)) {
+    const amount = parseAmount(text, lang, currency);
+    if (amount.ok) return ok({ kind: 'amount', amount: amount.value });
+  }
+  if (otherTitles.some((t) => foldTitle(t) === foldTitle(text)) || input.intent === 'no') return ok({ kind: 'other' });
+  if (input.intent === 'yes') return ok({ kind: 'confirm' });
+  return fail('unclear');
 }

@@ -7,9 +7,6 @@ export type ProofAnswer =
   | { kind: 'reference'; reference: string }
   | { kind: 'skip' };
 
-const fold = (s: string) =>
-  s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[’']/g, "'").replace(/[.!\s]+$/, '').trim();
-
 /**
  * A payment reference: one short code of letters and digits, with optional `- _ / . #` or single
  * spaces between groups, holding at least 4 digits or a mix of letters and digits (`PAY-2024-001234`,
@@ -36,13 +33,14 @@ export function fileAttachments(attachments: AttachmentInput[] | undefined): Att
  * Classifies the answer to the proof question. Pure: the file itself is fetched and checked later
  * (size, real type), by the dialog.
  */
-export function parseProofAnswer(input: UserInput, opts: { optional: boolean; skipWords: readonly string[] }): Parsed<ProofAnswer> {
+export function parseProofAnswer(input: UserInput, opts: { optional: boolean }): Parsed<ProofAnswer> {
   const files = fileAttachments(input.attachments);
   if (files.length > 1) return fail('several_files');
   if (files.length === 1) return ok({ kind: 'attachment', attachment: { ...files[0], contentUrl: files[0].contentUrl as string } });
   const text = (input.text ?? '').trim();
   if (!text) return fail('empty');
-  if (opts.skipWords.map(fold).includes(fold(text))) return opts.optional ? ok({ kind: 'skip' }) : fail('skip_not_allowed');
+  // "skip", "no I don't have one", "j'en ai pas": the recogniser's skip, or a plain no to "do you have a proof?".
   const ref = parsePaymentReference(text);
+  if (!ref.ok && (input.intent === 'skip' || input.intent === 'no')) return opts.optional ? ok({ kind: 'skip' }) : fail('skip_not_allowed');
   return ref.ok ? ok({ kind: 'reference', reference: ref.value }) : fail('not_reference');
 }

@@ -48,25 +48,3 @@ export function reasonsFor(profile: Profile, serviceType: ServiceType | undefine
   const table = profile === 'balance-only' ? BALANCE_ONLY : STANDARD;
   return [...(table[serviceType ?? 'unknown'] ?? table.unknown), 'other'];
 }
-
-const fold = (s: string) =>
-  s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[’']/g, "'").replace(/\s+/g, ' ');
-
-/**
- * A reason stated inside a free-text message ("j'ai payé deux fois"), from keyword lists; undefined
- * when none or several different reasons match (then the dialog asks).
- */
-export function findReasonInText(text: string | undefined, keywords: ReadonlyMap<RefundReason, readonly string[]>): RefundReason | undefined {
-  if (!text) return undefined;
-  const n = ` ${fold(text)} `;
-  const hits = new Set<RefundReason>();
-  for (const [code, words] of keywords) {
-    if (code === 'other') continue;
-    if (words.some((w) => w && new RegExp(`(^|[^\\p{L}])${escape(fold(w))}($|[^\\p{L}])`, 'u').test(n))) hits.add(code);
-  }
-  return hits.size === 1 ? [...hits][0] : undefined;
-}
-
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -12,6 +12,8 @@ export interface UserInput {
   text?: string;
   value?: unknown;
   attachments?: AttachmentInput[];
+  /** What the recogniser understood in the text, when it is confident (e.g. `skip`, `no`). */
+  intent?: string;
 }
 
 export interface AttachmentInput {

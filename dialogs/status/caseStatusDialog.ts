@@ -3,6 +3,7 @@ import type { TurnContext } from 'botbuilder';
 import { formatDate } from '../../src/i18n';
 import { tr, turnLanguage } from '../../src/bot/turnContext';
 import { findCaseReferenceInText } from '../../src/cases/reference';
+import { findOrderNumberInText } from '../../src/services/orderNumber';
 import type { CaseOwner, CaseRecord } from '../../src/cases/types';
 import { offerHuman } from '../../src/handoff/offerHuman';
 import { BaseDialog } from '../baseDialog';
@@ -77,7 +78,7 @@ export class CaseStatusDialog extends BaseDialog {
     const t = tr(step.context);
     let record: CaseRecord | null;
     try {
-      record = await this.deps.cases.getForOwner(reference, await this.owner(step.context));
+      record = (await this.deps.cases.getForOwner(reference, await this.owner(step.context))) ?? (await this.byOrderNumber(step.context, reference));
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message }, 'case lookup failed');
       await step.context.sendActivity(t('status:unavailable'));
@@ -92,6 +93,19 @@ export class CaseStatusDialog extends BaseDialog {
     }
     await step.context.sendActivity(describeCase(step.context, record, this.deps.timeZone));
     return step.endDialog();
+  }
+
+  /**
+   * A customer who is not signed in (a new tab, another device) proves the request is theirs with
+   * the reference and the order number it was made for, in the same message. Anything else is
+   * answered exactly like an unknown reference.
+   */
+  private async byOrderNumber(context: TurnContext, reference: string): Promise<CaseRecord | null> {
+    const order = findOrderNumberInText(context.activity.text ?? '');
+    if (!order) return null;
+    const record = await this.deps.cases.get(reference);
+    const madeFor = [record?.facts.claims.orderNumber, record?.facts.order?.id].filter(Boolean);
+    return record && madeFor.includes(order) ? record : null;
   }
 
   private async owner(context: TurnContext): Promise<CaseOwner> {

@@ -1,5 +1,6 @@
 import { ActivityTypes, ConversationState, Middleware, StatePropertyAccessor, TurnContext } from 'botbuilder';
-import { detectLanguage, isLanguage, Language, parseLanguageSwitch } from '../i18n';
+import { detectLanguage, isLanguage, Language } from '../i18n';
+import { CONFIDENT, type NluRecognizer } from '../nlu';
 import { redactActivityInPlace } from './redact';
 import { ConversationData, CONVERSATION_DATA } from './conversationData';
 import { TURN } from './turnContext';
@@ -78,7 +79,12 @@ export class LanguageMiddleware implements Middleware {
   private readonly recent = new Map<string, Language>();
   private static readonly RECENT_MAX = 10000;
 
-  constructor(conversationState: ConversationState, private readonly defaultLanguage: Language) {
+  constructor(
+    conversationState: ConversationState,
+    private readonly defaultLanguage: Language,
+    /** Understands the message once for the turn (intents; "english please" switches the language). */
+    private readonly recognizer?: NluRecognizer,
+  ) {
     this.data = conversationState.createProperty<ConversationData>(CONVERSATION_DATA);
   }
 
@@ -91,11 +97,7 @@ export class LanguageMiddleware implements Middleware {
     const a = context.activity;
     const data = await this.data.get(context, {});
     const text = a.type === ActivityTypes.Message && typeof a.text === 'string' ? a.text : '';
-    const requested = text ? parseLanguageSwitch(text) : undefined;
-    if (requested) {
-      data.language = { lang: requested, source: 'explicit' };
-      context.turnState.set(TURN.languageSwitched, true);
-    } else if (data.language?.source !== 'explicit') {
+    if (data.language?.source !== 'explicit') {
       const fromLocale = localeLanguage(a.locale) ?? localeLanguage(clientInfoLocale(a.entities));
       if (fromLocale) {
         data.language = { lang: fromLocale, source: 'locale' };
@@ -104,7 +106,17 @@ export class LanguageMiddleware implements Middleware {
         data.language = detected ? { lang: detected, source: 'detected' } : { lang: this.defaultLanguage, source: 'default' };
       }
     }
-    const lang = data.language?.lang ?? this.defaultLanguage;
+    let lang = data.language?.lang ?? this.defaultLanguage;
+    if (this.recognizer && a.type === ActivityTypes.Message) {
+      const u = await this.recognizer.understandTurn(context, lang);
+      // A short request ("can we speak english?"); a sentence that mentions a language does not switch it.
+      const short = text.trim().split(/\s+/).length <= 8;
+      if ((u.intent === 'language.en' || u.intent === 'language.fr') && u.score >= CONFIDENT && short) {
+        lang = u.intent === 'language.en' ? 'en' : 'fr';
+        data.language = { lang, source: 'explicit' };
+        context.turnState.set(TURN.languageSwitched, true);
+      }
+    }
     context.turnState.set(TURN.language, lang);
     this.remember(a.conversation?.id, lang);
     await next();

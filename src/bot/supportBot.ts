@@ -2,7 +2,9 @@ import { ActivityTypes, ConversationState, StatePropertyAccessor, TeamsActivityH
 import type { DialogState } from 'botbuilder-dialogs';
 import type { Logger } from '../logger';
 import { ConversationData, CONVERSATION_DATA, DIALOG_STATE } from './conversationData';
-import { tr, TURN } from './turnContext';
+import { tr, turnLanguage, TURN } from './turnContext';
+import { findOrderNumberInText } from '../services/orderNumber';
+import { formatNumber } from '../i18n';
 
 /** The part of the main dialog the bot needs: run a turn, re-ask, show the menu. */
 export interface RootDialog {
@@ -85,11 +87,15 @@ export class SupportBot extends TeamsActivityHandler {
       return;
     }
 
-    const max = this.opts.maxTextLength ?? 2000;
+    const max = this.opts.maxTextLength ?? 5000;
     const text = typeof a.text === 'string' ? a.text : '';
     if (text.length > max) {
-      await context.sendActivity(t('common:error.tooLong', { length: text.length, max }));
-      return;
+      // Too long to read for facts: ask for a shorter message, but keep the order number it holds.
+      const order = findOrderNumberInText(text);
+      const n = formatNumber(max, turnLanguage(context));
+      await context.sendActivity(order ? t('common:error.tooLongKept', { max: n, order }) : t('common:error.tooLong', { max: n }));
+      if (!order) return;
+      a.text = order;
     }
     const hasAttachments = (a.attachments?.length ?? 0) > 0;
     if (!text.trim() && a.value === undefined && !hasAttachments) {

@@ -34,23 +34,3 @@ export function detectLanguage(text: string): Language | undefined {
   if (margin < 1) return undefined;
   return fr > en ? 'fr' : 'en';
 }
-
-/*
- * Explicit language switches: "English", "in English please", "français", "parle français",
- * "en français svp", "switch to French", "passe en anglais". Only short messages count, so a
- * sentence that merely mentions a language does not switch it.
- */
-const SWITCH_PATTERNS: { lang: Language; re: RegExp }[] = [
-  { lang: 'en', re: /^(?:(?:can we |could you |please )?(?:speak|talk|write|switch to|change to|reply|answer|continue)(?: in)?\s+)?(?:in\s+)?english(?:\s+please)?[.!]?$/i },
-  { lang: 'en', re: /^(?:(?:parle[rz]?|passe[rz]?|on passe|continue[rz]?|répond(?:s|ez)?|ecri(?:s|vez)|écri(?:s|vez))\s+)?en\s+anglais(?:\s+(?:s'il (?:te|vous) pla[iî]t|svp|stp))?[.!]?$/i },
-  { lang: 'en', re: /^anglais[.!]?$/i },
-  { lang: 'fr', re: /^(?:(?:parle[rz]?|passe[rz]?|on passe|continue[rz]?|répond(?:s|ez)?|ecri(?:s|vez)|écri(?:s|vez))\s+)?(?:en\s+)?fran[cç]ais(?:\s+(?:s'il (?:te|vous) pla[iî]t|svp|stp))?[.!]?$/i },
-  { lang: 'fr', re: /^(?:(?:can we |could you |please )?(?:speak|talk|write|switch to|change to|reply|answer|continue)(?: in)?\s+)?(?:in\s+)?french(?:\s+please)?[.!]?$/i },
-];
-
-export function parseLanguageSwitch(text: string): Language | undefined {
-  const t = text.trim().replace(/\s+/g, ' ');
-  if (t.length > 40) return undefined;
-  for (const { lang, re } of SWITCH_PATTERNS) if (re.test(t)) return lang;
-  return undefined;
-}

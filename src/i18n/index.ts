@@ -66,10 +66,15 @@ export function formatMoney(minor: number, currency: string, lang: Language): st
   return fmt.format(minor / 10 ** digits);
 }
 
+/** `5000` → `5 000` (narrow no-break space) in French, `5,000` in English. */
+export function formatNumber(n: number, lang: Language): string {
+  return new Intl.NumberFormat(LOCALE_TAG[lang]).format(n);
+}
+
 /** A calendar date in the user's language, in the configured time zone. */
 export function formatDate(date: Date | string, lang: Language, timeZone: string): string {
   const d = typeof date === 'string' ? new Date(date) : date;
   return new Intl.DateTimeFormat(LOCALE_TAG[lang], { dateStyle: 'long', timeZone }).format(d);
 }
 
-export { detectLanguage, parseLanguageSwitch } from './detect';
+export { detectLanguage } from './detect';

@@ -31,7 +31,7 @@ describe('embedded Direct Line channel over HTTP', () => {
     expect(started.body.conversationId).toBe(t.conversationId);
     expect(started.body.streamUrl).toMatch(new RegExp(`^ws://127\\.0\\.0\\.1:\\d+/v3/directline/conversations/${t.conversationId}/stream\\?watermark=&t=`));
     const all = await dl.waitFor(t.token, t.conversationId, (a) => botTexts(a).length > 0);
-    expect(botTexts(all)[0]).toContain("Bonjour, je suis l'assistant paiements de Acme");
+    expect(botTexts(all)[0]).toContain("Bonjour, je suis l'assistant Acme pour vos paiements");
     // Starting again is a reconnection, not a second welcome.
     expect((await dl.start(t.token, 'fr-FR')).status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));

@@ -57,7 +57,15 @@ export function summary(a: any): string {
   return `${a.from?.role ?? a.from?.id}: ${a.type} ${a.text ?? ''} ${cards.join(' | ')}`.trim();
 }
 
-export const botTexts = (all: any[]) => all.filter((a) => a.from?.role === 'bot' && a.type === 'message').map((a) => a.text ?? '');
+/** What a person reads in each bot message: its text, and the text blocks of its cards. */
+export const botTexts = (all: any[]) =>
+  all
+    .filter((a) => a.from?.role === 'bot' && a.type === 'message')
+    .map((a) =>
+      [a.text ?? '', ...(a.attachments ?? []).flatMap((x: any) => [x.content?.text ?? '', ...(Array.isArray(x.content?.body) ? x.content.body.map((b: any) => b.text ?? '') : [])])]
+        .filter(Boolean)
+        .join('\n'),
+    );
 
 /** A PNG that checkProofFile accepts (1×1, valid header). */
 export const PNG_1x1 = Buffer.from(

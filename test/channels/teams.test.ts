@@ -87,7 +87,7 @@ describe('Microsoft Teams payloads through /api/messages', () => {
     expect(replies[0].method).toBe('POST');
     expect(replies[0].path).toBe(`/emea/v3/conversations/${conv}/activities/${update.id}`);
     expect(replies[0].authorization).toBeUndefined();
-    expect(texts(replies)[0]).toContain("Bonjour, je suis l'assistant paiements de Acme");
+    expect(texts(replies)[0]).toContain("Bonjour, je suis l'assistant Acme pour vos paiements");
     // The reply goes back to the same tenant's conversation, from the bot to the user.
     expect(replies[0].body.conversation).toMatchObject({ id: conv, tenantId: update.conversation.tenantId, conversationType: 'personal' });
     expect(replies[0].body.from.id).toBe(update.recipient.id);

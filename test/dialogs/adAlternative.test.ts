@@ -67,8 +67,8 @@ describe('R7: change the ad instead of a refund', () => {
     await c.send('Pause the ad');
     await c.send('yes');
     const refusal = await c.send('I still want a refund');
-    expect(refusal).toContain("I'm sorry: this request does not meet the conditions for a refund.");
-    expect(refusal).toContain('the ad has already been broadcast (R6.2)');
+    expect(refusal).toContain(T('en')('refund:answer.outcome.refusal'));
+    expect(refusal).toContain(T('en')('refund:why.no.R6_2'));
     const ref = referenceIn(refusal);
     const record = await h.cases.get(ref);
     expect(record?.decision.outcome).toBe('refusal');
@@ -84,7 +84,7 @@ describe('R7: change the ad instead of a refund', () => {
     expect(offer).toContain('Modifier le ciblage');
     expect(offer).not.toContain('Mettre l\'annonce en pause');
     const refusal = await c.send('Je veux quand même être remboursé');
-    expect(refusal).toContain('(R6.2)');
+    expect(refusal).toContain(T('fr')('refund:why.no.R6_2'));
     expect((await h.cases.get(referenceIn(refusal)))?.decision.outcome).toBe('refusal');
   });
 

@@ -11,6 +11,7 @@ import { RedisCaseRepository } from '../../src/cases/repository';
 import { createServices } from '../../src/services';
 import type { Services } from '../../src/services/ports';
 import { buildDialogs, DialogDeps } from '../../dialogs';
+import { NluRecognizer, sharedNlu } from '../../src/nlu';
 
 /**
  * Dialog tests: the whole dialog tree behind the bot's own middleware (redaction, language) and
@@ -59,6 +60,7 @@ export function readable(a: Partial<Activity>): string {
 }
 
 export async function createHarness(env: Record<string, string> = {}, extra: Partial<DialogDeps> = {}): Promise<Harness> {
+  const nlu = extra.nlu ?? (await sharedNlu());
   const url = process.env.TEST_REDIS_URL as string;
   const prefix = `td${randomUUID().slice(0, 8)}`;
   const config = loadConfig({ REDIS_URL: url, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'silent', ...env });
@@ -68,7 +70,7 @@ export async function createHarness(env: Record<string, string> = {}, extra: Par
   const storage = new RedisStorage(redis as never, { keyspace: keys });
   const conversationState = new ConversationState(storage);
   const services = extra.services ?? createServices(config, redis as never, keys);
-  const dialog = buildDialogs({ config, redis: redis as never, keys, logger, services, ...extra });
+  const dialog = buildDialogs({ config, redis: redis as never, keys, logger, services, ...extra, nlu });
   const bot = new SupportBot({ conversationState, dialog, brandName: 'Acme', logger });
   const cases = new RedisCaseRepository(redis as never, keys);
 
@@ -87,7 +89,7 @@ export async function createHarness(env: Record<string, string> = {}, extra: Par
         conversation: { id, isGroup: false, name: id, conversationType: 'personal' },
         ...(opts.locale ? { locale: opts.locale } : {}),
       } as Partial<Activity>);
-      adapter.use(new RedactionMiddleware(), new LanguageMiddleware(conversationState, 'en'));
+      adapter.use(new RedactionMiddleware(), new LanguageMiddleware(conversationState, 'en', new NluRecognizer(nlu)));
       const say = async (input: string | Partial<Activity>): Promise<Reply[]> => {
         const activity: Partial<Activity> = typeof input === 'string' ? { type: 'message', text: input } : { type: 'message', ...input };
         await adapter.processActivity(activity);

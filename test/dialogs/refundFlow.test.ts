@@ -27,7 +27,8 @@ describe('refund conversation', () => {
       expect(summary).not.toContain('Bonne nouvelle');
       const answer = await c.send(confirm);
       expect(answer).toContain('Bonne nouvelle');
-      expect(answer).toContain('(R2.5)');
+      expect(answer).toContain(T('fr')('refund:why.yes.R2_5'));
+      expect(answer).not.toMatch(/\((?:R|B)\d/);
     });
 
     it('in English too, with the reason and the amount in any order', async () => {
@@ -107,7 +108,7 @@ describe('refund conversation', () => {
       await c.send('FL-100001');
       const help = await c.send('aide');
       expect(help).toContain('Voici comment je fonctionne');
-      expect(help).toContain(T('fr')('refund:ask.amount'));
+      expect(help).toContain(T('fr')('refund:amountCheck.ask', { amount: '49,00\u00a0€' }));
     });
 
     it('a language switch asks the current question again in the new language', async () => {
@@ -116,7 +117,7 @@ describe('refund conversation', () => {
       await c.send('FL-100001');
       const switched = await c.send('English please');
       expect(switched).toContain("Sure, I'll continue in English.");
-      expect(switched).toContain(T('en')('refund:ask.amount'));
+      expect(switched).toContain(T('en')('refund:amountCheck.ask', { amount: '€49.00' }));
       const reason = await c.send('49,00 €');
       expect(reason).toContain('I paid by mistake');
       expect(await c.send('passe en français')).toContain("J'ai payé par erreur");
@@ -127,7 +128,8 @@ describe('refund conversation', () => {
     it('gets a re-prompt with an example; after 3 failures a human is offered; "no" asks again', async () => {
       const c = h.conversation({ user: 'demo-camille', locale: 'en' });
       await c.send('refund');
-      await c.send('FL-100001');
+      expect(await c.send('FL-100001')).toContain(T('en')('refund:amountCheck.ask', { amount: '€49.00' }));
+      expect(await c.send(T('en')('refund:amountCheck.other'))).toContain(T('en')('refund:ask.amount'));
       expect(await c.send('lots')).toContain(T('en')('refund:retry.amount.not_amount'));
       expect(await c.send('0')).toContain(T('en')('refund:retry.amount.zero'));
       const offer = await c.send('no idea');
@@ -152,12 +154,12 @@ describe('refund conversation', () => {
       expect(record?.facts.order).toBeNull();
     });
 
-    it('an empty message and a message over 2,000 characters are answered politely', async () => {
+    it('an empty message and a message over 5,000 characters are answered politely', async () => {
       const c = h.conversation({ user: 'demo-camille', locale: 'en' });
       await c.send('refund');
       expect(await c.send('   ')).toContain(T('en')('common:error.empty'));
-      expect(await c.send('x'.repeat(2001))).toContain('Your message is too long (2001 characters)');
-      expect(await c.send('FL-100001')).toContain(T('en')('refund:ask.amount'));
+      expect(await c.send('x'.repeat(5001))).toContain(T('en')('common:error.tooLong', { max: '5,000' }));
+      expect(await c.send('FL-100001')).toContain(T('en')('refund:amountCheck.ask', { amount: '€49.00' }));
     });
 
     it('a file sent where none is expected is set aside, and the question is asked again', async () => {
@@ -166,7 +168,7 @@ describe('refund conversation', () => {
       await c.send('FL-100001');
       const stray = await c.send(file('cat.png', 'image/png', dataUrl('image/png', PNG)));
       expect(stray).toContain(T('en')('common:error.unexpectedAttachment'));
-      expect(stray).toContain(T('en')('refund:ask.amount'));
+      expect(stray).toContain(T('en')('refund:amountCheck.ask', { amount: '€49.00' }));
       expect(stray).not.toContain(T('en')('refund:failures.offerHuman'));
     });
   });

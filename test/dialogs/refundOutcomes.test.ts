@@ -26,80 +26,80 @@ const rows: Row[] = [
     name: 'ad not broadcast, paid by mistake → approval to the same card (worked case 1)',
     lang: 'en', user: 'demo-camille', order: 'FL-100001', amount: '€49.00', reason: 'paid_by_mistake',
     outcome: 'provisional_approval', clauses: ['R1.1', 'R2.1', 'R4', 'R5.1', 'R5.2'], status: 'submitted',
-    says: ['Good news', '(R1.1)', '(R2.1)', '€49.00 would go back to the card you paid with', 'within 3 to 10 business days', 'This answer is provisional'],
+    says: ['Good news', "Your ad hasn't been broadcast yet, so it can be refunded.", '€49.00 would go back to the card you paid with', 'within 3 to 10 business days', 'This is a first answer'],
   },
   {
     name: 'annonce non diffusée → accord, même carte',
     lang: 'fr', user: 'demo-camille', order: 'fl 100001', amount: '49 euros', reason: 'not_broadcast',
     outcome: 'provisional_approval', clauses: ['R1.1', 'R2.2'], status: 'submitted',
-    says: ['Bonne nouvelle', '(R2.2)', '49,00\u00a0€ seraient remboursés sur la carte utilisée', 'Comptez 3 à 10 jours ouvrés', 'Cette réponse est provisoire'],
+    says: ['Bonne nouvelle', "Votre annonce n'a pas encore été diffusée", '49,00\u00a0€ seraient remboursés sur la carte utilisée', 'Comptez 3 à 10 jours ouvrés', "C'est une première réponse"],
   },
   {
     name: 'recharge créditée → refus (R1.2, R6.4)',
     lang: 'fr', user: 'demo-camille', order: 'FL-200001', amount: '50 €', reason: 'changed_mind',
     outcome: 'refusal', clauses: ['R1.2', 'R6.4'], status: 'submitted',
-    says: ['Je suis désolé', 'une recharge n’est plus remboursable'.replace('’', "'"), '(R6.4)', 'provisoire'],
+    says: ['Je suis désolé', "La recharge a déjà été créditée sur votre solde", 'première réponse'],
   },
   {
     name: 'top-up charged twice → approval for one payment (R2.5)',
     lang: 'en', user: 'demo-camille', order: 'FL-200002', amount: '50 €', reason: 'double_payment',
     outcome: 'provisional_approval', clauses: ['R2.5'], status: 'submitted',
-    says: ['Good news', '(R2.5)', '€50.00 would go back to the card'],
+    says: ['Good news', 'The same payment was made twice', '€50.00 would go back to the card'],
   },
   {
     name: 'compte Pro pas encore activé → accord (R1.3)',
     lang: 'fr', user: 'demo-camille', order: 'FL-300001', amount: '290 €', reason: 'paid_by_mistake',
     outcome: 'provisional_approval', clauses: ['R1.3', 'R2.1'], status: 'submitted',
-    says: ['Bonne nouvelle', '(R1.3)', '290,00\u00a0€'],
+    says: ['Bonne nouvelle', "Votre compte Pro n'est pas encore activé", '290,00\u00a0€'],
   },
   {
     name: 'Pro account activated → refusal, and a priority agent is offered (R1.3, R6.1, R8)',
     lang: 'en', user: 'demo-pro', order: 'FL-300002', amount: '290 EUR', reason: 'changed_mind',
     outcome: 'refusal', clauses: ['R1.3', 'R6.1', 'R8'], status: 'submitted', proOffer: true,
-    says: ["I'm sorry", '(R1.3)', '(R6.1)', 'As a Pro customer, you can have a priority agent'],
+    says: ["I'm sorry", 'Your Pro account has already been activated', 'As a Pro customer, you can have a priority agent'],
   },
   {
     name: 'pack premium non commencé → accord (R1.4, R2.3)',
     lang: 'fr', user: 'demo-camille', order: 'FL-400001', amount: '150 €', reason: 'not_consumed',
     outcome: 'provisional_approval', clauses: ['R1.4', 'R2.3'], status: 'submitted',
-    says: ['Bonne nouvelle', '(R1.4)', '(R2.3)'],
+    says: ['Bonne nouvelle', "Votre forfait premium n'a pas encore commencé"],
   },
   {
     name: 'premium coaching in progress → needs review, case goes to the team (R1.4)',
     lang: 'en', user: 'demo-pro', order: 'FL-400002', amount: '€300', reason: 'not_consumed',
     outcome: 'needs_review', clauses: ['R1.4'], status: 'awaiting_review',
-    says: ['needs a closer look by our team', "I've passed your request", 'A priority agent will get back to you'],
+    says: ['A member of our team needs to look at this one', "I've passed your request", 'A priority agent will get back to you'],
   },
   {
     name: 'pack premium entièrement utilisé → refus (R6.1)',
     lang: 'fr', user: 'demo-camille', order: 'FL-400003', amount: '200 €', reason: 'not_consumed',
     outcome: 'refusal', clauses: ['R1.4', 'R6.1'], status: 'submitted',
-    says: ['Je suis désolé', '(R6.1)'],
+    says: ['Je suis désolé', 'Le service a déjà été utilisé'],
   },
   {
     name: 'account under a security check → suspended, reviewed by a person, no word of fraud (R6.5)',
     lang: 'en', user: 'demo-flagged', order: 'FL-700001', amount: '€150', reason: 'paid_by_mistake',
     outcome: 'suspended', clauses: ['R6.5'], status: 'awaiting_review',
-    says: ['needs a closer look by our team', 'security check', "I've passed your request"],
+    says: ['A member of our team needs to look at this one', "I've passed your request"],
   },
   {
     name: 'amount that does not match the order → needs review (R3, R4)',
     lang: 'en', user: 'demo-camille', order: 'FL-100001', amount: '€10', reason: 'paid_by_mistake',
     outcome: 'needs_review', clauses: ['R3', 'R4'], status: 'awaiting_review',
-    says: ['needs a closer look by our team', "I've passed your request"],
+    says: ['A member of our team needs to look at this one', "I've passed your request"],
   },
   {
     // Anonymous users see demo orders; the owning account's risk flags still count, its tier does not.
     name: 'utilisateur anonyme, publicité pas encore diffusée → accord provisoire',
     lang: 'fr', user: 'web-anonymous-1', order: 'FL-100001', amount: '49 €', reason: 'paid_by_mistake',
     outcome: 'provisional_approval', clauses: ['R1.1', 'R2.1', 'R4'], status: 'submitted',
-    says: ['Bonne nouvelle', '(R1.1)', 'Cette réponse est provisoire'],
+    says: ['Bonne nouvelle', "Votre annonce n'a pas encore été diffusée", "C'est une première réponse"],
   },
   {
     name: 'anonymous user, order of an account under a security check → suspended, nothing revealed',
     lang: 'en', user: 'web-anonymous-2', order: 'FL-700001', amount: '€150', reason: 'paid_by_mistake',
     outcome: 'suspended', clauses: ['R6.5'], status: 'awaiting_review',
-    says: ['needs a closer look by our team', "I've passed your request"],
+    says: ['A member of our team needs to look at this one', "I've passed your request"],
   },
 ];
 
@@ -114,9 +114,11 @@ describe('refund outcomes, standard profile', () => {
     await toSummary(c, r);
     const answer = await c.send(confirm);
     for (const s of r.says) expect(answer).toContain(s);
+    // Clause ids stay on the case, never in what the customer reads.
+    expect(answer).not.toMatch(/\((?:R|B)\d/);
     expect(answer).not.toMatch(/fraud|fraude/i);
     const ref = referenceIn(answer);
-    expect(answer).toContain(T(r.lang)('refund:case.created', { reference: ref }));
+    expect(answer).toContain(T(r.lang)('refund:answer.reference', { reference: ref }));
 
     let record = await h.cases.get(ref);
     expect(record).not.toBeNull();

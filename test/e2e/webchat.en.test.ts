@@ -94,7 +94,7 @@ describe('web chat page, English browser', () => {
     await waitForText(page, 'Your request');
 
     await page.getByRole('button', { name: 'Confirm' }).last().click();
-    await waitForText(page, /reference RF-[A-Z0-9]{5}/);
+    await waitForText(page, /reference is RF-[A-Z0-9]{5}/);
     await page.waitForTimeout(300); // let Web Chat scroll to the end
     await page.screenshot({ path: screenshotPath('webchat-en-refund.png') });
     expect(chat.problems).toEqual([]);

@@ -31,7 +31,7 @@ describe('web chat page, French browser', () => {
     expect(await page.getAttribute('html', 'lang')).toBe('fr');
     expect(await page.title()).toBe('Acme – discutez avec notre assistant paiements');
     expect(await page.getByRole('button', { name: 'Français' }).getAttribute('aria-pressed')).toBe('true');
-    await waitForText(page, "Bonjour, je suis l’assistant paiements de Acme");
+    await waitForText(page, "Bonjour, je suis l’assistant Acme pour vos paiements");
     await waitForText(page, 'Que puis-je faire pour vous');
   });
 
@@ -46,7 +46,7 @@ describe('web chat page, French browser', () => {
     await waitForText(page, 'Votre demande');
 
     await page.getByRole('button', { name: 'Confirmer' }).last().click();
-    await waitForText(page, /référence RF-[A-Z0-9]{5}/);
+    await waitForText(page, /référence est RF-[A-Z0-9]{5}/);
     await page.waitForTimeout(300); // let Web Chat scroll to the end
     await page.screenshot({ path: screenshotPath('webchat-fr-refund.png') });
     expect(chat.problems).toEqual([]);
@@ -58,8 +58,8 @@ describe('web chat page, French browser', () => {
     const welcomes = (text: string) => text.split('Bonjour, je suis l’assistant').length - 1;
     const welcomesBefore = welcomes(await transcript(page));
     await page.reload();
-    await waitForText(page, /référence RF-[A-Z0-9]{5}/);
-    await waitForText(page, "Bonjour, je suis l’assistant paiements de Acme");
+    await waitForText(page, /référence est RF-[A-Z0-9]{5}/);
+    await waitForText(page, "Bonjour, je suis l’assistant Acme pour vos paiements");
     const after = await page.evaluate(() => sessionStorage.getItem('support-widget.session'));
     expect(JSON.parse(after!).conversationId).toBe(JSON.parse(before!).conversationId);
     // The welcome is not sent again, and the conversation goes on.

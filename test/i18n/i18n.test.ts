@@ -1,4 +1,4 @@
-import { detectLanguage, formatDate, formatMoney, parseLanguageSwitch, translator } from '../../src/i18n';
+import { detectLanguage, formatDate, formatMoney, translator } from '../../src/i18n';
 
 describe('formatting', () => {
   it('formats money per language from minor units', () => {
@@ -17,16 +17,6 @@ describe('formatting', () => {
 });
 
 describe('language', () => {
-  it.each([
-    ['English', 'en'], ['in English please', 'en'], ['switch to English', 'en'], ['en anglais svp', 'en'],
-    ['français', 'fr'], ['Francais', 'fr'], ['parle français', 'fr'], ['en français', 'fr'], ['French please', 'fr'],
-  ])('%s switches to %s', (text, lang) => expect(parseLanguageSwitch(text)).toBe(lang));
-
-  it.each(['I paid in English pounds for my order FL-123456 and want a refund', 'bonjour', 'refund'])(
-    '%s is not a switch',
-    (text) => expect(parseLanguageSwitch(text)).toBeUndefined(),
-  );
-
   it.each([
     ["Je veux être remboursé de 49,90 € pour la commande FL-123456, j'ai payé deux fois", 'fr'],
     ['I was charged twice for my order and I want my money back', 'en'],

@@ -42,8 +42,9 @@ describe('refund conversations over HTTP', () => {
 
     const answer = await say(conv, { value: { action: 'refund.confirm' } });
     expect(answer).toContain('Bonne nouvelle');
-    expect(answer).toContain('(R1.1)');
-    expect(answer).toContain('Cette réponse est provisoire');
+    expect(answer).toContain(fr('refund:why.yes.R1_1'));
+    expect(answer).toContain(fr('refund:answer.provisional'));
+    expect(answer).not.toMatch(/\((?:R|B)\d/);
     const ref = refIn(answer);
 
     const record = await cases.get(ref);

@@ -1,3 +1,4 @@
+import { translator } from '../../src/i18n';
 import { randomUUID } from 'node:crypto';
 import { startTestApp, send, texts } from '../support/app';
 import type { App } from '../../src/app';
@@ -39,7 +40,7 @@ describe('bot service over HTTP', () => {
       locale: 'fr-FR',
       membersAdded: [{ id: 'user-1' }],
     });
-    expect(texts(replies)[0]).toContain("Bonjour, je suis l'assistant paiements de Acme");
+    expect(texts(replies)[0]).toContain("Bonjour, je suis l'assistant Acme pour vos paiements");
   });
 
   it('detects the language of the first message and switches on request', async () => {
@@ -172,10 +173,19 @@ describe('the main menu', () => {
   beforeAll(async () => ({ app, baseUrl } = await startTestApp()));
   afterAll(() => app.close());
 
-  it('says it did not understand a message that matches no topic, and shows the topics that work', async () => {
+  it('says what it can do when asked something else, with the topics and a person as buttons', async () => {
     const conv = randomUUID();
     await send(baseUrl, conv, { type: 'conversationUpdate', locale: 'en-GB', membersAdded: [{ id: 'user-1' }] });
-    const replies = await send(baseUrl, conv, { text: 'the weather in Lyon', locale: 'en-GB' });
+    const replies = await send(baseUrl, conv, { text: 'what is the weather in Lyon?', locale: 'en-GB' });
+    expect(texts(replies)).toEqual([translator('en')('common:outOfScope')]);
+    const buttons = replies[0].attachments?.[0].content.buttons.map((b: { title: string }) => b.title);
+    expect(buttons).toEqual(['Refund or cancellation', 'Where is my request?', 'Talk to a person']);
+  });
+
+  it('says it did not understand a message that means nothing it knows, and shows the topics that work', async () => {
+    const conv = randomUUID();
+    await send(baseUrl, conv, { type: 'conversationUpdate', locale: 'en-GB', membersAdded: [{ id: 'user-1' }] });
+    const replies = await send(baseUrl, conv, { text: 'zxqv plorp', locale: 'en-GB' });
     expect(texts(replies)).toEqual(['Please pick one of the options below, or tell me in a few words what you need.']);
     const buttons = replies[0].attachments?.[0].content.buttons.map((b: { title: string }) => b.title);
     expect(buttons).toEqual(['Refund or cancellation', 'Where is my request?']);

@@ -1,0 +1,101 @@
+import { containerBootstrap } from '@nlpjs/core';
+import { Nlp } from '@nlpjs/nlp';
+import { LangEn } from '@nlpjs/lang-en';
+import { LangFr } from '@nlpjs/lang-fr';
+import { LANGUAGES, type Language } from '../i18n';
+import { loadCorpora, type Corpus } from './corpus';
+import { CONFIDENT, isIntent, type Intent, type NluPort, type Scored, type Understanding } from './types';
+
+/** Longest text given to the classifier; the facts of a longer message are read elsewhere. */
+const MAX_CLASSIFIED = 1000;
+
+function newNlp(lang: Language): Nlp {
+  const container = containerBootstrap();
+  container.use(lang === 'fr' ? LangFr : LangEn);
+  const nlp = new Nlp({ container, autoSave: false, autoLoad: false, forceNER: false, calculateSentiment: false, nlu: { log: false, spellCheck: true, useNoneFeature: true } });
+  nlp.addLanguage(lang);
+  return nlp;
+}
+
+/**
+ * The nlp.js recogniser: per language, one model for the intents and one for refund reasons,
+ * trained from `locales/<lang>/intents.json`. nlp.js starts its networks from zero weights and
+ * shuffles nothing, so the same corpora give the same model.
+ */
+export class NlpjsNlu implements NluPort {
+  private intents = new Map<Language, Nlp>();
+  private reasons = new Map<Language, Nlp>();
+  private training: Promise<void> | undefined;
+  ready = false;
+
+  constructor(private readonly corpora: () => Record<Language, Corpus> = () => loadCorpora()) {}
+
+  train(): Promise<void> {
+    this.training ??= (async () => {
+      const corpora = this.corpora();
+      for (const lang of LANGUAGES) {
+        const intents = newNlp(lang);
+        for (const [intent, list] of Object.entries(corpora[lang].intents)) for (const u of list) intents.addDocument(lang, u, intent);
+        const reasons = newNlp(lang);
+        for (const [reason, list] of Object.entries(corpora[lang].reasons)) for (const u of list) reasons.addDocument(lang, u, reason);
+        await intents.train();
+        await reasons.train();
+        this.intents.set(lang, intents);
+        this.reasons.set(lang, reasons);
+      }
+      this.ready = true;
+    })();
+    return this.training;
+  }
+
+  private async classify(models: Map<Language, Nlp>, lang: Language, text: string) {
+    const nlp = models.get(lang);
+    if (!nlp) throw new Error('the recogniser is not trained yet');
+    return nlp.process(lang, text.slice(0, MAX_CLASSIFIED));
+  }
+
+  private async inLanguage(text: string, lang: Language): Promise<Understanding> {
+    const r = await this.classify(this.intents, lang, text);
+    const ranked = r.classifications
+      .filter((c): c is { intent: Intent; score: number } => isIntent(c.intent) && c.score > 0)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, 3)
+      .map((c) => ({ name: c.intent, score: c.score }));
+    const intent = isIntent(r.intent) ? r.intent : 'none';
+    return { intent, score: intent === 'none' ? 0 : r.score, ranked, lang };
+  }
+
+  /**
+   * Read in the conversation's language first; when that is not confident, the other language's
+   * model is asked too (a customer may write "english please" in a French conversation).
+   */
+  async understand(text: string, lang: Language): Promise<Understanding> {
+    const main = await this.inLanguage(text, lang);
+    if (main.score >= CONFIDENT) return main;
+    const other = await this.inLanguage(text, lang === 'fr' ? 'en' : 'fr');
+    return other.score > main.score ? other : main;
+  }
+
+  /**
+   * A reason is often one clause of a longer message ("refund for FL-100001, I paid twice"): the
+   * whole text and each clause are read, and the most confident reason wins.
+   */
+  async reason(text: string, lang: Language): Promise<Scored<string>> {
+    // Numbers are facts, not reasons: "order FL-200002" or "€50" says nothing of why. Read the
+    // text without them, and each clause, a number also ending a clause.
+    const numbers = /[^\s,;.!?]*\d[^\s,;!?]*/g;
+    const plain = text.slice(0, MAX_CLASSIFIED).replace(numbers, ' ');
+    const clauses = text
+      .slice(0, MAX_CLASSIFIED)
+      .replace(numbers, ', ')
+      .split(/[,.;:!?\n()\u2014\u2013]+|\s-\s|\s(?:because|since|as|but|and|car|parce que|puisque|mais|et)\s/i)
+      .map((c) => c.trim())
+      .filter((c) => c.length > 2);
+    let best: Scored<string> = { name: 'none', score: 0 };
+    for (const part of new Set([plain, ...clauses])) {
+      const r = await this.classify(this.reasons, lang, part);
+      if (r.intent !== 'None' && r.intent !== 'none' && r.score > best.score) best = { name: r.intent, score: r.score };
+    }
+    return best;
+  }
+}

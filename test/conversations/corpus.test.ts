@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import type { App } from '../../src/app';
+import { translator } from '../../src/i18n';
+import { send, startTestApp, texts } from '../support/app';
+import { SCRIPTS, type End, type Script } from './corpus';
+
+/*
+ * The conversation corpus, through POST /api/messages (deliveryMode expectReplies) on the private
+ * test Redis: each scripted conversation must reach its end; the median number of customer
+ * messages to a provisional answer is printed (target: 4, and 3 when everything is in the first message).
+ */
+const reached: Record<End, (said: string, lang: 'en' | 'fr') => boolean> = {
+  answer: (s, l) => s.includes(translator(l)('refund:answer.provisional')) && /\bRF-[2-9A-HJ-NP-Z]{5}\b/.test(s),
+  greeting: (s, l) => s.includes(translator(l)('common:greeting')),
+  thanks: (s, l) => s.includes(translator(l)('common:close.thanks')),
+  goodbye: (s, l) => s.includes(translator(l)('common:close.goodbye')),
+  outOfScope: (s, l) => s.includes(translator(l)('common:outOfScope')),
+  human: (s, l) => s.includes(translator(l)('human:noCase')) || s.includes(translator(l)('human:handedOver.user_asked', { reference: '' }).split(' ')[0]),
+  statusNotFound: (s, l) => s.includes(translator(l)('status:notFound', { reference: '' }).slice(0, 20)),
+  cancelled: (s, l) => s.includes(translator(l)('common:cancel.done')),
+};
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+
+describe('conversation corpus', () => {
+  let app: App;
+  let baseUrl: string;
+  beforeAll(async () => {
+    ({ app, baseUrl } = await startTestApp({ BRAND_NAME: 'Acme' }));
+  }, 60000);
+  afterAll(() => app.close());
+
+  it('has at least 60 conversations per language', () => {
+    for (const lang of ['en', 'fr']) expect(SCRIPTS.filter((s) => s.lang === lang).length).toBeGreaterThanOrEqual(60);
+  });
+
+  it('every conversation reaches its end', async () => {
+    const failures: string[] = [];
+    const toAnswer: Record<string, number[]> = { en: [], fr: [], allInFirst: [] };
+    for (const script of SCRIPTS as Script[]) {
+      const conv = randomUUID();
+      const locale = script.lang === 'fr' ? 'fr-FR' : 'en-GB';
+      let said = '';
+      let count = 0;
+      let answeredAt: number | undefined;
+      for (const step of script.steps) {
+        count++;
+        const activity = typeof step === 'string' ? { text: step, locale } : { ...step, locale };
+        said = texts(await send(baseUrl, conv, activity, 'demo-camille')).join('\n');
+        if (answeredAt === undefined && reached.answer(said, script.lang)) answeredAt = count;
+      }
+      if (!reached[script.end](said, script.lang)) failures.push(`[${script.lang}] ${script.name} → expected ${script.end}, last said:\n    ${said.slice(0, 300).replace(/\n/g, '\n    ')}`);
+      if (script.end === 'answer' && answeredAt !== undefined) {
+        toAnswer[script.lang].push(answeredAt);
+        if (script.allInFirst) toAnswer.allInFirst.push(answeredAt);
+      }
+    }
+    const all = [...toAnswer.en, ...toAnswer.fr];
+    // eslint-disable-next-line no-console
+    console.log(
+      [
+        `conversations: ${SCRIPTS.length} (${SCRIPTS.length - failures.length} reached their end)`,
+        `median customer messages to a provisional answer: ${median(all)} (en ${median(toAnswer.en)}, fr ${median(toAnswer.fr)}; everything in the first message: ${median(toAnswer.allInFirst)})`,
+        ...failures,
+      ].join('\n'),
+    );
+    expect(failures).toEqual([]);
+    expect(median(all)).toBeLessThanOrEqual(4);
+    expect(median(toAnswer.allInFirst)).toBeLessThanOrEqual(3);
+  }, 300000);
+});

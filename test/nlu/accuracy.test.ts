@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LANGUAGES, type Language } from '../../src/i18n';
+import { loadCorpus } from '../../src/nlu/corpus';
+import { NlpjsNlu } from '../../src/nlu/nlpjs';
+import { INTENTS } from '../../src/nlu';
+
+/*
+ * Intent accuracy on a held-out set (test/nlu/heldout.<lang>.json): utterances written as customers
+ * write, never in the training corpora (checked below). An out-of-scope message counts as right
+ * when it is classified out of scope or as nothing known.
+ */
+const fold = (s: string) => s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+const heldOut = (lang: Language): Record<string, string[]> => JSON.parse(readFileSync(join(__dirname, `heldout.${lang}.json`), 'utf8'));
+
+describe('intent recognition', () => {
+  const nlu = new NlpjsNlu();
+  beforeAll(() => nlu.train(), 60000);
+
+  it.each(LANGUAGES)('the %s held-out set has 16+ (language) or 20+ utterances per intent, none of them in training', (lang) => {
+    const set = heldOut(lang);
+    const training = new Set(Object.values(loadCorpus(lang).intents).flat().map(fold));
+    expect(Object.keys(set).sort()).toEqual([...INTENTS].sort());
+    for (const [intent, list] of Object.entries(set)) {
+      // The two "change language" intents are one behaviour: 32 utterances between them.
+      expect(list.length).toBeGreaterThanOrEqual(intent.startsWith('language.') ? 16 : 20);
+      expect(list.filter((u) => training.has(fold(u)))).toEqual([]);
+    }
+  });
+
+  it.each(LANGUAGES)('is at least 95%% accurate in %s', async (lang) => {
+    const set = heldOut(lang);
+    let right = 0;
+    let total = 0;
+    const misses: string[] = [];
+    for (const [intent, list] of Object.entries(set)) {
+      for (const u of list) {
+        const r = await nlu.understand(u, lang);
+        const ok = r.intent === intent || (intent === 'outOfScope' && r.intent === 'none');
+        total++;
+        if (ok) right++;
+        else misses.push(`  ${intent} ← "${u}" read as ${r.intent} (${r.score.toFixed(2)})`);
+      }
+    }
+    const accuracy = right / total;
+    // eslint-disable-next-line no-console
+    console.log(`NLU accuracy (${lang}): ${(accuracy * 100).toFixed(1)}% (${right}/${total})${misses.length ? `\n${misses.join('\n')}` : ''}`);
+    expect(accuracy).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('trains the same model from the same corpora', async () => {
+    const again = new NlpjsNlu();
+    await again.train();
+    for (const u of ['i wnat a refnud for my add FL-100001 pls', 'un conseiller svp', 'no I don t have one']) {
+      expect(await again.understand(u, 'en')).toEqual(await nlu.understand(u, 'en'));
+    }
+  });
+});
