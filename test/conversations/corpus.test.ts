@@ -15,7 +15,11 @@ const reached: Record<End, (said: string, lang: 'en' | 'fr') => boolean> = {
   thanks: (s, l) => s.includes(translator(l)('common:close.thanks')),
   goodbye: (s, l) => s.includes(translator(l)('common:close.goodbye')),
   outOfScope: (s, l) => s.includes(translator(l)('common:outOfScope')),
-  human: (s, l) => s.includes(translator(l)('human:noCase')) || s.includes(translator(l)('human:handedOver.user_asked', { reference: '' }).split(' ')[0]),
+  // Handed to a person: the live desk queues the conversation and says how to stop waiting; without it, the follow-up texts.
+  human: (s, l) =>
+    s.includes(translator(l)('handoff:howToStop')) ||
+    s.includes(translator(l)('human:noCase')) ||
+    s.includes(translator(l)('human:handedOver.user_asked', { reference: '' }).split(' ')[0]),
   statusNotFound: (s, l) => s.includes(translator(l)('status:notFound', { reference: '' }).slice(0, 20)),
   cancelled: (s, l) => s.includes(translator(l)('common:cancel.done')),
 };

@@ -96,7 +96,7 @@ describe('the widget embedded in a host site', () => {
     expect(await page.locator('pre code').first().innerText()).toBe(`<script src="${botUrl}/embed.js" async></script>`);
     await page.getByRole('button', { name: 'Discuter avec nous' }).click();
     const frame = page.frameLocator('iframe');
-    await frame.getByText('Bonjour, je suis l’assistant paiements de Acme').first().waitFor();
+    await frame.getByText('Bonjour, je suis l’assistant Acme pour vos paiements').first().waitFor();
     await context.close();
   });
 });

@@ -40,7 +40,7 @@ describe('web chat page, English browser', () => {
     await page.getByRole('button', { name: 'Français' }).click();
     await waitForText(page, 'Très bien, je continue en français');
     expect(await page.getAttribute('html', 'lang')).toBe('fr');
-    expect(await page.locator('#heading').innerText()).toBe('Assistant paiements Acme');
+    expect(await page.locator('#heading').innerText()).toBe('Acme – vos paiements');
     expect(await page.getByRole('textbox').last().getAttribute('placeholder')).toBe('Tapez votre message');
     await page.getByRole('button', { name: 'English' }).click();
     await waitForText(page, 'Sure, I’ll continue in English');

@@ -29,7 +29,7 @@ describe('web chat page, French browser', () => {
   it('shows the page in French and the bot welcomes in French', async () => {
     const { page } = chat;
     expect(await page.getAttribute('html', 'lang')).toBe('fr');
-    expect(await page.title()).toBe('Acme – discutez avec notre assistant paiements');
+    expect(await page.title()).toBe('Acme – votre assistant pour les paiements');
     expect(await page.getByRole('button', { name: 'Français' }).getAttribute('aria-pressed')).toBe('true');
     await waitForText(page, "Bonjour, je suis l’assistant Acme pour vos paiements");
     await waitForText(page, 'Que puis-je faire pour vous');

@@ -65,7 +65,7 @@ describe('the widget page', () => {
 
   for (const [locale, welcome, names] of [
     ['en-US', 'Hello, I’m the Acme payments assistant', ['English', 'Français']],
-    ['fr-FR', 'Bonjour, je suis l’assistant paiements de Acme', ['English', 'Français']],
+    ['fr-FR', 'Bonjour, je suis l’assistant Acme pour vos paiements', ['English', 'Français']],
   ] as const) {
     it(`keeps a one-line header and a usable chat (${locale})`, async () => {
       const context = await browser.newContext({ locale, viewport: { width: 360, height: 740 }, deviceScaleFactor: 1 });

@@ -14,7 +14,7 @@ const NOT_CONFIRMED = common.error.notConfirmed as string;
 const BUSY = common.error.busy as string;
 const LOST_TRACK = (common.continuity.lostTrack as string).split('.')[0]; // "Sorry, I've lost track of our last few messages"
 const ASK_PROOF = refund.ask.proofOptional as string;
-const CREATED = (refund.case.created as string).split('{{reference}}')[0]; // "Your request is recorded under the reference "
+const CREATED = (refund.answer.reference as string).split('{{reference}}')[0]; // "Your reference is "
 /** Replies that belong to another point of the conversation than any step of the loop. */
 const FOREIGN = [
   common.menu.prompt as string,
@@ -206,7 +206,7 @@ export class Loops {
         else if (step === 0 && text.includes(ASK_PROOF)) step = 1;
         else if (step === 1 && text.includes('refund.confirm')) step = 2;
         else if (step === 2 && text.includes(CREATED)) {
-          const ref = /reference ((?:RF|PN|DS)-[0-9A-Z]{5})/.exec(text)?.[1];
+          const ref = /\b((?:RF|PN|DS)-[0-9A-Z]{5})\b/.exec(text.split(CREATED)[1] ?? '')?.[1];
           if (ref) record.references.push(ref);
           record.done = true;
           step = 3;

@@ -31,7 +31,7 @@ describe('a conversation whose state went back', () => {
     expect(early).toBeTruthy();
     await say(conv, { text: 'skip', locale: 'en-GB' }, user);
     const done = await say(conv, { value: { action: 'refund.confirm' }, locale: 'en-GB' }, user);
-    const ref = /reference ((?:RF|PN|DS)-[0-9A-Z]{5})/.exec(done)?.[1];
+    const ref = /\b((?:RF|PN|DS)-[0-9A-Z]{5})\b/.exec(done)?.[1];
     expect(ref).toBeDefined();
 
     // The failover: the state is back to what it was after the first message.
