@@ -94,6 +94,8 @@ export class DirectLineChannel {
   private detachStream: () => Promise<void> = async () => undefined;
   private readonly turns = new Set<Promise<void>>();
   private closing = false;
+  /** Requests being handled (a POST may still be storing its activity before its turn starts). */
+  private readonly requests = new Set<Promise<unknown>>();
   private closed?: Promise<void>;
   private readonly bot: { id: string; name: string };
 
@@ -364,7 +366,18 @@ export class DirectLineChannel {
       res.setHeader('Cache-Control', 'no-store');
       try {
         if (this.closing && !opts.duringShutdown) throw new HttpError(503, 'ServiceUnavailable', 'The chat service is restarting; try again shortly.');
-        await handler(req, res);
+        // Tracked from the start: a message accepted just before shutdown (still being stored) gets its turn.
+        const handling = Promise.resolve(handler(req, res));
+        const tracked = handling.then(
+          () => undefined,
+          () => undefined,
+        );
+        this.requests.add(tracked);
+        try {
+          await handling;
+        } finally {
+          this.requests.delete(tracked);
+        }
       } catch (err) {
         this.fail(req, res, err);
       }
@@ -688,7 +701,9 @@ export class DirectLineChannel {
       this.closing = true;
       await this.detachStream();
       const deadline = Date.now() + timeoutMs;
-      while (this.turns.size > 0 && Date.now() < deadline) await Promise.race([...this.turns, new Promise((r) => setTimeout(r, 50))]);
+      while ((this.turns.size > 0 || this.requests.size > 0) && Date.now() < deadline) {
+        await Promise.race([...this.turns, ...this.requests, new Promise((r) => setTimeout(r, 50))]);
+      }
       this.unroute();
       await this.hub.close();
     })();
