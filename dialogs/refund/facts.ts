@@ -18,6 +18,8 @@ export interface FactsInput {
   now: Date;
   /** The user declined the R7 alternative and still wants money back. */
   insistsOnRefund?: boolean;
+  /** Earlier requests recorded for this order, from the case history (B10, B11). */
+  requestHistory?: { earlierRequests: number; compensatedRequests: number };
 }
 
 /** The engine's input for a refund request, from what the dialog collected and the ports said. */
@@ -43,5 +45,6 @@ export function refundFacts(input: FactsInput): CaseFacts {
       ...(proof?.kind === 'file' ? { screenshot: true } : proof?.kind === 'reference' ? { paymentReference: proof.reference } : {}),
       ...(slots.link ? { link: slots.link } : {}),
     },
+    ...(input.requestHistory && input.requestHistory.earlierRequests > 0 ? { requestHistory: input.requestHistory } : {}),
   });
 }

@@ -535,7 +535,10 @@ export class RefundDialog extends BaseDialog {
   private async assess(context: TurnContext, state: RefundState, insistsOnRefund: boolean): Promise<Assessment> {
     const account = await this.account(context);
     const ownerRisk = await this.ownerRisk(account, state.order);
-    const facts = refundFacts({ slots: state.slots, order: state.order, account, ownerRisk, now: this.deps.now(), insistsOnRefund });
+    // Earlier requests for the same order (B10, B11), this conversation's own case excepted.
+    const orderId = state.order?.facts.id;
+    const requestHistory = orderId ? await this.deps.cases.requestHistory(orderId, state.caseRef, this.owner(context, account)) : undefined;
+    const facts = refundFacts({ slots: state.slots, order: state.order, account, ownerRisk, now: this.deps.now(), insistsOnRefund, requestHistory });
     const decision = evaluate({ profile: this.deps.profile, case: facts }, { timeZone: this.deps.timeZone, defaultProfile: this.deps.profile, holidaysCountry: this.deps.holidaysCountry });
     return { facts, decision, account };
   }

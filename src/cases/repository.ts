@@ -139,7 +139,7 @@ export class RedisCaseRepository implements CaseRepository {
     return this.keys.global('case', `order:${orderId.trim().toUpperCase()}`);
   }
 
-  async requestHistory(orderId: string, exclude?: CaseReference): Promise<{ earlierRequests: number; compensatedRequests: number }> {
+  async requestHistory(orderId: string, exclude?: CaseReference, owner?: CaseOwner): Promise<{ earlierRequests: number; compensatedRequests: number }> {
     const refs = (await this.redis.zrevrange(this.orderIndexKey(orderId), 0, MAX_LIST_LIMIT - 1)).filter((r) => r !== exclude);
     if (refs.length === 0) return { earlierRequests: 0, compensatedRequests: 0 };
     const raws = await this.redis.mget(...refs.map((r) => this.caseKey(r)));
@@ -148,6 +148,7 @@ export class RedisCaseRepository implements CaseRepository {
     raws.forEach((raw, i) => {
       if (raw === null) return;
       const record = this.parse(refs[i]!, raw);
+      if (owner && !matchesOwner(record.owner, owner)) return;
       earlierRequests += 1;
       const approved = record.history.some((h) => h.status === 'approved');
       const provisional = record.decision.outcome === 'provisional_approval' && record.status !== 'refused';

@@ -188,9 +188,10 @@ export interface CaseRepository {
    * The case history of one order, as the eligibility engine reads it (`requestHistory`, B10, B11):
    * how many requests were recorded for it (except `exclude`, the conversation's own case), and how
    * many of those were compensated (approved by an agent, or provisionally approved and not refused).
-   * Counts the newest 100 cases recorded since the order index exists.
+   * Counts the newest 100 cases recorded since the order index exists; with `owner`, only that
+   * customer's own (a repeated request, B10, or a second compensation, B11, is the same customer's).
    */
-  requestHistory(orderId: string, exclude?: CaseReference): Promise<{ earlierRequests: number; compensatedRequests: number }>;
+  requestHistory(orderId: string, exclude?: CaseReference, owner?: CaseOwner): Promise<{ earlierRequests: number; compensatedRequests: number }>;
   /** Sets the e-mail choice of a case (replaces the previous one). `null` when unknown. */
   setContact(reference: CaseReference, contact: CaseContact, by: string): Promise<CaseRecord | null>;
 }

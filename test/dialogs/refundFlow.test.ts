@@ -9,8 +9,9 @@ const file = (name: string, contentType: string, contentUrl: string) => ({ attac
 
 describe('refund conversation', () => {
   let h: Harness;
-  beforeAll(async () => (h = await createHarness()));
-  afterAll(() => h.close());
+  // A fresh case history for every test: the same demo order asked twice would be a repeated request (B10, B11).
+  beforeEach(async () => (h = await createHarness()));
+  afterEach(() => h.close());
 
   describe('a first message that already holds the facts', () => {
     it('fills them all, asks only for what is missing, and answers after the summary is confirmed', async () => {

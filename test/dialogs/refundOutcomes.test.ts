@@ -105,8 +105,9 @@ const rows: Row[] = [
 
 describe('refund outcomes, standard profile', () => {
   let h: Harness;
-  beforeAll(async () => (h = await createHarness()));
-  afterAll(() => h.close());
+  // A fresh case history for every test: the same demo order asked twice would be a repeated request (B10, B11).
+  beforeEach(async () => (h = await createHarness()));
+  afterEach(() => h.close());
 
   it.each(rows.map((r) => [r.name, r]))('%s', async (_name, row) => {
     const r = row as Row;
@@ -138,5 +139,39 @@ describe('refund outcomes, standard profile', () => {
       expect(record!.status).toBe('awaiting_review');
       expect(record!.history.at(-1)?.note).toBe('handoff:pro_priority');
     }
+  });
+});
+
+describe('a repeated request for the same order (B10, B11)', () => {
+  let h: Harness;
+  beforeEach(async () => (h = await createHarness()));
+  afterEach(() => h.close());
+
+  const row = rows[0]; // FL-100001, provisionally approved the first time
+
+  it('the same customer asking again for an order already provisionally approved goes to a person, never a second approval', async () => {
+    const first = h.conversation({ user: row.user, locale: 'en-GB' });
+    await toSummary(first, row);
+    const firstRef = referenceIn(await first.send(confirm));
+    expect((await h.cases.get(firstRef))!.decision.outcome).toBe('provisional_approval');
+
+    const again = h.conversation({ user: row.user, locale: 'en-GB' });
+    await toSummary(again, row);
+    const answer = await again.send(confirm);
+    const record = await h.cases.get(referenceIn(answer));
+    expect(record!.facts.requestHistory).toEqual({ earlierRequests: 1, compensatedRequests: 1 });
+    expect(record!.decision.outcome).not.toBe('provisional_approval');
+    expect(record!.decision.review.required).toBe(true);
+    expect(answer).not.toContain('Good news');
+  });
+
+  it("another customer's request for the same order does not count as theirs", async () => {
+    const first = h.conversation({ user: row.user, locale: 'en-GB' });
+    await toSummary(first, row);
+    await first.send(confirm);
+    const other = h.conversation({ user: 'web-someone-else', locale: 'en-GB' });
+    await toSummary(other, row);
+    const record = await h.cases.get(referenceIn(await other.send(confirm)));
+    expect(record!.facts.requestHistory).toBeUndefined();
   });
 });

@@ -7,8 +7,9 @@ import { confirm, referenceIn, T } from './flow';
  */
 describe('understanding customers as they write', () => {
   let h: Harness;
-  beforeAll(async () => (h = await createHarness()), 60000);
-  afterAll(() => h.close());
+  // A fresh case history for every test: the same demo order asked twice would be a repeated request (B10, B11).
+  beforeEach(async () => (h = await createHarness()), 60000);
+  afterEach(() => h.close());
 
   it.each([
     ['en', 'I want a human NOW'],
@@ -121,8 +122,9 @@ describe('understanding customers as they write', () => {
 
 describe('"where is my request?" without signing in', () => {
   let h: Harness;
-  beforeAll(async () => (h = await createHarness()), 60000);
-  afterAll(() => h.close());
+  // A fresh case history for every test: the same demo order asked twice would be a repeated request (B10, B11).
+  beforeEach(async () => (h = await createHarness()), 60000);
+  afterEach(() => h.close());
 
   it.each(['en', 'fr'] as const)('%s: the reference and its order number show the status; anything else reads like an unknown reference', async (lang) => {
     const first = h.conversation({ user: `web-anon-${lang}-1`, locale: lang });
@@ -143,8 +145,9 @@ describe('"where is my request?" without signing in', () => {
 
 describe('when the recogniser is unsure', () => {
   let h: Harness;
-  beforeAll(async () => (h = await createHarness()), 60000);
-  afterAll(() => h.close());
+  // A fresh case history for every test: the same demo order asked twice would be a repeated request (B10, B11).
+  beforeEach(async () => (h = await createHarness()), 60000);
+  afterEach(() => h.close());
 
   it('asks a short question with its two best guesses as buttons, and a button starts that topic', async () => {
     const c = h.conversation({ locale: 'en' });
