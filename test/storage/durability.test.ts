@@ -22,7 +22,10 @@ describe('durable writes and error classes, on a real master and replica', () =>
     master = await startRedis({ extraArgs: ['--repl-diskless-sync-delay', '0'] });
     replica = await startRedis({ extraArgs: ['--replicaof', '127.0.0.1', String(master.port)] });
     lone = await startRedis({ extraArgs: ['--min-replicas-to-write', '1'] });
-    client = await connect(master.port);
+    // The master's client waits longer than a WAIT may block (a loaded machine is slow); the short
+    // command timeout stays on the clients of the timeout test below.
+    client = new Redis(master.port, '127.0.0.1', { ...quick, commandTimeout: 5000 });
+    await client.connect();
     for (;;) {
       if (/slave0:.*state=online/.test(await client.info('replication').catch(() => ''))) break;
       await sleep(50);
