@@ -25,7 +25,7 @@ export function summaryLines(t: TFunction, lang: Language, slots: RefundSlots): 
       case 'reason': {
         if (!slots.reason) return '—';
         const label = t(`refund:reasons.${slots.reason}.label`) as string;
-        return slots.reason === 'other' && slots.reasonText ? `${label}${lang === 'fr' ? '\u00a0: ' : ': '}${slots.reasonText}` : label;
+        return slots.reason === 'other' && slots.reasonText ? `${label}${lang === 'fr' ? '\u202f: ' : ': '}${slots.reasonText}` : label;
       }
       case 'proof': {
         const p = slots.proof;
@@ -67,7 +67,7 @@ export function summaryCard(t: TFunction, lang: Language, slots: RefundSlots): A
 
 /** The same summary as plain text, for channels without cards. */
 export function summaryText(t: TFunction, lang: Language, slots: RefundSlots): string {
-  const sep = lang === 'fr' ? '\u00a0: ' : ': ';
+  const sep = lang === 'fr' ? '\u202f: ' : ': ';
   const lines = summaryLines(t, lang, slots).map((l) => `• ${l.label}${sep}${l.value}`);
   return [t('refund:summary.title'), t('refund:summary.intro'), ...lines, t('refund:summary.textChoices')].join('\n');
 }

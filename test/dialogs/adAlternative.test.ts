@@ -19,9 +19,9 @@ interface Row {
 
 const rows: Row[] = [
   { lang: 'en', option: 'change_targeting', kind: 'targeting', answer: 'Paris, Lyon', says: ['Targeting: FR, BE → Paris, Lyon'], check: (ad) => expect(ad.targeting.locations).toEqual(['Paris', 'Lyon']) },
-  { lang: 'fr', option: 'change_call_to_action', kind: 'call_to_action', answer: 'Réserver', says: ['Bouton d\'action\u00a0:', '→ Réserver'], check: (ad) => expect(ad.callToAction).toBe('book_now') },
+  { lang: 'fr', option: 'change_call_to_action', kind: 'call_to_action', answer: 'Réserver', says: ['Bouton d\'action\u202f:', '→ Réserver'], check: (ad) => expect(ad.callToAction).toBe('book_now') },
   { lang: 'en', option: 'adjust_duration', kind: 'duration', answer: '10', says: ['End date:'], check: (ad) => expect(new Date(ad.endsAt).getTime()).toBeGreaterThan(Date.now() + 9 * 86_400_000) },
-  { lang: 'fr', option: 'edit_post', kind: 'post', answer: 'Soldes de printemps, -20 % sur tout', says: ['Texte de l\'annonce\u00a0:', '«\u00a0Soldes de printemps, -20 % sur tout\u00a0»'], check: (ad) => expect(ad.post.text).toBe('Soldes de printemps, -20 % sur tout') },
+  { lang: 'fr', option: 'edit_post', kind: 'post', answer: 'Soldes de printemps, -20 % sur tout', says: ['Texte de l\'annonce\u202f:', '«\u202fSoldes de printemps, -20 % sur tout\u202f»'], check: (ad) => expect(ad.post.text).toBe('Soldes de printemps, -20 % sur tout') },
   { lang: 'en', option: 'pause_ad', kind: 'pause', answer: 'yes', says: ['Status: broadcasting → paused'], check: (ad) => expect(ad.status).toBe('paused') },
 ];
 

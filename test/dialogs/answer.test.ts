@@ -64,7 +64,7 @@ describe('the decision as one answer about the customer\'s case', () => {
 
   it('missing facts are named in plain words', () => {
     const d: Decision = { ...base, outcome: 'needs_review', clauses: ['R3'], missingFacts: ['order', 'claims.amount'], nextSteps: ['provide_missing_facts', 'agent_review'] };
-    expect(composeAnswer(d, ctx('fr')).next).toContain('Notre équipe pourra vous demander\u00a0: les détails de la commande, le montant payé.');
+    expect(composeAnswer(d, ctx('fr')).next).toContain('Notre équipe pourra vous demander\u202f: les détails de la commande, le montant payé.');
   });
 
   it('every R and B clause of the policy has plain words for agents in both languages', () => {

@@ -17,7 +17,7 @@ describe('refund conversation', () => {
     it('fills them all, asks only for what is missing, and answers after the summary is confirmed', async () => {
       const c = h.conversation({ user: 'demo-camille' });
       const first = await c.send("Je veux être remboursé de 50,00 € pour la commande FL-200002, j'ai payé deux fois");
-      expect(first).toContain("J'ai bien noté\u00a0: commande FL-200002, montant 50,00\u00a0€, motif «\u00a0J'ai payé deux fois\u00a0»");
+      expect(first).toContain("J'ai bien noté\u202f: commande FL-200002, montant 50,00\u00a0€, motif «\u202fJ'ai payé deux fois\u202f»");
       expect(first).toContain("J'ai trouvé la commande FL-200002");
       expect(first).not.toContain(T('fr')('refund:ask.amount'));
       expect(first).not.toContain(T('fr')('refund:ask.reason'));
@@ -306,8 +306,8 @@ describe('refund conversation', () => {
       const summary = await c.say('passer');
       expect(summary.every((r) => !r.activity.attachments?.length)).toBe(true);
       const text = summary.map((r) => r.text).join('\n');
-      expect(text).toContain('• Numéro de commande\u00a0: FL-100001');
-      expect(text).toContain('• Montant payé\u00a0: 49,00\u00a0€');
+      expect(text).toContain('• Numéro de commande\u202f: FL-100001');
+      expect(text).toContain('• Montant payé\u202f: 49,00\u00a0€');
       expect(text).toContain(T('fr')('refund:summary.textChoices'));
       expect(await c.send('confirmer')).toContain('Bonne nouvelle');
     });

@@ -43,4 +43,15 @@ describe('locales', () => {
       expect(problems).toEqual([]);
     });
   }
+
+  it('French punctuation takes a narrow no-break space (U+202F) before ; : ! ? and inside « » (VOICE.md)', () => {
+    const problems: string[] = [];
+    for (const ns of namespaces) {
+      if (ns === 'intents') continue; // what customers type, not what the bot writes
+      for (const [key, text] of flatten((resources.fr[ns] ?? {}) as Tree)) {
+        if (/[^\u202f\s](?=[;!?»])|«(?!\u202f)|[ \u00a0](?=[;:!?»])|«[ \u00a0]/.test(text.replace(/\{\{[^}]*\}\}/g, 'x').replace(/https?:\S+/g, ''))) problems.push(`${ns}:${key}: ${text}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 });
