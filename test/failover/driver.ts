@@ -14,6 +14,8 @@ const NOT_CONFIRMED = common.error.notConfirmed as string;
 const BUSY = common.error.busy as string;
 const LOST_TRACK = (common.continuity.lostTrack as string).split('.')[0]; // "Sorry, I've lost track of our last few messages"
 const ASK_PROOF = refund.ask.proofOptional as string;
+/** The summary card pressed after the turn that showed it failed to save (Redis went away meanwhile). */
+const STALE_CARD = common.staleCard as string;
 const CREATED = (refund.answer.reference as string).split('{{reference}}')[0]; // "Your reference is "
 /** Replies that belong to another point of the conversation than any step of the loop. */
 const FOREIGN = [
@@ -28,7 +30,7 @@ export const SECRET = 'failover-test-secret-0123456789abcdef';
 export const FIRST = 'I want a refund of €49.00 for order FL-100001, I paid by mistake';
 export const FACTS = { orderNumber: 'FL-100001', amount: { minor: 4900, currency: 'EUR' }, reason: 'paid_by_mistake' };
 
-export type TurnResult = 'ok' | 'unavailable' | 'not_confirmed' | 'busy' | 'no_reply' | 'partial' | 'http_error' | 'lost_track' | 'unexpected';
+export type TurnResult = 'ok' | 'unavailable' | 'not_confirmed' | 'busy' | 'no_reply' | 'partial' | 'http_error' | 'lost_track' | 'stale_card' | 'unexpected';
 
 export interface TurnRecord {
   at: number;
@@ -210,6 +212,12 @@ export class Loops {
           if (ref) record.references.push(ref);
           record.done = true;
           step = 3;
+        } else if (step === 2 && text.includes(STALE_CARD) && text.includes(ASK_PROOF)) {
+          // The turn that showed the summary failed before its state was saved (its error message came
+          // after this loop read the replies): the bot says the card is out of date and asks the
+          // question its state is really at. That is the conversation going on, honestly: answer it.
+          result = 'stale_card';
+          step = 1;
         } else if (FOREIGN.some((f) => text.includes(f)) || (step > 0 && text.includes(ASK_PROOF))) {
           // The bot is somewhere else than where the customer left it, and did not say so.
           result = 'unexpected';
