@@ -8,6 +8,7 @@ import { maskEmail, parseEmailAddress, partialEmail, type Notifier } from '../..
 import type { AccountsPort } from '../../src/services/ports';
 import { findUserAccount } from '../identity';
 import { words } from '../prompts/message';
+import { foldTitle as fold } from '../../src/i18n/fold';
 
 export interface EmailContactDeps {
   notifier: Notifier;
@@ -40,8 +41,6 @@ interface State {
 
 const MAX_WRONG_ADDRESSES = 3;
 
-const fold = (s: string) =>
-  s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[’']/g, "'").replace(/[.!?\s\u00a0\u202f]+$/, '').replace(/\s+/g, ' ').trim();
 
 /** The customer's answer is this button (in either language) or one of its synonyms. */
 function says(text: string, button: 'yes' | 'confirmYes' | 'change' | 'no'): boolean {

@@ -14,6 +14,7 @@ import { tr, turnLanguage } from '../../src/bot/turnContext';
 import { Msg, render } from './message';
 import { supportsAdaptiveCards } from '../cards/channel';
 import { CLARIFY, understanding, type Intent, type NluPort } from '../../src/nlu';
+import { foldTitle as fold } from '../../src/i18n/fold';
 
 /** One choice: its stable value (a code) and the locale keys of its label and extra synonyms. */
 export interface ChoiceSpec {
@@ -122,8 +123,6 @@ export class LocalizedChoicePrompt extends ChoicePrompt {
   }
 }
 
-const fold = (s: string) =>
-  s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[’']/g, "'").replace(/[.!?\s\u00a0]+$/, '').replace(/\s+/g, ' ').trim();
 
 /** Whether the text is one of the choices' titles, in either language (a button pressed, or typed in full). */
 export function isChoiceTitle(text: string, spec: LocalizedChoiceOptions): boolean {

@@ -29,6 +29,7 @@ import { answerCard, answerText, composeAnswer } from './answer';
 import type { TopicDeps } from './deps';
 import { refundFacts, type FactsInput } from './facts';
 import { PARSERS, proofResolver, VIEWS } from './questions';
+import { foldTitle as fold } from '../../src/i18n/fold';
 
 /** What the refund conversation keeps, in its own waterfall state (never shared with other dialogs). */
 export interface RefundState {
@@ -68,7 +69,6 @@ export const MAX_ORDER_LOOKUPS = 3;
 const known = (value: unknown): Answer => ({ ok: true, value });
 const stateOf = (step: WaterfallStepContext<FlowOptions>): RefundState => (step.values as { state: RefundState }).state;
 
-const fold = (s: string) => s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[.!?\s\u00a0]+$/, '').replace(/\s+/g, ' ').trim();
 
 /** "Fill in a form instead", "formulaire"…: the button or a short request for the form card. */
 function isFormRequest(text: string | undefined): boolean {

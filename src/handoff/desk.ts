@@ -38,6 +38,7 @@ import type { HumanOffer } from './offerHuman';
 import { isOpen, nextOpening } from './hours';
 import { EventFeed, Relay, type OutboxItem, type TranscriptAttachment, type TranscriptEntry } from './relay';
 import { DeskStore, queueScore, type DeskConversation, type DeskTopic, type Severity, type Tier } from './store';
+import { foldTitle as fold } from '../i18n/fold';
 
 export interface DeskDeps {
   config: Config;
@@ -82,7 +83,6 @@ export class DeskError extends Error {
   }
 }
 
-const fold = (s: string) => s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[’']/g, "'").replace(/[.!?\s\u00a0\u202f]+$/, '').trim();
 
 export class Desk {
   readonly store: DeskStore;
