@@ -869,6 +869,17 @@
     return t('transcript.' + (e.from === 'customer' || e.from === 'bot' ? e.from : 'system'));
   }
 
+  /** A desk event of the transcript, in the console's language (the stored `text` is the record's English line). */
+  function eventText(ev) {
+    var vars = ev.vars || {};
+    if (ev.key !== 'decision') return t('transcript.events.' + ev.key, vars);
+    var cat = catalogs[lang];
+    var reasons = (cat && cat.decisionReasons && cat.decisionReasons[vars.outcome]) || [];
+    var found = reasons.filter(function (r) { return r.code === vars.reason; })[0];
+    var line = t('transcript.events.decision', { outcome: t('decision.' + vars.outcome), reason: found ? found.label : vars.reason });
+    return vars.note ? line + ' ' + t('transcript.events.decisionNote', { note: vars.note }) : line;
+  }
+
   function entryNode(e) {
     var from = ['customer', 'bot', 'agent', 'system'].indexOf(e.from) >= 0 ? e.from : 'system';
     var li = el('li', 'entry from-' + from);
@@ -882,7 +893,8 @@
       head.appendChild(time);
     }
     li.appendChild(head);
-    if (e.text) li.appendChild(el('p', 'text', e.text));
+    var text = e.event ? eventText(e.event) : e.text;
+    if (text) li.appendChild(el('p', 'text', text));
     (e.attachments || []).forEach(function (a) {
       var p = el('p', 'attachment');
       if (a.url) {

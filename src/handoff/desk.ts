@@ -336,7 +336,7 @@ export class Desk {
     const t = translator(turnLanguage(context));
     const { stopped, agent } = await this.store.stop(conv.id, 'released');
     if (stopped) {
-      await this.relay.append(conv.id, { from: 'system', text: 'customer stopped waiting' });
+      await this.relay.append(conv.id, { from: 'system', text: 'customer stopped waiting', event: { key: 'customerStopped' } });
       await this.relay.publish({ type: 'conversation', conversationId: conv.id, status: 'released', assignedTo: agent ?? null });
       await this.relay.publish({ type: 'queue' });
       if (conv.caseRef && conv.status === 'assigned' && agent) {
@@ -507,7 +507,7 @@ export class Desk {
     const ok = await this.store.requeue(id, agent, queueScore(conv.tier, 'returned', now), now);
     if (!ok) return false;
     this.deps.logger.info({ conversationId: id, agent }, 'desk: agent silent, conversation back in the queue');
-    await this.relay.append(id, { from: 'system', text: `agent ${agent} disconnected; back in the queue` });
+    await this.relay.append(id, { from: 'system', text: `agent ${agent} disconnected; back in the queue`, event: { key: 'agentSilent', vars: { agent } } });
     await this.relay.publish({ type: 'conversation', conversationId: id, status: 'waiting', assignedTo: null });
     await this.relay.publish({ type: 'queue' });
     if (conv.caseRef) await this.caseTo(conv.caseRef, 'awaiting_review', 'system', `agent:${agent} stopped answering (no heartbeat); back in the queue`);
@@ -567,7 +567,7 @@ export class Desk {
     }
     await this.store.heartbeat(agent, now);
     if (before) await this.store.recordWait((now - before.firstSince) / 1000);
-    await this.relay.append(id, { from: 'system', text: `claimed by ${agent}` });
+    await this.relay.append(id, { from: 'system', text: `claimed by ${agent}`, event: { key: 'claimed', vars: { agent } } });
     await this.relay.publish({ type: 'conversation', conversationId: id, status: 'assigned', assignedTo: agent });
     await this.relay.publish({ type: 'queue' });
     if (before?.caseRef) await this.caseTo(before.caseRef, 'in_review', `agent:${agent}`, 'claimed the conversation');
@@ -630,7 +630,13 @@ export class Desk {
     const note = `decision: ${decision.outcome} (${decision.reason})${decision.note ? ` — ${redactSecrets(decision.note).text}` : ''}`;
     if (record.status === 'approved' || record.status === 'refused') await this.deps.cases.updateStatus(conv.caseRef, 'in_review', by, 'decision changed');
     const updated = (await this.deps.cases.updateStatus(conv.caseRef, target, by, note))!;
-    const entry = await this.relay.append(id, { from: 'system', agent, text: note });
+    const noteText = decision.note ? redactSecrets(decision.note).text : undefined;
+    const entry = await this.relay.append(id, {
+      from: 'system',
+      agent,
+      text: note,
+      event: { key: 'decision', vars: { outcome: decision.outcome, reason: decision.reason, ...(noteText ? { note: noteText } : {}) } },
+    });
     await this.relay.publish({ type: 'message', conversationId: id, assignedTo: agent, entry });
     // The customer reads plain words: never a clause id, never the fraud reason.
     const key = decision.reason === 'fraud_suspected' ? 'desk:customer.refuse.generic' : `desk:customer.${decision.outcome}.${decision.reason}`;
@@ -661,7 +667,7 @@ export class Desk {
   }
 
   private async afterFinish(conv: DeskConversation, agent: string, status: 'released' | 'closed'): Promise<void> {
-    await this.relay.append(conv.id, { from: 'system', text: `${status} by ${agent}` });
+    await this.relay.append(conv.id, { from: 'system', text: `${status} by ${agent}`, event: { key: status, vars: { agent } } });
     await this.relay.publish({ type: 'conversation', conversationId: conv.id, status, assignedTo: agent });
     await this.relay.publish({ type: 'queue' });
   }

@@ -33,7 +33,21 @@ export interface TranscriptEntry {
   text: string;
   at: string;
   attachments?: TranscriptAttachment[];
+  /**
+   * A desk event (system entries): the console shows it in the agent's language from
+   * `transcript.events.<key>` in locales/<lang>/agent.json; `text` keeps a plain English line for the record.
+   */
+  event?: TranscriptEvent;
 }
+
+/** Every desk event a system entry may carry (the console has a string for each). */
+export const TRANSCRIPT_EVENT_KEYS = ['claimed', 'released', 'closed', 'agentSilent', 'customerStopped', 'decision'] as const;
+
+/** What a system entry of the transcript says happened. */
+export type TranscriptEvent =
+  | { key: 'claimed' | 'released' | 'closed' | 'agentSilent'; vars: { agent: string } }
+  | { key: 'customerStopped' }
+  | { key: 'decision'; vars: { outcome: string; reason: string; note?: string } };
 
 export type DeskEvent =
   | { type: 'queue' }

@@ -4,6 +4,7 @@ import { startTestApp } from '../support/app';
 import type { App } from '../../src/app';
 import { LANGUAGES, loadResources } from '../../src/i18n';
 import { HUMAN_OFFER_REASONS } from '../../src/handoff/offerHuman';
+import { TRANSCRIPT_EVENT_KEYS } from '../../src/handoff/relay';
 import { CASE_STATUSES } from '../../src/cases/types';
 import { OUTCOMES } from '../../src/eligibility/decision';
 import { ACCOUNT_TIERS, AD_BROADCAST_STATES, DISPUTE_PROBLEMS, ORDER_STATUSES, PAYMENT_METHODS, REFUND_REASONS, SERVICE_TYPES, TOPICS } from '../../src/eligibility/schema';
@@ -61,6 +62,7 @@ describe('agent console: strings', () => {
       severity: ['suspended', 'urgent', 'review', 'normal'],
       languageName: LANGUAGES,
       transcript: ['customer', 'bot', 'system'],
+      'transcript.events': [...TRANSCRIPT_EVENT_KEYS, 'decisionNote'],
       facts: factPaths,
       confirm: ['release', 'releaseTitle', 'releaseText', 'close', 'closeTitle', 'closeText'],
     };
