@@ -147,6 +147,8 @@ const envSchema = z
     ORDERS_API_URL: url.optional(),
     ACCOUNTS_API_URL: url.optional(),
     ADS_API_URL: url.optional(),
+    INVOICES_API_URL: url.optional(),
+    MERCHANTS_API_URL: url.optional(),
     SERVICES_API_TOKEN: z.string().optional(),
     SERVICES_TIMEOUT_MS: int(100, 60000).default(3000),
 
@@ -163,6 +165,8 @@ const envSchema = z
     MAIL_REPLY_TO: z.string().min(3).max(200).optional(),
     MAIL_MAX_ATTEMPTS: int(1, 50).default(10),
     MAIL_RETRY_BASE_MS: int(10, 600000).default(2000),
+    DISPUTE_SWEEP_INTERVAL_SECONDS: int(0, 86400).default(300),
+    RECOGNIZERS_WARMUP: bool.default(true),
     // Security (SECURITY.md)
     MAX_JSON_DEPTH: int(4, 512).default(64),
     ALLOW_UNAUTHENTICATED_MESSAGES: bool.default(false),
@@ -243,7 +247,15 @@ export interface Config {
   limits: { maxBodyBytes: number; maxUploadBytes: number; messagesPerMinute: number };
   shutdownTimeoutMs: number;
   directLine: { secret?: string; tokenTtlSeconds: number; activityTtlSeconds: number };
-  services: { ordersUrl?: string; accountsUrl?: string; adsUrl?: string; apiToken?: string; timeoutMs: number };
+  services: {
+    ordersUrl?: string;
+    accountsUrl?: string;
+    adsUrl?: string;
+    invoicesUrl?: string;
+    merchantsUrl?: string;
+    apiToken?: string;
+    timeoutMs: number;
+  };
   handoff: {
     mode: 'desk' | 'external';
     agents: { name: string; hash: string }[];
@@ -258,6 +270,10 @@ export interface Config {
   production: boolean;
   /** E-mail (src/services/notifications): SMTP when `smtpUrl` is set, else the dev outbox (never in production). */
   mail: { smtpUrl?: string; from: string; replyTo?: string; maxAttempts: number; retryBaseMs: number };
+  /** The dispute sweep (src/disputes/sweep.ts): seconds between runs on each instance; 0 = off. */
+  disputes: { sweepIntervalSeconds: number };
+  /** Read one date per language at start-up (src/index.ts), so that no customer waits for the recognizers' first use. */
+  recognizersWarmup: boolean;
   security: SecurityConfig;
   uploads: UploadConfig;
 }
@@ -349,6 +365,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ordersUrl: e.ORDERS_API_URL,
       accountsUrl: e.ACCOUNTS_API_URL,
       adsUrl: e.ADS_API_URL,
+      invoicesUrl: e.INVOICES_API_URL,
+      merchantsUrl: e.MERCHANTS_API_URL,
       apiToken: e.SERVICES_API_TOKEN,
       timeoutMs: e.SERVICES_TIMEOUT_MS,
     },
@@ -363,6 +381,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     production: e.NODE_ENV === 'production',
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, replyTo: e.MAIL_REPLY_TO, maxAttempts: e.MAIL_MAX_ATTEMPTS, retryBaseMs: e.MAIL_RETRY_BASE_MS },
+    disputes: { sweepIntervalSeconds: e.DISPUTE_SWEEP_INTERVAL_SECONDS },
+    recognizersWarmup: e.RECOGNIZERS_WARMUP,
     security: {
       maxJsonDepth: e.MAX_JSON_DEPTH,
       allowUnauthenticatedMessages: e.ALLOW_UNAUTHENTICATED_MESSAGES,
