@@ -183,6 +183,12 @@ const envSchema = z
     UPLOAD_RETENTION_SECONDS: int(60, 30 * 86400).default(3600),
     REDIS_MEMORY_CEILING_BYTES: int(1024 * 1024, Number.MAX_SAFE_INTEGER).optional(),
     REDIS_MEMORY_UPLOAD_PERCENT: int(10, 100).default(90),
+    // Teams (docs/teams.md): hosts a file shared in Teams may be downloaded from (https only).
+    TEAMS_FILE_HOSTS: z
+      .string()
+      .transform((s) => s.split(',').map((k) => k.trim().toLowerCase()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^(?:\*\.)?[a-z0-9.-]+(?::\d{1,5})?$/, { message: 'must list host names, *.suffix patterns, optionally with :port' })))
+      .optional(),
   })
   .superRefine((env, ctx) => {
     const modes = [env.REDIS_URL && 'REDIS_URL', env.REDIS_SENTINELS && 'REDIS_SENTINELS', env.REDIS_CLUSTER_NODES && 'REDIS_CLUSTER_NODES'].filter(Boolean);
@@ -204,6 +210,9 @@ const envSchema = z
   });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Where Teams keeps files users share with a bot: SharePoint and OneDrive (commercial and national clouds). */
+export const DEFAULT_TEAMS_FILE_HOSTS = ['*.sharepoint.com', '*.sharepoint.us', '*.sharepoint.de', '*.sharepoint.cn', '*.sharepoint-mil.us', '*.1drv.com', '*.1drv.ms', 'onedrive.live.com', '*.files.onedrive.com'] as const;
 
 /** The names of every environment variable the bot reads. */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
@@ -241,6 +250,8 @@ export interface Config {
   brandName: string;
   nlu: { provider: 'nlpjs' };
   limits: { maxBodyBytes: number; maxUploadBytes: number; messagesPerMinute: number };
+  /** Teams: hosts (`host`, `*.suffix`, optional `:port`) a shared file may be downloaded from, over https. */
+  teams: { fileHosts: string[] };
   shutdownTimeoutMs: number;
   directLine: { secret?: string; tokenTtlSeconds: number; activityTtlSeconds: number };
   services: { ordersUrl?: string; accountsUrl?: string; adsUrl?: string; apiToken?: string; timeoutMs: number };
@@ -339,6 +350,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     brandName: e.BRAND_NAME,
     nlu: { provider: e.NLU_PROVIDER },
     limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxUploadBytes: e.MAX_UPLOAD_BYTES, messagesPerMinute: e.RATE_LIMIT_MESSAGES_PER_MINUTE },
+    teams: { fileHosts: e.TEAMS_FILE_HOSTS ?? [...DEFAULT_TEAMS_FILE_HOSTS] },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     directLine: {
       secret: e.DIRECTLINE_SECRET,
