@@ -303,6 +303,29 @@ describe('Teams, replayed: files, mentions, scopes, Universal Actions, cards upd
     expect(texts(sent)).toContain('écrivez la référence du paiement');
   });
 
+  it('a long choice list (8 reasons) is one Input.ChoiceSet card; the choice is read as its button and the card then shows it, buttons gone', async () => {
+    const conv = newConversation();
+    await say(conv, 'Je veux être remboursé pour la commande FL-100001');
+    const question = cardOf((await say(conv, '49 €')).sent)!;
+    expect(question).toBeDefined();
+    expect(Number(question.card.version)).toBeLessThanOrEqual(1.5);
+    const list = question.card.body.find((b: any) => b.type === 'Input.ChoiceSet');
+    expect(list.choices.length).toBeGreaterThan(6);
+    expect(question.card.actions).toHaveLength(1);
+    for (const c of list.choices) expect(c.title).not.toMatch(/^[a-z_.]+$/);
+    const choice = list.choices.find((c: any) => /erreur/.test(c.title) && /payé/.test(c.title));
+    // What Teams sends for an Action.Submit under an Input.ChoiceSet: the inputs merged with the data.
+    const submit = teams('card-submit', conv, { replyToId: question.id, value: { ...question.card.actions[0].data, teamsChoice: choice.value }, locale: 'fr-FR' });
+    const { sent } = await replay(submit);
+    const put = sent.find((r) => r.method === 'PUT')!;
+    expect(put.path).toBe(`/emea/v3/conversations/${conv}/activities/${question.id}`);
+    expect(put.body.attachments[0].content.actions).toEqual([]);
+    expect(JSON.stringify(put.body.attachments[0].content.body)).toContain(`Votre choix\u202f: ${choice.title}`);
+    expect(JSON.stringify(put.body.attachments[0].content.body)).not.toContain('Input.ChoiceSet');
+    // The reason was taken: the next question is the proof.
+    expect(texts(sent)).toMatch(/justificatif/i);
+  });
+
   it('message edits, deletions and reactions are acknowledged and change nothing', async () => {
     const conv = newConversation();
     await refundUpToProof(conv);

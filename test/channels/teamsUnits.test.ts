@@ -157,7 +157,7 @@ describe('who a Teams user is', () => {
 describe("Teams' card limits", () => {
   const t = (k: string) => ({ 'teams:card.choose': 'Choose…', 'teams:card.submit': 'Send' })[k] ?? k;
 
-  it('a hero card with more than 6 buttons goes out as an Adaptive Card 1.5 choice list, and its choice reads as the button', async () => {
+  it('a choice hero card goes out as an Adaptive Card 1.5 (a choice list beyond 6 buttons), and its choice reads as the button', async () => {
     const buttons = ['Paid twice', 'Paid by mistake', 'Not delivered', 'Cancelled', 'Service not used', 'Technical problem', 'Other'].map((title) => ({ type: 'imBack', title, value: title }));
     const sentToTeams: Partial<Activity>[] = [];
     const seenByBot: Partial<Activity>[] = [];
@@ -179,6 +179,12 @@ describe("Teams' card limits", () => {
 
     await adapter.send({ type: 'message', value: { teamsChoiceCard: true, teamsChoice: 'Not delivered' } } as never).startTest();
     expect(seenByBot.at(-1)).toMatchObject({ text: 'Not delivered', value: undefined });
-    expect(heroAsChoiceCard({ buttons: buttons.slice(0, 2) }, t).content.body[0].choices).toHaveLength(2);
+    // Up to 6: one Action.Submit per button, titled as the button, sending the same text.
+    const few = heroAsChoiceCard({ text: 'Sure?', buttons: buttons.slice(0, 2) }, t).content;
+    expect(few.version).toBe('1.5');
+    expect(few.actions).toEqual([
+      { type: 'Action.Submit', title: 'Paid twice', data: { teamsChoice: 'Paid twice' } },
+      { type: 'Action.Submit', title: 'Paid by mistake', data: { teamsChoice: 'Paid by mistake' } },
+    ]);
   });
 });

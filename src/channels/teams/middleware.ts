@@ -43,8 +43,9 @@ import { rememberTeamsUser } from './identity';
  * remembered (its activity id); when one of its buttons is used, the card is replaced in place with
  * what was chosen and no buttons (updateActivity, or the invoke response's card for Action.Execute),
  * so an old Confirm cannot be pressed again. Outgoing cards keep to Teams' limits: Adaptive Card
- * schema 1.5 at most; a hero card with more than 6 buttons becomes an Adaptive Card with an
- * Input.ChoiceSet, whose submit reads as the chosen button's text.
+ * schema 1.5 at most. A choice hero card (imBack buttons) goes out as an Adaptive Card, so it too can
+ * be updated once used: its buttons as Action.Submit, or, beyond 6, an Input.ChoiceSet; the choice
+ * reads as the chosen button's text.
  *
  * Identity: when the request carried a valid Bot Framework token (an app id is configured), the
  * Teams user's tenant id and AAD object id are remembered for the turn (src/channels/teams/identity.ts);
@@ -159,27 +160,31 @@ export function usedCard(card: Record<string, unknown>, chosenLine: string): Rec
   };
 }
 
-/** A hero card with more buttons than Teams shows, as an Adaptive Card with the choices in a list. */
+/** True for a hero card whose buttons all send their text (imBack): a choice the bot asked. */
+export function isChoiceHeroCard(att: Attachment): boolean {
+  const buttons = isObject(att.content) && Array.isArray(att.content.buttons) ? (att.content.buttons as { type?: string }[]) : [];
+  return att.contentType === HERO && buttons.length > 0 && buttons.every((b) => b?.type === 'imBack');
+}
+
+/**
+ * A choice hero card as an Adaptive Card 1.5, so that it can be updated in place once used: up to 6
+ * buttons as Action.Submit, more as an Input.ChoiceSet with one Send button (Teams shows at most 6
+ * buttons). Either way the choice arrives as `value.teamsChoice` and is read as the button's text.
+ */
 export function heroAsChoiceCard(hero: Record<string, unknown>, t: (k: string) => string): Attachment {
   const buttons = (Array.isArray(hero.buttons) ? hero.buttons : []) as { title?: string; value?: unknown }[];
+  const choices = buttons.map((b) => ({ title: String(b.title ?? b.value ?? ''), value: String(b.value ?? b.title ?? '') }));
   const body: Record<string, unknown>[] = [];
   if (typeof hero.title === 'string' && hero.title) body.push({ type: 'TextBlock', text: hero.title, weight: 'Bolder', wrap: true });
   if (typeof hero.text === 'string' && hero.text) body.push({ type: 'TextBlock', text: hero.text, wrap: true });
-  body.push({
-    type: 'Input.ChoiceSet',
-    id: CHOICE_INPUT_ID,
-    style: 'expanded',
-    isRequired: true,
-    placeholder: t('teams:card.choose'),
-    choices: buttons.map((b) => ({ title: String(b.title ?? b.value ?? ''), value: String(b.value ?? b.title ?? '') })),
-  });
-  return CardFactory.adaptiveCard({
-    type: 'AdaptiveCard',
-    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-    version: '1.5',
-    body,
-    actions: [{ type: 'Action.Submit', title: t('teams:card.submit'), style: 'positive', data: { teamsChoiceCard: true } }],
-  });
+  let actions: Record<string, unknown>[];
+  if (choices.length > MAX_HERO_BUTTONS) {
+    body.push({ type: 'Input.ChoiceSet', id: CHOICE_INPUT_ID, style: 'expanded', isRequired: true, placeholder: t('teams:card.choose'), choices });
+    actions = [{ type: 'Action.Submit', title: t('teams:card.submit'), style: 'positive', data: { teamsChoiceCard: true } }];
+  } else {
+    actions = choices.map((c) => ({ type: 'Action.Submit', title: c.title, data: { [CHOICE_INPUT_ID]: c.value } }));
+  }
+  return CardFactory.adaptiveCard({ type: 'AdaptiveCard', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', version: '1.5', body, actions });
 }
 
 const MIME_BY_FILE_TYPE: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', pdf: 'application/pdf' };
@@ -308,9 +313,7 @@ export class TeamsMiddleware implements Middleware {
       for (const out of activities) {
         if (!out.attachments?.length) continue;
         out.attachments = out.attachments.map((att) => {
-          if (att.contentType === HERO && isObject(att.content) && Array.isArray(att.content.buttons) && att.content.buttons.length > MAX_HERO_BUTTONS) {
-            return heroAsChoiceCard(att.content, (k) => this.t(ctx)(k) as string);
-          }
+          if (isChoiceHeroCard(att)) return heroAsChoiceCard(att.content as Record<string, unknown>, (k) => this.t(ctx)(k) as string);
           if (att.contentType === ADAPTIVE && isObject(att.content)) {
             const v = Number(att.content.version);
             if (!Number.isFinite(v) || v > MAX_ADAPTIVE_CARD_VERSION) return { ...att, content: { ...att.content, version: String(MAX_ADAPTIVE_CARD_VERSION) } };
