@@ -98,8 +98,8 @@ export function isGroupConversation(a: Partial<Activity>): boolean {
 
 /** The language Teams tells for this activity: its locale, else its clientInfo entity. */
 export function teamsLanguage(a: Partial<Activity>): Language | undefined {
-  const info = (a.entities ?? []).find((e) => e?.type === 'clientInfo') as { locale?: unknown } | undefined;
-  for (const locale of [a.locale, typeof info?.locale === 'string' ? info.locale : undefined]) {
+  const info = (Array.isArray(a.entities) ? a.entities : []).find((e) => e && typeof e === 'object' && e.type === 'clientInfo') as { locale?: unknown } | undefined;
+  for (const locale of [typeof a.locale === 'string' ? a.locale : undefined, typeof info?.locale === 'string' ? info.locale : undefined]) {
     const primary = locale?.toLowerCase().split(/[-_]/)[0];
     if (isLanguage(primary)) return primary;
   }
@@ -202,6 +202,11 @@ export class TeamsMiddleware implements Middleware {
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const a = context.activity;
     if (!isTeams(a)) return next();
+    // Shapes only a broken or hostile sender makes: treated as absent rather than trusted.
+    if (a.attachments !== undefined && !Array.isArray(a.attachments)) a.attachments = [];
+    if (a.entities !== undefined && !Array.isArray(a.entities)) a.entities = [];
+    if (a.membersAdded !== undefined && !Array.isArray(a.membersAdded)) a.membersAdded = [];
+    if (a.attachments) a.attachments = a.attachments.filter((x) => x && typeof x === 'object');
     if (this.authenticated(context)) rememberTeamsUser(a);
 
     if (isGroupConversation(a)) return this.inGroup(context);
@@ -212,7 +217,7 @@ export class TeamsMiddleware implements Middleware {
 
     normaliseTeamsText(a);
     // Teams attaches an HTML rendering of every message: never a file, never read.
-    if (a.attachments) a.attachments = a.attachments.filter((x) => (x.contentType ?? '').toLowerCase() !== 'text/html');
+    if (a.attachments) a.attachments = a.attachments.filter((x) => String(x.contentType ?? '').toLowerCase() !== 'text/html');
     if (isObject(a.value) && typeof a.value[CHOICE_INPUT_ID] === 'string') {
       // A hero card shown as a choice list: the choice reads as the button's text, as on the widget.
       a.text = a.value[CHOICE_INPUT_ID] as string;
@@ -242,7 +247,7 @@ export class TeamsMiddleware implements Middleware {
     const t = this.t(context);
     const link = personalChatLink(a.recipient?.id);
     if (a.type === ActivityTypes.ConversationUpdate || a.type === ActivityTypes.InstallationUpdate) {
-      const botAdded = (a.membersAdded ?? []).some((m) => m.id === a.recipient?.id) || (a.type === ActivityTypes.InstallationUpdate && a.action === 'add');
+      const botAdded = (a.membersAdded ?? []).some((m) => m?.id === a.recipient?.id) || (a.type === ActivityTypes.InstallationUpdate && a.action === 'add');
       if (botAdded) await context.sendActivity(t('teams:group.added', { brand: this.deps.brandName, link }));
       return;
     }
@@ -251,7 +256,7 @@ export class TeamsMiddleware implements Middleware {
       return;
     }
     if (a.type !== ActivityTypes.Message || !mentionsBot(a)) return;
-    const files = (a.attachments ?? []).some((x) => teamsFileInfo(x) || (x.contentType ?? '').startsWith('image/'));
+    const files = (a.attachments ?? []).some((x) => teamsFileInfo(x) || String(x.contentType ?? '').startsWith('image/'));
     await context.sendActivity(t(files ? 'teams:file.inGroup' : 'teams:group.personalOnly', { link }));
   }
 
@@ -347,7 +352,7 @@ export class TeamsMiddleware implements Middleware {
   private async takeFiles(context: TurnContext): Promise<boolean> {
     const a = context.activity;
     const attachments = a.attachments ?? [];
-    const isFile = (x: Attachment) => !!teamsFileInfo(x) || ((x.contentType ?? '').startsWith('image/') && typeof x.contentUrl === 'string');
+    const isFile = (x: Attachment) => !!teamsFileInfo(x) || (String(x.contentType ?? '').startsWith('image/') && typeof x.contentUrl === 'string');
     if (!attachments.some(isFile)) return true;
     const kept: Attachment[] = [];
     const failures: FileOutcome[] = [];

@@ -57,7 +57,7 @@ interface MentionEntity {
 }
 
 function mentions(a: Partial<Activity>): MentionEntity[] {
-  return (a.entities ?? []).filter((e) => e && e.type === 'mention') as unknown as MentionEntity[];
+  return (Array.isArray(a.entities) ? a.entities : []).filter((e) => e && typeof e === 'object' && e.type === 'mention') as unknown as MentionEntity[];
 }
 
 /** True when the message mentions the bot (the activity's recipient). */
@@ -72,6 +72,10 @@ export function mentionsBot(a: Partial<Activity>): boolean {
  */
 export function normaliseTeamsText(activity: Activity): string | undefined {
   if (typeof activity.text !== 'string') return undefined;
+  // A mention entity without its `mentioned` account is nobody (and would break removeRecipientMention).
+  if (Array.isArray(activity.entities)) {
+    activity.entities = activity.entities.filter((e) => !(e && e.type === 'mention') || (typeof (e as { mentioned?: unknown }).mentioned === 'object' && (e as { mentioned?: unknown }).mentioned !== null));
+  }
   if (mentionsBot(activity)) TurnContext.removeRecipientMention(activity);
   let text = activity.text ?? '';
   // Mentions of anyone else, and a bot mention whose entity did not match the text exactly.
