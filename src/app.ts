@@ -102,6 +102,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     MicrosoftAppPassword: config.botAuth.appPassword ?? '',
     MicrosoftAppType: config.botAuth.appType,
     MicrosoftAppTenantId: config.botAuth.tenantId ?? '',
+    ...config.botAuth.endpoints,
   });
   const adapter = new EdgeCloudAdapter(auth);
   const turnObserver = new TurnObserver({

@@ -127,6 +127,16 @@ const envSchema = z
     MicrosoftAppPassword: z.string().optional(),
     MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
     MicrosoftAppTenantId: z.string().optional(),
+    // Bot Framework endpoints, as the SDK names them: only for national clouds or a private test
+    // harness (docs/teams.md). ChannelService alone selects the US Government cloud; the other six
+    // are set together.
+    ChannelService: z.string().url().optional(),
+    ToChannelFromBotLoginUrl: z.string().url().optional(),
+    ToChannelFromBotOAuthScope: z.string().min(1).optional(),
+    ToBotFromChannelTokenIssuer: z.string().min(1).optional(),
+    ToBotFromChannelOpenIdMetadataUrl: z.string().url().optional(),
+    ToBotFromEmulatorOpenIdMetadataUrl: z.string().url().optional(),
+    OAuthUrl: z.string().url().optional(),
 
     DEFAULT_LANGUAGE: z.enum(['en', 'fr'], { message: 'must be en or fr' }).default('en'),
     POLICY_PROFILE: z.enum(['standard', 'balance-only'], { message: 'must be standard or balance-only' }).default('standard'),
@@ -211,6 +221,17 @@ const envSchema = z
 
 export type Env = z.infer<typeof envSchema>;
 
+/** The Bot Framework SDK's own endpoint settings (ConfigurationBotFrameworkAuthentication), passed through. */
+export const BOT_FRAMEWORK_ENDPOINTS = [
+  'ChannelService',
+  'ToChannelFromBotLoginUrl',
+  'ToChannelFromBotOAuthScope',
+  'ToBotFromChannelTokenIssuer',
+  'ToBotFromChannelOpenIdMetadataUrl',
+  'ToBotFromEmulatorOpenIdMetadataUrl',
+  'OAuthUrl',
+] as const;
+
 /** Where Teams keeps files users share with a bot: SharePoint and OneDrive (commercial and national clouds). */
 export const DEFAULT_TEAMS_FILE_HOSTS = ['*.sharepoint.com', '*.sharepoint.us', '*.sharepoint.de', '*.sharepoint.cn', '*.sharepoint-mil.us', '*.1drv.com', '*.1drv.ms', 'onedrive.live.com', '*.files.onedrive.com'] as const;
 
@@ -241,7 +262,14 @@ export interface Config {
     stateTtlSeconds: number;
     turnLockWaitMs: number;
   };
-  botAuth: { appId?: string; appPassword?: string; appType: Env['MicrosoftAppType']; tenantId?: string };
+  botAuth: {
+    appId?: string;
+    appPassword?: string;
+    appType: Env['MicrosoftAppType'];
+    tenantId?: string;
+    /** Bot Framework endpoints passed to the SDK as is (national clouds); empty for the public cloud. */
+    endpoints: Partial<Record<(typeof BOT_FRAMEWORK_ENDPOINTS)[number], string>>;
+  };
   defaultLanguage: 'en' | 'fr';
   policyProfile: 'standard' | 'balance-only';
   timeZone: string;
@@ -342,6 +370,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       appPassword: e.MicrosoftAppPassword,
       appType: e.MicrosoftAppType,
       tenantId: e.MicrosoftAppTenantId,
+      endpoints: Object.fromEntries(BOT_FRAMEWORK_ENDPOINTS.filter((k) => e[k] !== undefined).map((k) => [k, e[k] as string])),
     },
     defaultLanguage: e.DEFAULT_LANGUAGE,
     policyProfile: e.POLICY_PROFILE,
