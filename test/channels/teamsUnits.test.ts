@@ -6,6 +6,7 @@ import { fetchTeamsFile, fetchTeamsInlineImage, hostAllowed } from '../../dialog
 import { findUserAccount } from '../../dialogs/identity';
 import { DemoData } from '../../src/services/demo/data';
 import { DemoAccountsAdapter } from '../../src/services/demo/adapters';
+import { HttpAccountsAdapter } from '../../src/services/http/adapters';
 import { DEFAULT_TEAMS_FILE_HOSTS } from '../../src/config';
 import { createLogger } from '../../src/logger';
 
@@ -146,6 +147,31 @@ describe('who a Teams user is', () => {
     expect(await accountSeen(activity(), validToken(), undefined)).toBeNull();
     // The demo link "demo-pro" (any channel) does not work as a Teams user id, nor does a tier in channelData.
     expect(await accountSeen(activity({ from: { id: 'demo-pro', name: 'x' }, channelData: { tenant: { id: TENANT }, tier: 'pro', verifiedAccountId: undefined } }), undefined, APP_ID)).toBeNull();
+  });
+
+  it('the HTTP accounts service is asked by tenant id + AAD object id', async () => {
+    const urls: string[] = [];
+    const server = createServer((req, res) => {
+      urls.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'ACC-9', tier: 'pro', fraudFlag: false, openChargeback: false }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const http = new HttpAccountsAdapter({ baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}/api/v1/`, timeoutMs: 2000 });
+      const adapter = new CloudAdapter();
+      const context = new TurnContext(adapter, activity());
+      context.turnState.set((adapter as CloudAdapterBase).BotIdentityKey, validToken());
+      let tier: string | undefined;
+      await middleware(APP_ID).onTurn(context, async () => {
+        tier = (await findUserAccount(http, context.activity))?.tier;
+      });
+      expect(tier).toBe('pro');
+      const q = new URL(urls[0], 'http://x').searchParams;
+      expect(Object.fromEntries(q)).toEqual({ channelId: 'msteams', userId: activity().from.id, tenantId: TENANT, aadObjectId: AAD });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('another tenant with the same object id is another person', async () => {
