@@ -326,6 +326,20 @@ describe('Teams, replayed: files, mentions, scopes, Universal Actions, cards upd
     expect(texts(sent)).toMatch(/justificatif/i);
   });
 
+  it('a card left unused loses its buttons when a later turn sends a new card', async () => {
+    const conv = newConversation();
+    await say(conv, 'Je veux être remboursé pour la commande FL-100001');
+    const reasons = cardOf((await say(conv, '49 €')).sent)!;
+    // Answered by typing, not with the card.
+    expect(texts((await say(conv, "j'ai payé par erreur")).sent)).toMatch(/justificatif/i);
+    const { sent } = await say(conv, 'PAY-2024-001234');
+    expect(cardOf(sent)).toBeDefined();
+    const put = sent.find((r) => r.method === 'PUT');
+    expect(put?.path).toBe(`/emea/v3/conversations/${conv}/activities/${reasons.id}`);
+    expect(put!.body.attachments[0].content.actions).toEqual([]);
+    expect(JSON.stringify(put!.body.attachments[0].content.body)).toContain("Cette carte n'est plus à jour");
+  });
+
   it('message edits, deletions and reactions are acknowledged and change nothing', async () => {
     const conv = newConversation();
     await refundUpToProof(conv);

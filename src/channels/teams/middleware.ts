@@ -42,7 +42,8 @@ import { rememberTeamsUser } from './identity';
  * answered with an invoke response, status 200. Each Adaptive Card with buttons the bot sends is
  * remembered (its activity id); when one of its buttons is used, the card is replaced in place with
  * what was chosen and no buttons (updateActivity, or the invoke response's card for Action.Execute),
- * so an old Confirm cannot be pressed again. Outgoing cards keep to Teams' limits: Adaptive Card
+ * so an old Confirm cannot be pressed again; a card left unused loses its buttons (marked out of
+ * date) as soon as a later turn sends a new card. Outgoing cards keep to Teams' limits: Adaptive Card
  * schema 1.5 at most. A choice hero card (imBack buttons) goes out as an Adaptive Card, so it too can
  * be updated once used: its buttons as Action.Submit, or, beyond 6, an Input.ChoiceSet; the choice
  * reads as the chosen button's text.
@@ -141,7 +142,7 @@ export function chosenAction(card: Record<string, unknown>, value: unknown): Rec
 }
 
 /** The card as it stays in the chat once used: its content, what was chosen, no inputs, no buttons. */
-export function usedCard(card: Record<string, unknown>, chosenLine: string): Record<string, unknown> {
+export function usedCard(card: Record<string, unknown>, chosenLine: string, tone: 'chosen' | 'outdated' = 'chosen'): Record<string, unknown> {
   const keep = (items: unknown): unknown[] =>
     (Array.isArray(items) ? items : [])
       .filter((x) => isObject(x) && !(typeof x.type === 'string' && (x.type.startsWith('Input.') || x.type === 'ActionSet')))
@@ -155,7 +156,10 @@ export function usedCard(card: Record<string, unknown>, chosenLine: string): Rec
   const { actions: _actions, refresh: _refresh, ...rest } = card;
   return {
     ...rest,
-    body: [...keep(card.body), { type: 'TextBlock', text: chosenLine, wrap: true, weight: 'Bolder', color: 'Good' }],
+    body: [
+      ...keep(card.body),
+      tone === 'chosen' ? { type: 'TextBlock', text: chosenLine, wrap: true, weight: 'Bolder', color: 'Good' } : { type: 'TextBlock', text: chosenLine, wrap: true, isSubtle: true, size: 'Small' },
+    ],
     actions: [],
   };
 }
@@ -305,15 +309,20 @@ export class TeamsMiddleware implements Middleware {
     const title = choiceText ?? (typeof chosen?.title === 'string' ? chosen.title : undefined);
     if (!title) return;
     const card = usedCard(remembered.card, this.t(context)('teams:card.chosen', { choice: title }));
+    await this.replaceCard(context, replyToId, card);
+  }
+
+  private async replaceCard(context: TurnContext, activityId: string, card: Record<string, unknown>): Promise<void> {
     try {
-      await context.updateActivity({ type: ActivityTypes.Message, id: replyToId, attachments: [{ contentType: ADAPTIVE, content: card }] });
+      await context.updateActivity({ type: ActivityTypes.Message, id: activityId, attachments: [{ contentType: ADAPTIVE, content: card }] });
     } catch (err) {
-      this.deps.logger.info({ conversationId: context.activity.conversation?.id, err: (err as Error).message }, 'teams: could not update a used card');
+      this.deps.logger.info({ conversationId: context.activity.conversation?.id, err: (err as Error).message }, 'teams: could not update a card');
     }
   }
 
   /** Outgoing: Teams' card limits, and each card with buttons remembered by the id Teams gives it. */
   private shapeOutgoing(context: TurnContext): void {
+    const turnStart = Date.now();
     context.onSendActivities(async (ctx, activities, send) => {
       for (const out of activities) {
         if (!out.attachments?.length) continue;
@@ -335,11 +344,17 @@ export class TeamsMiddleware implements Middleware {
       });
       if (sent.length) {
         const memory = { ...(await this.cards.get(ctx, {})) };
+        // A new question supersedes the cards of earlier turns that were not used: their buttons go
+        // (an old Confirm must not be pressed later, in another context). Cards of this turn stay.
+        const superseded = Object.entries(memory).filter(([, c]) => c.at < turnStart);
+        for (const [id] of superseded) delete memory[id];
         for (const s of sent) memory[s.id] = { card: s.card, at: Date.now() };
         const newest = Object.entries(memory)
           .sort((x, y) => y[1].at - x[1].at)
           .slice(0, REMEMBERED_CARDS);
         await this.cards.set(ctx, Object.fromEntries(newest));
+        const outdated = this.t(ctx)('teams:card.outdated') as string;
+        for (const [id, c] of superseded) await this.replaceCard(ctx, id, usedCard(c.card, outdated, 'outdated'));
       }
       return responses;
     });
