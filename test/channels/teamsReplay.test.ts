@@ -288,9 +288,16 @@ describe('Teams, replayed: files, mentions, scopes, Universal Actions, cards upd
     }
     expect(downloads.some((d) => d.path.startsWith('/steal'))).toBe(false);
     // Four files that could not be fetched, and the proof question is still open: a reference answers it.
-    const ref = texts((await say(conv, 'PAY-2024-001234')).sent);
-    expect(ref).toContain('PAY-2024-001234');
-    expect(cardOf(recorded.slice(-3))).toBeDefined();
+    const answered = await say(conv, 'PAY-2024-001234');
+    expect(texts(answered.sent)).toContain('PAY-2024-001234');
+    const summary = cardOf(answered.sent)!;
+    expect(summary).toBeDefined();
+    // Confirmed with a messageBack (text and value, replyToId the card): the case is made, the card shows it.
+    const confirmed = await replay(teams('message-back', conv, { replyToId: summary.id }));
+    expect(texts(confirmed.sent)).toMatch(/RF-[A-Z0-9]{5}/);
+    const put = confirmed.sent.find((r) => r.method === 'PUT');
+    expect(put?.path).toBe(`/emea/v3/conversations/${conv}/activities/${summary.id}`);
+    expect(put!.body.attachments[0].content.actions).toEqual([]);
   });
 
   it('a pasted image is never fetched without the bot token: the user is told what to do instead', async () => {
