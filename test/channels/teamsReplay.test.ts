@@ -73,6 +73,10 @@ describe('Teams, replayed: files, mentions, scopes, Universal Actions, cards upd
       if (path === '/personal/camille_contoso_com/_layouts/15/download.aspx') {
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(PDF.length) });
         res.end(PDF);
+      } else if (path === '/big.pdf') {
+        const big = Buffer.concat([PDF, Buffer.alloc(11 * 1024 * 1024)]);
+        res.writeHead(200, { 'content-type': 'application/pdf', 'content-length': String(big.length) });
+        res.end(big);
       } else if (path === '/moved') {
         res.writeHead(302, { location: 'https://evil.example/steal' });
         res.end();
@@ -287,7 +291,11 @@ describe('Teams, replayed: files, mentions, scopes, Universal Actions, cards upd
       expect(text).not.toMatch(/conseiller|agent/i);
     }
     expect(downloads.some((d) => d.path.startsWith('/steal'))).toBe(false);
-    // Four files that could not be fetched, and the proof question is still open: a reference answers it.
+    // Too large: said with the limit, in the user's language.
+    const big = teams('file-download-info', conv);
+    big.attachments[0].content.downloadUrl = `${sharepointOrigin}/big.pdf`;
+    expect(texts((await replay(big)).sent)).toMatch(/Ce fichier dépasse 10\sMo/);
+    // Five files that could not be fetched, and the proof question is still open: a reference answers it.
     const answered = await say(conv, 'PAY-2024-001234');
     expect(texts(answered.sent)).toContain('PAY-2024-001234');
     const summary = cardOf(answered.sent)!;

@@ -191,6 +191,12 @@ export function heroAsChoiceCard(hero: Record<string, unknown>, t: (k: string) =
   return CardFactory.adaptiveCard({ type: 'AdaptiveCard', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', version: '1.5', body, actions });
 }
 
+/** "10 MB" / "10 Mo", as the proof question says it. */
+function megabytes(bytes: number, lang: Language): string {
+  const value = bytes / (1024 * 1024);
+  return new Intl.NumberFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { style: 'unit', unit: 'megabyte', unitDisplay: 'short', maximumFractionDigits: value < 10 ? 1 : 0 }).format(value);
+}
+
 const MIME_BY_FILE_TYPE: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', pdf: 'application/pdf' };
 const EXT_BY_MIME: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'application/pdf': 'pdf' };
 
@@ -387,7 +393,7 @@ export class TeamsMiddleware implements Middleware {
       const web = this.deps.publicUrl ? `${this.deps.publicUrl.replace(/\/+$/, '')}/` : '';
       await context.sendActivity(
         tooLarge
-          ? t('teams:file.tooLarge', { max: `${Math.round(this.deps.maxBytes / (1024 * 1024))} MB` })
+          ? t('teams:file.tooLarge', { max: megabytes(this.deps.maxBytes, teamsLanguage(a) ?? this.deps.defaultLanguage) })
           : t('teams:file.unavailable', { webChat: web ? ` (${web})` : '' }),
       );
       this.deps.logger.info({ conversationId: a.conversation?.id, errors: failures.map((f) => (f.ok ? 'ok' : f.error)) }, 'teams: a file could not be taken');
