@@ -203,6 +203,20 @@ describe('Teams, replayed: files, mentions, scopes, Universal Actions, cards upd
     expect((await replay(plain)).sent).toEqual([]);
   });
 
+  it('group chat: the bot added says once where it works; a card action in a group gets 200 and no case', async () => {
+    const conv = `19:${randomUUID().replace(/-/g, '')}@thread.v2`;
+    const group = { isGroup: true, conversationType: 'groupChat', tenantId: fixture('group-mention').conversation.tenantId, id: conv };
+    const added = teams('members-added', conv, { conversation: group, membersAdded: [{ id: fixture('members-added').recipient.id }, { id: fixture('message').from.id }] });
+    const { sent } = await replay(added);
+    expect(sent).toHaveLength(1);
+    expect(texts(sent)).toContain("Bonjour, je suis l'assistant Acme pour vos paiements. Vos paiements sont privés");
+    const execute = await replay(teams('adaptive-card-action', conv, { conversation: group }));
+    expect(execute.status).toBe(200);
+    expect(execute.body.statusCode).toBe(200);
+    expect(execute.body.value).toContain('conversation personnelle');
+    expect(execute.sent).toEqual([]);
+  });
+
   it('channel: a mention asking about an order gets no case details, only the way to the personal chat', async () => {
     const conv = `19:${randomUUID().replace(/-/g, '')}@thread.skype;messageid=1741770340736`;
     const { sent } = await replay(teams('channel-mention', conv));
