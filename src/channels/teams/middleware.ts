@@ -18,6 +18,8 @@ import { fetchTeamsFile, fetchTeamsInlineImage, onServiceHost, teamsFileInfo } f
 import type { FetchResult } from '../../../dialogs/proof/fetchAttachment';
 import { mentionsBot, normaliseTeamsText } from './text';
 import { rememberTeamsUser } from './identity';
+import { TURN } from '../../bot/turnContext';
+import { CONVERSATION_DATA, type ConversationData } from '../../bot/conversationData';
 
 /*
  * Everything Teams-specific about an incoming activity, in one place, before the language, the NLU
@@ -207,7 +209,9 @@ export class TeamsMiddleware implements Middleware {
 
   constructor(private readonly deps: TeamsMiddlewareDeps) {
     this.cards = deps.conversationState.createProperty<CardMemory>('teamsCards');
+    this.conversationData = deps.conversationState.createProperty<ConversationData>(CONVERSATION_DATA);
   }
+  private readonly conversationData: StatePropertyAccessor<ConversationData>;
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const a = context.activity;
@@ -247,8 +251,15 @@ export class TeamsMiddleware implements Middleware {
     return !!identity?.isAuthenticated && identity.getClaimValue('aud') === this.deps.appId;
   }
 
+  /** The turn's language once the language middleware ran, else the one Teams tells. */
   private t(context: TurnContext) {
-    return translator(teamsLanguage(context.activity) ?? this.deps.defaultLanguage);
+    return translator((context.turnState.get(TURN.language) as Language | undefined) ?? teamsLanguage(context.activity) ?? this.deps.defaultLanguage);
+  }
+
+  /** Before the language middleware: a language the user chose in this conversation wins over Teams' locale. */
+  private async tBefore(context: TurnContext) {
+    const data = await this.conversationData.get(context, {});
+    return data.language?.source === 'explicit' ? translator(data.language.lang) : this.t(context);
   }
 
   /** Group chat or channel: quiet unless mentioned, then only a pointer to the personal chat. */
@@ -277,23 +288,30 @@ export class TeamsMiddleware implements Middleware {
     const action = isObject(invoke.action) ? invoke.action : {};
     const data = isObject(action.data) ? action.data : {};
     const value = typeof action.verb === 'string' && action.verb ? { ...data, action: action.verb } : data;
+    const t = await this.tBefore(context);
     const remembered = a.replyToId ? await this.forget(context, a.replyToId) : undefined;
-    let body: unknown = { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: this.t(context)('teams:card.sent') };
+    const message = (text: string) => ({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text });
+    let body: unknown = message(t('teams:card.sent'));
     if (remembered) {
       const chosen = chosenAction(remembered.card, value);
       const title = typeof chosen?.title === 'string' ? chosen.title : undefined;
       // Teams replaces the card with the one in the invoke response: the used card, buttons gone.
-      if (title) body = { statusCode: 200, type: ADAPTIVE, value: usedCard(remembered.card, this.t(context)('teams:card.chosen', { choice: title })) };
+      if (title) body = { statusCode: 200, type: ADAPTIVE, value: usedCard(remembered.card, t('teams:card.chosen', { choice: title })) };
     }
     a.type = ActivityTypes.Message;
     a.value = value;
     (a as { text?: string }).text = undefined;
+    let failure: unknown;
     try {
       await next();
-    } finally {
-      a.type = ActivityTypes.Invoke;
-      await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body } });
+    } catch (err) {
+      failure = err;
     }
+    // Back to what it is, for the adapter: an invoke, answered here (a failure as Teams' notice).
+    a.type = ActivityTypes.Invoke;
+    if (failure) body = message(t('common:error.generic'));
+    await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body } });
+    if (failure) throw failure;
   }
 
   private async forget(context: TurnContext, activityId: string): Promise<RememberedCard | undefined> {
@@ -314,7 +332,7 @@ export class TeamsMiddleware implements Middleware {
     const chosen = chosenAction(remembered.card, value);
     const title = choiceText ?? (typeof chosen?.title === 'string' ? chosen.title : undefined);
     if (!title) return;
-    const card = usedCard(remembered.card, this.t(context)('teams:card.chosen', { choice: title }));
+    const card = usedCard(remembered.card, (await this.tBefore(context))('teams:card.chosen', { choice: title }));
     await this.replaceCard(context, replyToId, card);
   }
 
@@ -388,7 +406,7 @@ export class TeamsMiddleware implements Middleware {
     }
     a.attachments = kept;
     if (failures.length) {
-      const t = this.t(context);
+      const t = await this.tBefore(context);
       const tooLarge = failures.every((f) => !f.ok && f.error === 'too_large');
       const web = this.deps.publicUrl ? `${this.deps.publicUrl.replace(/\/+$/, '')}/` : '';
       await context.sendActivity(
