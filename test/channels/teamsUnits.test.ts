@@ -33,6 +33,11 @@ describe('reading what a Teams user wrote', () => {
     ['first<br>second', 'first\nsecond'],
     ['50&nbsp;&euro; &amp; more &lt;3 &#233;t&#xE9;', '50 &euro; & more <3 été'],
     ['<ul><li>one</li><li>two</li></ul>', '• one\n• two'],
+    // A reply quoting the bot's earlier message (the quote markup Teams uses): only the new words count.
+    [
+      '<blockquote itemscope="" itemtype="http://schema.skype.com/Reply" itemid="1741769033402"><strong itemprop="mri" itemid="28:7d3c">Support Payments</strong><span itemprop="time" itemid="1741769033402"></span><p itemprop="preview">Pour quelle raison demandez-vous un remboursement ?</p></blockquote><p>j\'ai payé deux fois</p>',
+      "j'ai payé deux fois",
+    ],
   ])('HTML %j → %j', (html, text) => expect(htmlToPlainText(html)).toBe(text));
 
   it('removes the bot mention, keeps other people by name, turns xml into plain text', () => {

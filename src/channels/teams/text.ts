@@ -37,6 +37,8 @@ export function looksLikeHtml(text: string): boolean {
 export function htmlToPlainText(html: string): string {
   const text = html
     .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, '')
+    // A quoted earlier message (Teams' "Reply" quote): not what the user wrote now.
+    .replace(/<blockquote\b[^>]*schema\.skype\.com\/Reply[^>]*>[\s\S]*?<\/blockquote\s*>/gi, '')
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/<\/(?:p|div|li|h[1-6]|blockquote|pre|tr)\s*>/gi, '\n')
     .replace(/<li\b[^>]*>/gi, '• ')
