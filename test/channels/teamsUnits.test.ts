@@ -1,6 +1,6 @@
 import { createServer, Server } from 'node:http';
 import { Activity, CloudAdapter, ConversationState, MemoryStorage, TestAdapter, TurnContext, type CloudAdapterBase } from 'botbuilder';
-import { ClaimsIdentity } from 'botframework-connector';
+import { AppCredentials, ClaimsIdentity, ConnectorClient, MicrosoftAppCredentials } from 'botframework-connector';
 import { htmlToPlainText, normaliseTeamsText, TeamsMiddleware, heroAsChoiceCard } from '../../src/channels/teams';
 import { fetchTeamsFile, fetchTeamsInlineImage, hostAllowed } from '../../dialogs/proof/teamsFiles';
 import { findUserAccount } from '../../dialogs/identity';
@@ -103,6 +103,56 @@ describe('where Teams files may come from', () => {
       error: 'not_allowed',
     });
     expect(seen.length).toBe(before);
+  });
+});
+
+describe("a pasted image through the middleware, with the connector client's own credentials", () => {
+  let server: Server;
+  let origin: string;
+  const seen: { url: string; authorization?: string }[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
+      res.writeHead(req.headers.authorization ? 200 : 401, { 'content-type': 'image/png' });
+      res.end(Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  it("takes the bot's token from the turn's connector client and hands the image on inline", async () => {
+    const credentials = new MicrosoftAppCredentials(APP_ID, 'not-a-real-secret');
+    // What MSAL would have answered, in the SDK's own token cache (this test has no Microsoft login service).
+    (AppCredentials as unknown as { cache: Map<string, { accessToken: string; expiresOn: Date }> }).cache.set(credentials.tokenCacheKey, {
+      accessToken: 'token-from-the-connector-credentials',
+      expiresOn: new Date(Date.now() + 3600_000),
+    });
+    const adapter = new CloudAdapter();
+    const serviceUrl = `${origin}/emea/`;
+    const activity = {
+      type: 'message',
+      id: '1741770962710',
+      channelId: 'msteams',
+      serviceUrl,
+      text: '',
+      from: { id: '29:u', aadObjectId: AAD },
+      recipient: BOT,
+      conversation: { id: 'a:1img', conversationType: 'personal', tenantId: TENANT },
+      attachments: [
+        { contentType: 'image/*', contentUrl: `${serviceUrl}v3/attachments/0-weu-d11-6a4b/views/original` },
+        { contentType: 'text/html', content: '<div><img src="x"></div>' },
+      ],
+    } as unknown as Activity;
+    const context = new TurnContext(adapter, activity);
+    context.turnState.set((adapter as CloudAdapterBase).ConnectorClientKey, new ConnectorClient(credentials, { baseUri: serviceUrl }));
+    const mw = new TeamsMiddleware({ conversationState: new ConversationState(new MemoryStorage()), fileHosts: [], maxBytes: 1024, timeoutMs: 2000, defaultLanguage: 'en', brandName: 'Acme', appId: APP_ID, logger: createLogger('silent') });
+    let handedOn: Activity['attachments'];
+    await mw.onTurn(context, async () => {
+      handedOn = context.activity.attachments;
+    });
+    expect(seen).toEqual([{ url: '/emea/v3/attachments/0-weu-d11-6a4b/views/original', authorization: 'Bearer token-from-the-connector-credentials' }]);
+    expect(handedOn).toEqual([{ contentType: 'image/png', name: 'pasted-image.png', contentUrl: expect.stringMatching(/^data:image\/png;base64,iVBORw0KGgo/) }]);
   });
 });
 
