@@ -355,18 +355,21 @@ describe('Teams, replayed: files, mentions, scopes, Universal Actions, cards upd
     expect(texts(sent)).toMatch(/justificatif/i);
   });
 
-  it('a card left unused loses its buttons when a later turn sends a new card', async () => {
+  it('a card left unused loses its buttons as soon as the user answers by typing', async () => {
     const conv = newConversation();
     await say(conv, 'Je veux être remboursé pour la commande FL-100001');
     const reasons = cardOf((await say(conv, '49 €')).sent)!;
-    // Answered by typing, not with the card.
-    expect(texts((await say(conv, "j'ai payé par erreur")).sent)).toMatch(/justificatif/i);
-    const { sent } = await say(conv, 'PAY-2024-001234');
-    expect(cardOf(sent)).toBeDefined();
-    const put = sent.find((r) => r.method === 'PUT');
+    // Answered by typing, not with the card: the card is marked out of date, its buttons gone.
+    const typed = await say(conv, "j'ai payé par erreur");
+    expect(texts(typed.sent)).toMatch(/justificatif/i);
+    const put = typed.sent.find((r) => r.method === 'PUT');
     expect(put?.path).toBe(`/emea/v3/conversations/${conv}/activities/${reasons.id}`);
     expect(put!.body.attachments[0].content.actions).toEqual([]);
     expect(JSON.stringify(put!.body.attachments[0].content.body)).toContain("Cette carte n'est plus à jour");
+    // Pressed anyway (an old client that kept it): no card to update, and the proof question is still the one asked.
+    const late = await replay(teams('card-submit', conv, { replyToId: reasons.id, value: { teamsChoiceCard: true, teamsChoice: 'Autre' }, locale: 'fr-FR' }));
+    expect(late.sent.filter((r) => r.method === 'PUT')).toEqual([]);
+    expect(cardOf((await say(conv, 'PAY-2024-001234')).sent)).toBeDefined();
   });
 
   it('message edits, deletions and reactions are acknowledged and change nothing', async () => {

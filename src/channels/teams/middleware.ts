@@ -45,7 +45,7 @@ import { CONVERSATION_DATA, type ConversationData } from '../../bot/conversation
  * remembered (its activity id); when one of its buttons is used, the card is replaced in place with
  * what was chosen and no buttons (updateActivity, or the invoke response's card for Action.Execute),
  * so an old Confirm cannot be pressed again; a card left unused loses its buttons (marked out of
- * date) as soon as a later turn sends a new card. Outgoing cards keep to Teams' limits: Adaptive Card
+ * date) as soon as the user answers by typing or a later turn sends a new card. Outgoing cards keep to Teams' limits: Adaptive Card
  * schema 1.5 at most. A choice hero card (imBack buttons) goes out as an Adaptive Card, so it too can
  * be updated once used: its buttons as Action.Submit, or, beyond 6, an Input.ChoiceSet; the choice
  * reads as the chosen button's text.
@@ -239,6 +239,9 @@ export class TeamsMiddleware implements Middleware {
       a.value = undefined;
     } else if (a.value !== undefined && a.replyToId) {
       await this.markUsed(context, a.replyToId, a.value);
+    } else if (a.value === undefined) {
+      // Answered by typing: the cards still on screen are no longer the question.
+      await this.supersede(context, Date.now());
     }
     if (!(await this.takeFiles(context))) return;
     await next();
@@ -336,6 +339,17 @@ export class TeamsMiddleware implements Middleware {
     await this.replaceCard(context, replyToId, card);
   }
 
+  /** The remembered cards sent before `before` lose their buttons, marked out of date, and are forgotten. */
+  private async supersede(context: TurnContext, before: number): Promise<void> {
+    const memory = { ...(await this.cards.get(context, {})) };
+    const superseded = Object.entries(memory).filter(([, c]) => c.at < before);
+    if (!superseded.length) return;
+    for (const [id] of superseded) delete memory[id];
+    await this.cards.set(context, memory);
+    const outdated = (await this.tBefore(context))('teams:card.outdated') as string;
+    for (const [id, c] of superseded) await this.replaceCard(context, id, usedCard(c.card, outdated, 'outdated'));
+  }
+
   private async replaceCard(context: TurnContext, activityId: string, card: Record<string, unknown>): Promise<void> {
     try {
       await context.updateActivity({ type: ActivityTypes.Message, id: activityId, attachments: [{ contentType: ADAPTIVE, content: card }] });
@@ -367,18 +381,15 @@ export class TeamsMiddleware implements Middleware {
         if (id && card && out.type === ActivityTypes.Message) sent.push({ id, card: card.content as Record<string, unknown> });
       });
       if (sent.length) {
-        const memory = { ...(await this.cards.get(ctx, {})) };
         // A new question supersedes the cards of earlier turns that were not used: their buttons go
         // (an old Confirm must not be pressed later, in another context). Cards of this turn stay.
-        const superseded = Object.entries(memory).filter(([, c]) => c.at < turnStart);
-        for (const [id] of superseded) delete memory[id];
+        await this.supersede(ctx, turnStart);
+        const memory = { ...(await this.cards.get(ctx, {})) };
         for (const s of sent) memory[s.id] = { card: s.card, at: Date.now() };
         const newest = Object.entries(memory)
           .sort((x, y) => y[1].at - x[1].at)
           .slice(0, REMEMBERED_CARDS);
         await this.cards.set(ctx, Object.fromEntries(newest));
-        const outdated = this.t(ctx)('teams:card.outdated') as string;
-        for (const [id, c] of superseded) await this.replaceCard(ctx, id, usedCard(c.card, outdated, 'outdated'));
       }
       return responses;
     });
