@@ -62,6 +62,8 @@ const ADAPTIVE = 'application/vnd.microsoft.card.adaptive';
 const HERO = 'application/vnd.microsoft.card.hero';
 /** The Input.ChoiceSet id of a hero card turned into an Adaptive Card. */
 export const CHOICE_INPUT_ID = 'teamsChoice';
+/** Files fetched from one Teams message; more are dropped. */
+const MAX_FILES_PER_MESSAGE = 3;
 /** Cards remembered per conversation (the newest). */
 const REMEMBERED_CARDS = 8;
 
@@ -406,11 +408,14 @@ export class TeamsMiddleware implements Middleware {
     if (!attachments.some(isFile)) return true;
     const kept: Attachment[] = [];
     const failures: FileOutcome[] = [];
+    let fetched = 0;
     for (const x of attachments) {
       if (!isFile(x)) {
         kept.push(x);
         continue;
       }
+      // Bounded work per message (Teams waits for the answer): a proof is one file; the desk keeps a few.
+      if (++fetched > MAX_FILES_PER_MESSAGE) continue;
       const got = await this.fetchOne(context, x);
       if (got.ok) kept.push(got.attachment);
       else failures.push(got);
