@@ -91,10 +91,12 @@ export function buildManifest(o: TeamsPackageOptions): { manifest: object; frenc
     bots: [
       {
         botId: o.appId,
-        scopes: ['personal'],
-        // Files sent in Teams arrive as SharePoint download links, which the proof step does not
-        // fetch (it downloads from the bot's own origins only): users type a payment reference instead.
-        supportsFiles: false,
+        // Personal chat is where customers talk to the bot. In a team or a group chat it answers only
+        // when mentioned, and only to ask to continue in personal chat (no case is shown to a group).
+        scopes: ['personal', 'team', 'groupChat'],
+        // Files shared in personal chat (SharePoint / OneDrive download links) and pasted images are
+        // taken as proof (docs/teams.md, TEAMS_FILE_HOSTS).
+        supportsFiles: true,
         isNotificationOnly: false,
         commandLists: [{ scopes: ['personal'], commands: en.commands }],
       },

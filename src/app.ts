@@ -32,6 +32,8 @@ import { detectLanguage, translator } from './i18n';
 import { createServer } from './server/createServer';
 import { registerEligibilityRoutes } from './server/eligibilityRoutes';
 import { registerWebChat, CONNECTOR_PATH } from './channels';
+import { TeamsMiddleware } from './channels/teams';
+import { MAX_PROOF_BYTES } from './cases/proof';
 import { clientAddressResolver } from './server/clientAddress';
 import { EdgeCloudAdapter } from './server/messages';
 import { registerAgentConsole } from './agent/console';
@@ -103,6 +105,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     MicrosoftAppPassword: config.botAuth.appPassword ?? '',
     MicrosoftAppType: config.botAuth.appType,
     MicrosoftAppTenantId: config.botAuth.tenantId ?? '',
+    ...config.botAuth.endpoints,
   });
   const adapter = new EdgeCloudAdapter(auth);
   const turnObserver = new TurnObserver({
@@ -157,6 +160,18 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
       },
     ),
     new TurnLockMiddleware((conversationId, fn) => lock.withLock(conversationId, fn)),
+    // Teams: mentions and HTML removed, scopes, files, Universal Actions, used cards (before anything reads the text).
+    new TeamsMiddleware({
+      conversationState,
+      fileHosts: config.teams.fileHosts,
+      maxBytes: Math.min(config.limits.maxUploadBytes, MAX_PROOF_BYTES),
+      timeoutMs: Math.max(config.services.timeoutMs, 5000),
+      defaultLanguage: config.defaultLanguage,
+      brandName: config.brandName,
+      appId: config.botAuth.appId,
+      publicUrl: config.publicUrl,
+      logger,
+    }),
     language,
     continuity,
   );

@@ -127,6 +127,16 @@ const envSchema = z
     MicrosoftAppPassword: z.string().optional(),
     MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
     MicrosoftAppTenantId: z.string().optional(),
+    // Bot Framework endpoints, as the SDK names them: only for national clouds or a private test
+    // harness (docs/teams.md). ChannelService alone selects the US Government cloud; the other six
+    // are set together.
+    ChannelService: z.string().url().optional(),
+    ToChannelFromBotLoginUrl: z.string().url().optional(),
+    ToChannelFromBotOAuthScope: z.string().min(1).optional(),
+    ToBotFromChannelTokenIssuer: z.string().min(1).optional(),
+    ToBotFromChannelOpenIdMetadataUrl: z.string().url().optional(),
+    ToBotFromEmulatorOpenIdMetadataUrl: z.string().url().optional(),
+    OAuthUrl: z.string().url().optional(),
 
     DEFAULT_LANGUAGE: z.enum(['en', 'fr'], { message: 'must be en or fr' }).default('en'),
     POLICY_PROFILE: z.enum(['standard', 'balance-only'], { message: 'must be standard or balance-only' }).default('standard'),
@@ -187,6 +197,12 @@ const envSchema = z
     UPLOAD_RETENTION_SECONDS: int(60, 30 * 86400).default(3600),
     REDIS_MEMORY_CEILING_BYTES: int(1024 * 1024, Number.MAX_SAFE_INTEGER).optional(),
     REDIS_MEMORY_UPLOAD_PERCENT: int(10, 100).default(90),
+    // Teams (docs/teams.md): hosts a file shared in Teams may be downloaded from (https only).
+    TEAMS_FILE_HOSTS: z
+      .string()
+      .transform((s) => s.split(',').map((k) => k.trim().toLowerCase()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^(?:\*\.)?[a-z0-9.-]+(?::\d{1,5})?$/, { message: 'must list host names, *.suffix patterns, optionally with :port' })))
+      .optional(),
   })
   .superRefine((env, ctx) => {
     const modes = [env.REDIS_URL && 'REDIS_URL', env.REDIS_SENTINELS && 'REDIS_SENTINELS', env.REDIS_CLUSTER_NODES && 'REDIS_CLUSTER_NODES'].filter(Boolean);
@@ -208,6 +224,20 @@ const envSchema = z
   });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** The Bot Framework SDK's own endpoint settings (ConfigurationBotFrameworkAuthentication), passed through. */
+export const BOT_FRAMEWORK_ENDPOINTS = [
+  'ChannelService',
+  'ToChannelFromBotLoginUrl',
+  'ToChannelFromBotOAuthScope',
+  'ToBotFromChannelTokenIssuer',
+  'ToBotFromChannelOpenIdMetadataUrl',
+  'ToBotFromEmulatorOpenIdMetadataUrl',
+  'OAuthUrl',
+] as const;
+
+/** Where Teams keeps files users share with a bot: SharePoint and OneDrive (commercial and national clouds). */
+export const DEFAULT_TEAMS_FILE_HOSTS = ['*.sharepoint.com', '*.sharepoint.us', '*.sharepoint.de', '*.sharepoint.cn', '*.sharepoint-mil.us', '*.1drv.com', '*.1drv.ms', 'onedrive.live.com', '*.files.onedrive.com'] as const;
 
 /** The names of every environment variable the bot reads. */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
@@ -236,7 +266,14 @@ export interface Config {
     stateTtlSeconds: number;
     turnLockWaitMs: number;
   };
-  botAuth: { appId?: string; appPassword?: string; appType: Env['MicrosoftAppType']; tenantId?: string };
+  botAuth: {
+    appId?: string;
+    appPassword?: string;
+    appType: Env['MicrosoftAppType'];
+    tenantId?: string;
+    /** Bot Framework endpoints passed to the SDK as is (national clouds); empty for the public cloud. */
+    endpoints: Partial<Record<(typeof BOT_FRAMEWORK_ENDPOINTS)[number], string>>;
+  };
   defaultLanguage: 'en' | 'fr';
   policyProfile: 'standard' | 'balance-only';
   timeZone: string;
@@ -245,6 +282,8 @@ export interface Config {
   brandName: string;
   nlu: { provider: 'nlpjs' };
   limits: { maxBodyBytes: number; maxUploadBytes: number; messagesPerMinute: number };
+  /** Teams: hosts (`host`, `*.suffix`, optional `:port`) a shared file may be downloaded from, over https. */
+  teams: { fileHosts: string[] };
   shutdownTimeoutMs: number;
   directLine: { secret?: string; tokenTtlSeconds: number; activityTtlSeconds: number };
   services: {
@@ -347,6 +386,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       appPassword: e.MicrosoftAppPassword,
       appType: e.MicrosoftAppType,
       tenantId: e.MicrosoftAppTenantId,
+      endpoints: Object.fromEntries(BOT_FRAMEWORK_ENDPOINTS.filter((k) => e[k] !== undefined).map((k) => [k, e[k] as string])),
     },
     defaultLanguage: e.DEFAULT_LANGUAGE,
     policyProfile: e.POLICY_PROFILE,
@@ -355,6 +395,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     brandName: e.BRAND_NAME,
     nlu: { provider: e.NLU_PROVIDER },
     limits: { maxBodyBytes: e.MAX_BODY_BYTES, maxUploadBytes: e.MAX_UPLOAD_BYTES, messagesPerMinute: e.RATE_LIMIT_MESSAGES_PER_MINUTE },
+    teams: { fileHosts: e.TEAMS_FILE_HOSTS ?? [...DEFAULT_TEAMS_FILE_HOSTS] },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     directLine: {
       secret: e.DIRECTLINE_SECRET,

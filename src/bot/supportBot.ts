@@ -4,7 +4,7 @@ import type { Logger } from '../logger';
 import { ConversationData, CONVERSATION_DATA, DIALOG_STATE } from './conversationData';
 import { tr, turnLanguage, TURN } from './turnContext';
 import { findOrderNumberInText } from '../services/orderNumber';
-import { formatNumber } from '../i18n';
+import { formatNumber, LANGUAGES, translator } from '../i18n';
 
 /** The part of the main dialog the bot needs: run a turn, re-ask, show the menu. */
 export interface RootDialog {
@@ -51,6 +51,12 @@ export class SupportBot extends TeamsActivityHandler {
       await next();
     });
 
+    // Teams also tells of a personal install with installationUpdate (sometimes the only event with a locale).
+    this.onInstallationUpdateAdd(async (context, next) => {
+      if (context.activity.conversation?.conversationType === 'personal') await this.welcome(context);
+      await next();
+    });
+
     this.onMessage(async (context, next) => {
       await this.handleMessage(context);
       await next();
@@ -65,6 +71,13 @@ export class SupportBot extends TeamsActivityHandler {
   private async welcome(context: TurnContext): Promise<void> {
     const data = await this.data.get(context, {});
     if (data.welcomed) return;
+    if (context.activity.channelId === 'msteams' && (!data.language || data.language.source === 'default')) {
+      // A Teams install that tells no locale: a short welcome in both languages; the first message sets the language.
+      data.welcomed = true;
+      const both = LANGUAGES.map((l) => translator(l)('teams:welcome', { brand: this.opts.brandName }));
+      await context.sendActivity(both.join('\n\n'));
+      return;
+    }
     data.welcomed = true;
     await context.sendActivity(tr(context)('common:welcome', { brand: this.opts.brandName }));
     await this.opts.dialog.sendMenu(context);

@@ -91,6 +91,9 @@ export type Account = AccountFacts & { id: string; displayName?: string; /** Ver
 export interface ChannelUser {
   channelId: string;
   userId: string;
+  /** Teams: the user's tenant and Entra ID (AAD) object id, set only when a Bot Framework token vouched for them. */
+  tenantId?: string;
+  aadObjectId?: string;
 }
 
 export interface AccountsPort {

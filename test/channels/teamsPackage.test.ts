@@ -63,7 +63,9 @@ describe('Teams app package (scripts/teams-package.ts)', () => {
       icons: { color: 'color.png', outline: 'outline.png' },
       developer: { name: 'Acme SA', websiteUrl: 'https://bot.example.com' },
     });
-    expect(manifest.bots).toEqual([expect.objectContaining({ botId: APP_ID, scopes: ['personal'], isNotificationOnly: false })]);
+    expect(manifest.bots).toEqual([expect.objectContaining({ botId: APP_ID, scopes: ['personal', 'team', 'groupChat'], isNotificationOnly: false, supportsFiles: true })]);
+    // Commands are offered where the bot works: personal chat.
+    expect(manifest.bots[0].commandLists).toEqual([expect.objectContaining({ scopes: ['personal'] })]);
     expect(manifest.bots[0].commandLists[0].commands.map((c: { title: string }) => c.title)).toEqual(['help', 'menu']);
     expect(manifest.localizationInfo).toEqual({ defaultLanguageTag: 'en', additionalLanguages: [{ languageTag: 'fr', file: 'fr.json' }] });
     const fr = JSON.parse(files.get('fr.json')!.toString('utf8'));

@@ -108,9 +108,12 @@ export class DemoAccountsAdapter implements AccountsPort {
   }
 
   async findAccountForUser(user: ChannelUser): Promise<Account | null> {
-    const account = this.data
-      .allAccounts(this.now())
-      .find((a) => a.channelUsers.some((u) => u.userId === user.userId && (u.channelId === undefined || u.channelId === user.channelId)));
+    // A Teams user is known by tenant + AAD object id only (never by the Teams user id alone).
+    const matches = (u: { channelId?: string; userId?: string; tenantId?: string; aadObjectId?: string }) =>
+      user.aadObjectId
+        ? u.aadObjectId === user.aadObjectId && u.tenantId === user.tenantId
+        : u.userId === user.userId && (u.channelId === undefined || u.channelId === user.channelId);
+    const account = this.data.allAccounts(this.now()).find((a) => a.channelUsers.some(matches));
     return account ? toAccount(account) : null;
   }
 }

@@ -23,7 +23,11 @@ export const demoAccountSchema = accountSchema.extend({
    * Channel users verified as this account (demo stand-in for sign-in). Without `channelId`, the
    * user id matches on every channel: acceptable for demo users only.
    */
-  channelUsers: z.array(z.object({ channelId: z.string().min(1).optional(), userId: z.string().min(1) })).default([]),
+  channelUsers: z
+    .array(
+      z.object({ channelId: z.string().min(1).optional(), userId: z.string().min(1).optional(), tenantId: z.string().min(1).optional(), aadObjectId: z.string().min(1).optional() }),
+    )
+    .default([]),
 });
 export const demoAdSchema = adSchema.extend({ about: z.string().min(1).optional() });
 

@@ -89,7 +89,7 @@ export class HttpAccountsAdapter implements AccountsPort {
   async findAccountForUser(user: ChannelUser): Promise<Account | null> {
     if (user.channelId === '' || user.userId === '') return null;
     const answer = await requestJson('accounts', this.opts, 'GET', 'accounts', {
-      query: { channelId: user.channelId, userId: user.userId },
+      query: { channelId: user.channelId, userId: user.userId, ...(user.aadObjectId ? { tenantId: user.tenantId, aadObjectId: user.aadObjectId } : {}) },
     });
     if (answer.status === 404) return null;
     return parseAnswer('accounts', 'account for a channel user', accountSchema, answer.body);
