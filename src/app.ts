@@ -45,6 +45,7 @@ import { createNotifications, type Notifications } from './services/notification
 import { createMetrics, instrumentRedis, Metrics, mountMetrics, observeCases, TurnObserver } from './metrics';
 import { DIALOG_STATE } from './bot/conversationData';
 import { createNlu, NluRecognizer } from './nlu';
+import { warmUp } from './warmup';
 
 export interface App {
   config: Config;
@@ -68,7 +69,7 @@ export interface App {
 /** Moved to ./storage/errors (recognised by error class or code); re-exported for existing callers. */
 export { isStorageUnavailable };
 
-export async function createApp(config: Config, opts: { logger?: Logger } = {}): Promise<App> {
+export async function createApp(config: Config, opts: { logger?: Logger; warmUp?: boolean } = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel, undefined, { instanceId: config.instanceId });
   const metrics = createMetrics({ instanceId: config.instanceId, version: process.env.npm_package_version });
   const redis = createRedisClient({
@@ -112,6 +113,13 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   // The recogniser is trained before the server exists, so /readyz never answers before it can understand.
   const nlu = createNlu(config.nlu.provider);
   await nlu.train();
+  // Everything else slow (recognizers-text models, i18n, formatters, choice recogniser) is built now
+  // too: the first turn after ready is as fast as the tenth (src/warmup.ts).
+  if (opts.warmUp !== false) {
+    const t0 = Date.now();
+    const took = await warmUp({ nlu, timeZone: config.timeZone });
+    logger.info({ ms: Date.now() - t0, ...took }, 'warmed up');
+  }
   const language = new LanguageMiddleware(conversationState, config.defaultLanguage, new NluRecognizer(nlu));
   const continuity = new ContinuityMiddleware({
     conversationState,
@@ -261,6 +269,8 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     onTyping: (conversationId) => desk.customerTyping(conversationId),
     languageOf: (id) => language.lastKnown(id),
   });
+  // The Web Chat bundle is compressed before the app is returned, so before it listens and /readyz answers.
+  await webChat.staticReady;
   const agentApi = registerAgentApi(server, { config, redis, keys, logger, desk, cases, proofs });
   await desk.start();
   // The desk's queue, read from Redis at each scrape: every instance reports the same shared queue.

@@ -1,0 +1,10 @@
+const t0 = Date.now();
+import { recognizeCurrency } from '@microsoft/recognizers-text-number-with-unit';
+import { recognizeNumber } from '@microsoft/recognizers-text-suite';
+const t1 = Date.now();
+recognizeCurrency('forty-nine euros', 'en-us'); const t2 = Date.now();
+recognizeCurrency('quarante-neuf euros', 'fr-fr'); const t3 = Date.now();
+recognizeNumber('forty-nine', 'en-us'); const t4 = Date.now();
+recognizeNumber('quarante-neuf', 'fr-fr'); const t5 = Date.now();
+recognizeCurrency('fifty euros', 'en-us'); const t6 = Date.now();
+console.log({ load: t1 - t0, curEn: t2 - t1, curFr: t3 - t2, numEn: t4 - t3, numFr: t5 - t4, again: t6 - t5 });
