@@ -81,7 +81,8 @@ async function start(kind: Kind, redisUrl: string): Promise<Target> {
   const metricsPort = await freePort();
   const entry = kind === 'bot' ? 'src/index.ts' : 'bench/_echo.ts';
   const started = performance.now();
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', entry], {
+  const prof = kind === 'bot' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, '-r', 'ts-node/register/transpile-only', entry], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
