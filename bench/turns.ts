@@ -31,6 +31,7 @@
 import { spawn, ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
@@ -72,6 +73,7 @@ interface Target {
   prefix: string;
   /** The bot's 'warmed up' log line: what each warm-up step took, in ms. */
   warmUp(): Record<string, number> | undefined;
+  inspectorUrl(): string | undefined;
   baseUrl: string;
   metricsUrl: string;
   child: ChildProcess;
@@ -98,7 +100,8 @@ async function start(kind: Kind, redisUrl: string): Promise<Target> {
   const entry = kind === 'bot' ? 'src/index.ts' : 'bench/_echo.ts';
   const started = performance.now();
   const prefix = `bench${randomUUID().slice(0, 6)}`;
-  const prof = kind === 'bot' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  // With BENCH_CPU_PROF, the bot is profiled through the inspector during the measured rounds only.
+  const prof = kind === 'bot' && process.env.BENCH_CPU_PROF ? ['--inspect=127.0.0.1:0'] : [];
   const child = spawn(process.execPath, [...prof, '-r', 'ts-node/register/transpile-only', entry], {
     cwd: ROOT,
     env: {
@@ -122,7 +125,11 @@ async function start(kind: Kind, redisUrl: string): Promise<Target> {
   });
   let err = '';
   let warm: Record<string, number> | undefined;
-  child.stderr?.on('data', (d) => (err += d));
+  let inspectorUrl: string | undefined;
+  child.stderr?.on('data', (d) => {
+    err += d;
+    inspectorUrl ??= /Debugger listening on (ws:\/\/\S+)/.exec(err)?.[1];
+  });
   let pending = '';
   child.stdout?.on('data', (d) => {
     pending += d;
@@ -168,6 +175,7 @@ async function start(kind: Kind, redisUrl: string): Promise<Target> {
     kind,
     prefix,
     warmUp: () => warm,
+    inspectorUrl: () => inspectorUrl,
     baseUrl,
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     child,
@@ -390,6 +398,37 @@ interface Round {
   failed?: Record<string, number>;
 }
 
+/** Starts the V8 profiler in the target through its inspector; the returned function stops it and writes the profile. */
+async function startProfile(t: Target, file: string): Promise<() => Promise<void>> {
+  const url = t.inspectorUrl();
+  if (!url) throw new Error('no inspector URL from the bot');
+  const ws = new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  let id = 0;
+  const pending = new Map<number, (r: unknown) => void>();
+  ws.on('message', (d) => {
+    const m = JSON.parse(d.toString()) as { id?: number; result?: unknown };
+    if (m.id !== undefined) pending.get(m.id)?.(m.result);
+  });
+  const call = (method: string, params: Record<string, unknown> = {}) =>
+    new Promise<unknown>((resolve) => {
+      const n = ++id;
+      pending.set(n, resolve);
+      ws.send(JSON.stringify({ id: n, method, params }));
+    });
+  await call('Profiler.enable');
+  await call('Profiler.setSamplingInterval', { interval: 500 });
+  await call('Profiler.start');
+  return async () => {
+    const { profile } = (await call('Profiler.stop')) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(profile));
+    ws.close();
+  };
+}
+
 /** One closed-loop round, with resource figures sampled every second. */
 async function round(t: Target, redis: Redis, ms: number, dlCustomers = t.kind === 'bot' ? DL_SHARE : 0): Promise<Round> {
   const load = newLoad();
@@ -520,9 +559,10 @@ async function memoryPerWidgetConversation(t: Target, redis: Redis, n = 24): Pro
  * Multiplies what the bot stored by `factor`: every key under its prefix is copied (DUMP/RESTORE,
  * same TTL) under `factor - 1` new names, and every member of its shared indexes (sorted sets, sets,
  * hashes under `:global:`) is copied with a new name too. The copies are not conversations anyone
- * continues; they are there so that the next figures run against `factor` times the data.
+ * continues; they are there so that the next figures run against `factor` times the data. Other
+ * `:global:` keys (rate-limit counters, expiring within a minute) are left as they are.
  */
-async function scaleUp(redis: Redis, prefix: string, factor: number): Promise<{ keysBefore: number; keysAfter: number; memoryBefore: number; memoryAfter: number }> {
+export async function scaleUp(redis: Redis, prefix: string, factor: number): Promise<{ keysBefore: number; keysAfter: number; ownKeys: number; memoryBefore: number; memoryAfter: number }> {
   const keys: string[] = [];
   let cursor = '0';
   do {
@@ -532,6 +572,7 @@ async function scaleUp(redis: Redis, prefix: string, factor: number): Promise<{ 
   } while (cursor !== '0');
   const memoryBefore = (await redisInfo(redis)).memory;
   const own = keys.filter((k) => !k.includes(':global:'));
+  const copyErrors: string[] = [];
   const shared = keys.filter((k) => k.includes(':global:'));
   for (let i = 0; i < own.length; i += 200) {
     const batch = own.slice(i, i + 200);
@@ -546,8 +587,9 @@ async function scaleUp(redis: Redis, prefix: string, factor: number): Promise<{ 
       // A copy of a conversation's key keeps its hash tag's slot: `…{id}…` becomes `…{id~c}…`.
       for (let c = 1; c < factor; c++) write.restore(k.replace(/\{([^}]*)\}/, `{$1~${c}}`) + (k.includes('{') ? '' : `~${c}`), ttl > 0 ? ttl : 0, dump, 'REPLACE');
     });
-    await write.exec();
+    for (const [e] of (await write.exec()) ?? []) if (e) copyErrors.push(e.message);
   }
+  if (copyErrors.length) process.stdout.write(`scale-up: ${copyErrors.length} copies failed, e.g. ${copyErrors[0]}\n`);
   for (const k of shared) {
     const type = await redis.type(k);
     const write = redis.pipeline();
@@ -570,7 +612,7 @@ async function scaleUp(redis: Redis, prefix: string, factor: number): Promise<{ 
     cursor = next;
     keysAfter += batch.length;
   } while (cursor !== '0');
-  return { keysBefore: keys.length, keysAfter, memoryBefore, memoryAfter: (await redisInfo(redis)).memory };
+  return { keysBefore: keys.length, keysAfter, ownKeys: own.length, memoryBefore, memoryAfter: (await redisInfo(redis)).memory };
 }
 
 async function firstTurns(t: Target): Promise<{ first: number; tenth: number; firstReply: string }> {
@@ -625,10 +667,14 @@ async function main(): Promise<void> {
     await round(bot, redis, 2000);
 
     const rounds: Round[] = [];
+    const profDir = process.env.BENCH_CPU_PROF;
     for (let i = 0; i < ROUNDS; i++) {
       rounds.push(await round(echo, redis, ROUND_MS));
+      const stop = profDir ? await startProfile(bot, join(profDir, `bot-round-${i + 1}.cpuprofile`)) : undefined;
       rounds.push(await round(bot, redis, ROUND_MS));
+      await stop?.();
     }
+    if (profDir) out(`\nCPU profiles of the bot's rounds in ${profDir} (npm run -s bench:profile -- ${profDir})`);
     out();
     out(`| round | bot | turns/s | p50 ms | p95 ms | p99 ms | CPU ms/turn | loop delay p99 / max ms | RSS max | Redis cmds/turn client / server | Redis bytes/turn | Redis mem/conv | conversations done | failed turns | Direct Line + WebSocket (${DL_SHARE} of the ${CONCURRENCY}): turns, p50 / p99 ms, done |`);
     out('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
@@ -679,7 +725,7 @@ async function main(): Promise<void> {
     const sAll = sOf('bot').flatMap((r) => r.load.latencies);
     const sTps = (k: Kind) => median(sOf(k).map((r) => r.turnsPerSecond));
     out();
-    out(`| at ${SCALE}× the stored conversations (${scaled.keysBefore} → ${scaled.keysAfter} keys, Redis ${mb(scaled.memoryBefore)} → ${mb(scaled.memoryAfter)}) | this bot | before |`);
+    out(`| at ${SCALE}× the stored conversations (conversations' and cases' keys ${scaled.ownKeys} → ${scaled.ownKeys * SCALE}, all keys ${scaled.keysBefore} → ${scaled.keysAfter}, Redis ${mb(scaled.memoryBefore)} → ${mb(scaled.memoryAfter)}) | this bot | before |`);
     out('|---|---|---|');
     out(`| throughput, closed loop, ratio to echo in the same rounds | ${f(sTps('bot'), 0)} turns/s (${f(sTps('bot') / sTps('echo'), 2)}× echo) | ${f(tps('bot'), 0)} turns/s (${f(tps('bot') / tps('echo'), 2)}× echo) |`);
     out(`| p50 / p95 / p99, closed loop | ${f(pct(sAll, 0.5))} / ${f(pct(sAll, 0.95))} / ${f(pct(sAll, 0.99))} ms | ${f(pct(all('bot'), 0.5))} / ${f(pct(all('bot'), 0.95))} / ${f(pct(all('bot'), 0.99))} ms |`);
@@ -695,7 +741,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
+if (require.main === module) main().catch((err) => {
   process.stderr.write(`bench/turns failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });
