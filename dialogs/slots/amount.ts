@@ -218,7 +218,8 @@ export function recognizedAmountInText(text: string | undefined, lang: Language)
 
 /** The recognizers' models, loaded before the first turn: their first call in a process takes seconds. */
 export function warmAmounts(): void {
-  for (const lang of ['en', 'fr'] as const) {
+  // Twice: a model's regular expressions may be compiled again on their second run (src/warmup.ts).
+  for (const lang of ['en', 'fr', 'en', 'fr'] as const) {
     recognizedAmount(lang === 'fr' ? 'quarante-neuf euros et 90 centimes' : 'forty-nine euros', lang);
     recognizedAmount(lang === 'fr' ? 'quarante-neuf' : 'forty-nine', lang);
     findAmountInText(lang === 'fr' ? 'remboursement de quarante-neuf euros le 3 mars' : 'a refund of forty-nine euros on 3 March', lang);
