@@ -645,8 +645,10 @@ async function main(): Promise<void> {
     // First turn after ready, each bot started fresh.
     const echo = await start('echo', redisServer.url);
     targets.push(echo);
+    const echoIdle = (await echo.stats()).rss;
     const echoFirst = await firstTurns(echo);
     const bot1 = await start('bot', redisServer.url);
+    const botIdle = (await bot1.stats()).rss;
     const botFirst = await firstTurns(bot1);
     if (!/refund|order|FL-100001/i.test(botFirst.firstReply)) out(`warning: the bot's first reply does not look like the refund flow: ${botFirst.firstReply.slice(0, 200)}`);
     await bot1.stop();
@@ -661,10 +663,10 @@ async function main(): Promise<void> {
     const burstLag = s1.lagMax;
 
     out();
-    out('| start | ready after spawn | first turn after ready | 10th first turn |');
-    out('|---|---|---|---|');
-    out(`| echo | ${f(echo.readyMs, 0)} ms | ${f(echoFirst.first)} ms | ${f(echoFirst.tenth)} ms |`);
-    out(`| bot | ${f(bot1.readyMs, 0)} ms | ${f(botFirst.first)} ms | ${f(botFirst.tenth)} ms |`);
+    out('| start | ready after spawn | resident memory when ready | first turn after ready | 10th first turn |');
+    out('|---|---|---|---|---|');
+    out(`| echo | ${f(echo.readyMs, 0)} ms | ${mb(echoIdle)} | ${f(echoFirst.first)} ms | ${f(echoFirst.tenth)} ms |`);
+    out(`| bot | ${f(bot1.readyMs, 0)} ms | ${mb(botIdle)} | ${f(botFirst.first)} ms | ${f(botFirst.tenth)} ms |`);
     out();
     out(`64 simultaneous first messages right after ready: ${64 - burstFailed}/64 succeeded, slowest ${f(Math.max(...burst.map((r) => r.ms)), 0)} ms, event-loop delay max ${f(burstLag * 1000, 0)} ms`);
     const warm = bot1.warmUp();
@@ -740,6 +742,20 @@ async function main(): Promise<void> {
     out(`| p99 at a steady ${STEADY_RATE} turns/s | ${f(pct(scaledSteady.latencies, 0.99))} ms | ${f(pct(steadyBot.latencies, 0.99))} ms |`);
     out(`| CPU per turn | ${f(median(sOf('bot').map((r) => r.cpuMsPerTurn)), 2)} ms | ${f(median(of('bot').map((r) => r.cpuMsPerTurn)), 2)} ms |`);
     out(`| event-loop delay max / resident memory max | ${f(Math.max(...sOf('bot').map((r) => r.lagMax)) * 1000)} ms / ${mb(Math.max(...sOf('bot').map((r) => r.rssMax)))} | ${f(Math.max(...of('bot').map((r) => r.lagMax)) * 1000)} ms / ${mb(Math.max(...of('bot').map((r) => r.rssMax)))} |`);
+    const check = (name: string, value: string, met: boolean) => out(`| ${name} | ${value} | ${met ? 'met' : 'NOT met'} |`);
+    out();
+    out('| target (issue 13) | measured | |');
+    out('|---|---|---|');
+    check('throughput ≥ 0.5× echo', `${f(tps('bot') / tps('echo'), 2)}×`, tps('bot') / tps('echo') >= 0.5);
+    check(`p99 ≤ 25 ms at a steady ${STEADY_RATE} turns/s`, `${f(pct(steadyBot.latencies, 0.99))} ms`, pct(steadyBot.latencies, 0.99) <= 25);
+    check('Redis ≤ 8 KB per conversation over the web widget', `${f(widgetMemory.bytes / 1024)} KB`, widgetMemory.bytes <= 8 * 1024);
+    check('first turn ≤ 50 ms after ready', `${f(botFirst.first)} ms`, botFirst.first <= 50);
+    check('64 simultaneous first messages right after ready all succeed', `${64 - burstFailed}/64`, burstFailed === 0);
+    check('resident memory under load ≤ 300 MB', mb(Math.max(...of('bot').map((r) => r.rssMax))), Math.max(...of('bot').map((r) => r.rssMax)) <= 300e6);
+    check('no event-loop stall over 50 ms in steady state', `${f(Math.max(...of('bot').map((r) => r.lagMax)) * 1000)} ms (echo ${f(Math.max(...of('echo').map((r) => r.lagMax)) * 1000)} ms)`, Math.max(...of('bot').map((r) => r.lagMax)) <= 0.05);
+    // Against echo in the same rounds, since the machine's load changes between the two parts.
+    const flat = sTps('bot') / sTps('echo') / (tps('bot') / tps('echo'));
+    check(`flat at ${SCALE}× the stored conversations (throughput ratio to echo within 20%)`, `${f(sTps('bot') / sTps('echo'), 2)}× vs ${f(tps('bot') / tps('echo'), 2)}× echo`, flat >= 0.8);
     out();
     out('Shared 2-core machine: the load generator runs in this process, on the same cores; compare ratios, not absolute figures, across runs.');
   } finally {

@@ -3,13 +3,14 @@
  * `quarante-neuf euros`, `49 euros et 90 centimes`.
  *
  * Plain forms (digits, at most one currency sign or code: `49`, `49,90 €`, `€49.90`, `49.90 eur`) are
- * read here directly: the Microsoft recognizers cost about a millisecond a call, and tens of seconds
- * for their first call in a process. The recognizers read what needs them (numbers in words, `49 euros
- * 90`, digit groups), in the conversation's language first, the other language only when the first
- * finds nothing. Property tests (test/dialogs/amountFastPath.test.ts) keep both readings in step.
+ * read here directly: the Microsoft recognizers cost milliseconds a call in English, 20-50 ms in
+ * French, and seconds for their first calls in a process (src/warmup.ts makes those before ready).
+ * The recognizers read what needs them (numbers in words, `49 euros et 90 centimes`, digit groups), in
+ * the conversation's language first, the other language only when the first finds nothing; inside a
+ * longer message, only when a currency is mentioned outside the plain forms. Property tests
+ * (test/dialogs/amountFastPath.test.ts) keep both readings in step.
  */
 import { recognizeCurrency } from '@microsoft/recognizers-text-number-with-unit';
-import { EnglishNumeric, FrenchNumeric } from '@microsoft/recognizers-text-number';
 import { Culture, recognizeNumber } from '@microsoft/recognizers-text-suite';
 import type { Language } from '../../src/i18n';
 import type { Money } from '../../src/eligibility';
@@ -151,27 +152,12 @@ function plainForm(g: Record<string, string | undefined>): { major: number; curr
 }
 
 /**
- * What may hold an amount only the recognizers can read: a digit left over, a number in words (their
- * own cardinal vocabulary, both languages; "a", "one", "un" only before a currency word).
+ * What may still hold an amount with its currency once the plain forms are taken out: a currency
+ * sign, code or name (the currencies this service is paid in, in both languages, as people write
+ * them). Without one, the recognizers would find no amount with a currency either, so a message like
+ * "j'ai payé deux fois" costs no recognizer call (the French model takes 20-50 ms a call).
  */
-const NUMBER_WORDS: ReadonlySet<string> = (() => {
-  const out = new Set<string>();
-  for (const R of [EnglishNumeric, FrenchNumeric]) {
-    for (const map of [R.CardinalNumberMap, R.RoundNumberMap] as ReadonlyMap<string, number>[]) {
-      for (const k of map.keys()) for (const w of k.toLowerCase().split(/[^\p{L}]+/u)) if (w) out.add(w);
-    }
-  }
-  for (const article of ['a', 'an', 'one', 'un', 'une']) out.delete(article);
-  return out;
-})();
-const ONE_UNIT = /(?<!\p{L})(?:a|an|one|un|une)\s+(?:euros?|cents?|centimes?|dollars?|pounds?|livres?|francs?|bucks?|quid)(?!\p{L})/iu;
-
-function needsRecognizer(rest: string): boolean {
-  if (/\d/.test(rest)) return true;
-  const lower = rest.toLowerCase();
-  for (const w of lower.split(/[^\p{L}]+/u)) if (w && NUMBER_WORDS.has(w)) return true;
-  return ONE_UNIT.test(lower);
-}
+const CURRENCY_LEFT = /[€$£]|(?<!\p{L})(?:eur|euros?|usd|gbp|chf|dollars?|pounds?|livres?|sterling|francs?|cents?|centimes?|bucks?|quid|balles?)(?!\p{L})/iu;
 
 /**
  * The answer to "how much did you pay?". A number without a currency (`49.90`, `49,90`) is read in
@@ -202,7 +188,7 @@ export function findAmountInText(text: string | undefined, lang: Language): Mone
     plain.push({ major, currency, start: m.index!, end: m.index! + m[0].length - 1, rank: 0 });
     rest = rest.slice(0, m.index) + ' '.repeat(m[0].length) + rest.slice(m.index! + m[0].length);
   }
-  const c = needsRecognizer(rest) ? recognizedCurrency(input, lang) : best(plain);
+  const c = CURRENCY_LEFT.test(rest) ? recognizedCurrency(input, lang) : best(plain);
   if (!c) return undefined;
   const r = check(c.major, c.currency);
   return r.ok ? r.value : undefined;

@@ -54,6 +54,30 @@ export function i18n(): I18n {
 
 const translators = new Map<string, TFunction>();
 
+const isEmptyOptions = (o: unknown) => o === undefined || (typeof o === 'object' && o !== null && Object.keys(o).length === 0);
+
+/**
+ * i18next's fixed-language function, with the texts of keys asked without options (no interpolation,
+ * no plural, no context) kept once read: the tables never change while the process runs, and most
+ * of a turn's texts are such keys. Calls with options go to i18next as they are.
+ */
+function memoised(t: TFunction, lang: Language): TFunction {
+  const texts = new Map<string, string>();
+  const call = (t as unknown as (...a: unknown[]) => unknown).bind(t);
+  const f = (key: unknown, ...rest: unknown[]) => {
+    if (typeof key !== 'string' || rest.length > 1 || !isEmptyOptions(rest[0])) return call(key, ...rest);
+    let text = texts.get(key);
+    if (text === undefined) {
+      const v = call(key);
+      if (typeof v !== 'string') return v;
+      texts.set(key, (text = v));
+    }
+    return text;
+  };
+  // What callers read from a fixed t (renderArgs reads `lng`).
+  return Object.assign(f, { lng: lang, ns: (t as unknown as { ns?: unknown }).ns, keyPrefix: (t as unknown as { keyPrefix?: unknown }).keyPrefix }) as unknown as TFunction;
+}
+
 /**
  * A translate function bound to one language. Keys look like `common:welcome` or `refund:ask.order`.
  * One per language for the process (i18next's getFixedT builds a new function at each call).
@@ -61,7 +85,7 @@ const translators = new Map<string, TFunction>();
 export function translator(lang: Language): TFunction {
   let t = translators.get(lang);
   if (!t) {
-    t = i18n().getFixedT(lang);
+    t = memoised(i18n().getFixedT(lang), lang);
     translators.set(lang, t);
   }
   return t;

@@ -91,6 +91,18 @@ describe('amounts: the plain forms read without the recognizers agree with them'
     );
   });
 
+  it('a message without any currency costs no recognizer call, and the recognizers find nothing there either', () => {
+    for (const [text, l] of [
+      ["j'ai payé deux fois pour la commande", 'fr'],
+      ['I paid twice on 3 March, order number 12', 'en'],
+      ['trois annonces, quarante-neuf jours', 'fr'],
+      ['one hundred and twenty views only', 'en'],
+    ] as const) {
+      expect(findAmountInText(text, l)).toBeUndefined();
+      expect(recognizedAmountInText(text, l)).toBeUndefined();
+    }
+  });
+
   it('forms that need the recognizers still get them', () => {
     expect(parseAmount('forty-nine euros', 'en')).toEqual({ ok: true, value: { minor: 4900, currency: 'EUR' } });
     expect(parseAmount('quarante-neuf euros', 'fr')).toEqual({ ok: true, value: { minor: 4900, currency: 'EUR' } });
