@@ -159,8 +159,3 @@ export function isChoiceTitle(text: string, spec: LocalizedChoiceOptions): boole
   const folded = fold(text);
   return build('en', spec.choices).folded.some((f) => f.has(folded));
 }
-
-/** Builds the choice lists given, in both languages, before the first turn (see src/warmup.ts). */
-export function warmChoices(lists: readonly (readonly ChoiceSpec[])[]): void {
-  for (const specs of lists) for (const lang of LANGUAGES) build(lang, specs);
-}
