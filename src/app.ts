@@ -69,6 +69,7 @@ export interface App {
 /** Moved to ./storage/errors (recognised by error class or code); re-exported for existing callers. */
 export { isStorageUnavailable };
 
+/** `warmUp`: build everything slow before returning (src/warmup.ts); default on, except under jest. */
 export async function createApp(config: Config, opts: { logger?: Logger; warmUp?: boolean } = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel, undefined, { instanceId: config.instanceId });
   const metrics = createMetrics({ instanceId: config.instanceId, version: process.env.npm_package_version });
@@ -115,7 +116,10 @@ export async function createApp(config: Config, opts: { logger?: Logger; warmUp?
   await nlu.train();
   // Everything else slow (recognizers-text models, i18n, formatters, choice recogniser) is built now
   // too: the first turn after ready is as fast as the tenth (src/warmup.ts).
-  if (opts.warmUp !== false) {
+  // In-process tests (jest sets NODE_ENV=test) skip it unless they ask: each test file would pay
+  // 5-15 s for models most never use. Bot processes (npm start, test/support/botProcess) warm up.
+  const warm = opts.warmUp ?? process.env.NODE_ENV !== 'test';
+  if (warm) {
     const t0 = Date.now();
     const took = await warmUp({ nlu, timeZone: config.timeZone });
     logger.info({ ms: Date.now() - t0, ...took }, 'warmed up');
@@ -269,8 +273,9 @@ export async function createApp(config: Config, opts: { logger?: Logger; warmUp?
     onTyping: (conversationId) => desk.customerTyping(conversationId),
     languageOf: (id) => language.lastKnown(id),
   });
-  // The Web Chat bundle is compressed before the app is returned, so before it listens and /readyz answers.
-  await webChat.staticReady;
+  // The Web Chat bundle is compressed before the app is returned, so before it listens and /readyz
+  // answers (without the warm-up, a request for it waits for the compression instead).
+  if (warm) await webChat.staticReady;
   const agentApi = registerAgentApi(server, { config, redis, keys, logger, desk, cases, proofs });
   await desk.start();
   // The desk's queue, read from Redis at each scrape: every instance reports the same shared queue.
