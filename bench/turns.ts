@@ -16,13 +16,22 @@
  * scripts' inner commands included) and bytes per turn, Redis memory per complete conversation
  * (over /api/messages: no Direct Line transcript).
  *
- * Not measured here (issue 13 asks for them too): a share of customers through the embedded Direct
- * Line WebSocket, and the same figures at 10× the stored conversations.
+ * - A share of the customers (BENCH_DL_CUSTOMERS, 8 of the 64, bot rounds only) go through the
+ *   embedded Direct Line as the web widget does: token, start, WebSocket stream, posts; their turn
+ *   lasts until the answer arrives on the socket. Redis memory per conversation is also measured
+ *   over the widget (Direct Line transcript included).
+ * - Then the stored conversations are multiplied by BENCH_SCALE (10) (copies of their keys and index
+ *   entries), and the closed loop and the steady rate run again: latency should stay flat.
+ * - The warm-up's steps, from the bot's 'warmed up' log line.
  *
- * Environment: BENCH_CONCURRENCY (64), BENCH_ROUND_MS (6000), BENCH_ROUNDS (3), BENCH_STEADY_RATE (200).
+ * Environment: BENCH_CONCURRENCY (64), BENCH_ROUND_MS (6000), BENCH_ROUNDS (3), BENCH_STEADY_RATE (200),
+ * BENCH_DL_CUSTOMERS (8), BENCH_SCALE (10), BENCH_CPU_PROF (a folder: the bot runs with --cpu-prof,
+ * summarise with `npm run -s bench:profile -- <folder>`).
  */
-import { spawn, ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { spawn, spawnSync, ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
@@ -34,6 +43,11 @@ const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 6000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 200);
 const STEADY_MS = 5000;
+/** Customers of the closed loop who go through the embedded Direct Line and its WebSocket (bot rounds only). */
+const DL_SHARE = Number(process.env.BENCH_DL_CUSTOMERS ?? 8);
+const DL_SECRET = randomBytes(32).toString('base64url');
+/** The stored conversations multiplied by this for the last measure (copies of their keys). */
+const SCALE = Number(process.env.BENCH_SCALE ?? 10);
 
 type Kind = 'bot' | 'echo';
 
@@ -56,6 +70,10 @@ interface Stats {
 
 interface Target {
   kind: Kind;
+  prefix: string;
+  /** The bot's 'warmed up' log line: what each warm-up step took, in ms. */
+  warmUp(): Record<string, number> | undefined;
+  inspectorUrl(): string | undefined;
   baseUrl: string;
   metricsUrl: string;
   child: ChildProcess;
@@ -79,9 +97,15 @@ function metricSum(text: string, prefix: string): number {
 async function start(kind: Kind, redisUrl: string): Promise<Target> {
   const port = await freePort();
   const metricsPort = await freePort();
-  const entry = kind === 'bot' ? 'src/index.ts' : 'bench/_echo.ts';
+  // As in production (`npm start`): the compiled JavaScript, not ts-node (whose TypeScript compiler
+  // alone is 100 MB of resident memory). BENCH_TS_NODE=1 runs the sources instead.
+  const compiled = process.env.BENCH_TS_NODE !== '1';
+  const entry = compiled ? (kind === 'bot' ? 'dist/src/index.js' : 'dist/bench/_echo.js') : kind === 'bot' ? 'src/index.ts' : 'bench/_echo.ts';
   const started = performance.now();
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', entry], {
+  const prefix = `bench${randomUUID().slice(0, 6)}`;
+  // With BENCH_CPU_PROF, the bot is profiled through the inspector during the measured rounds only.
+  const prof = kind === 'bot' && process.env.BENCH_CPU_PROF ? ['--inspect=127.0.0.1:0'] : [];
+  const child = spawn(process.execPath, [...prof, ...(compiled ? [] : ['-r', 'ts-node/register/transpile-only']), entry], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -90,16 +114,40 @@ async function start(kind: Kind, redisUrl: string): Promise<Target> {
       PORT: String(port),
       HOST: '127.0.0.1',
       REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: `bench${randomUUID().slice(0, 6)}`,
+      REDIS_KEY_PREFIX: prefix,
       METRICS_PORT: String(metricsPort),
       METRICS_HOST: '127.0.0.1',
       INSTANCE_ID: `bench-${kind}`,
       LOG_LEVEL: 'info',
+      DIRECTLINE_SECRET: DL_SECRET,
+      // Direct Line customers come from distinct addresses (X-Forwarded-For from the loopback proxy),
+      // as real ones do; the per-address abuse limits would otherwise count them all as one.
+      TRUSTED_PROXIES: 'loopback',
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
-  child.stderr?.on('data', (d) => (err += d));
+  let warm: Record<string, number> | undefined;
+  let inspectorUrl: string | undefined;
+  child.stderr?.on('data', (d) => {
+    err += d;
+    inspectorUrl ??= /Debugger listening on (ws:\/\/\S+)/.exec(err)?.[1];
+  });
+  let pending = '';
+  child.stdout?.on('data', (d) => {
+    pending += d;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const l of lines) {
+      if (!l.includes('"warmed up"')) continue;
+      try {
+        const { ms, i18n, amounts, choices, nlu } = JSON.parse(l) as Record<string, number>;
+        warm = { ms, i18n, amounts, choices, nlu };
+      } catch {
+        /* not JSON */
+      }
+    }
+  });
   const baseUrl = `http://127.0.0.1:${port}`;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${kind} exited (${child.exitCode}): ${err}`);
@@ -108,7 +156,7 @@ async function start(kind: Kind, redisUrl: string): Promise<Target> {
     } catch {
       /* not listening yet */
     }
-    if (performance.now() - started > 60000) throw new Error(`${kind} not ready after 60 s: ${err}`);
+    if (performance.now() - started > 180000) throw new Error(`${kind} not ready after 180 s: ${err}`);
     await new Promise((r) => setTimeout(r, 20));
   }
   const readyMs = performance.now() - started;
@@ -128,6 +176,9 @@ async function start(kind: Kind, redisUrl: string): Promise<Target> {
       : async (): Promise<Stats> => (await (await fetch(`${baseUrl}/stats`)).json()) as Stats;
   return {
     kind,
+    prefix,
+    warmUp: () => warm,
+    inspectorUrl: () => inspectorUrl,
     baseUrl,
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     child,
@@ -207,6 +258,88 @@ async function customer(t: Target, deadline: number, load: Load): Promise<void> 
   }
 }
 
+/**
+ * One web widget customer's conversation through the embedded Direct Line: a token from the host
+ * site (server to server, with the secret), start, the WebSocket stream, then the script's turns
+ * posted; a turn lasts from the POST until the bot's answer arrives on the WebSocket. Returns whether
+ * it ended with a case reference.
+ */
+async function directLineConversation(t: Target, address: string, load: Load, deadline = Infinity): Promise<boolean> {
+  const api = `${t.baseUrl}/v3/directline`;
+  const user = `bench-dl-${randomUUID().slice(0, 8)}`;
+  const headers = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-forwarded-for': address });
+  const gen = await fetch(`${api}/tokens/generate`, { method: 'POST', headers: headers(DL_SECRET), body: JSON.stringify({ user: { id: user } }) });
+  if (gen.status !== 200) throw new Error(`directline token: ${gen.status} ${await gen.text()}`);
+  const { token, conversationId } = (await gen.json()) as { token: string; conversationId: string };
+  const started = await fetch(`${api}/conversations`, { method: 'POST', headers: headers(token), body: JSON.stringify({ locale: 'en-GB' }) });
+  if (started.status !== 201) throw new Error(`directline start: ${started.status} ${await started.text()}`);
+  const { streamUrl } = (await started.json()) as { streamUrl: string };
+  const ws = new WebSocket(streamUrl, { headers: { 'x-forwarded-for': address } });
+  const botTexts: string[] = [];
+  let waiter: (() => void) | undefined;
+  ws.on('message', (data) => {
+    const text = data.toString();
+    if (!text) return;
+    const { activities = [] } = JSON.parse(text) as { activities?: { from?: { role?: string; id?: string }; text?: string; attachments?: unknown[] }[] };
+    for (const a of activities) {
+      if (a.from?.role === 'user' || a.from?.id === user) continue;
+      botTexts.push(`${a.text ?? ''} ${JSON.stringify(a.attachments ?? [])}`);
+      waiter?.();
+    }
+  });
+  const answered = (count: number, ms = 15000) =>
+    new Promise<boolean>((resolve) => {
+      if (botTexts.length > count) return resolve(true);
+      const timer = setTimeout(() => resolve(false), ms);
+      waiter = () => {
+        if (botTexts.length > count) {
+          clearTimeout(timer);
+          waiter = undefined;
+          resolve(true);
+        }
+      };
+    });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    await answered(0); // the welcome
+    await new Promise((r) => setTimeout(r, 50)); // the welcome may come in several activities
+    let ok = true;
+    for (let i = 0; i < SCRIPT.length && ok && performance.now() < deadline; i++) {
+      const before = botTexts.length;
+      const t0 = performance.now();
+      const res = await fetch(`${api}/conversations/${conversationId}/activities`, {
+        method: 'POST',
+        headers: headers(token),
+        body: JSON.stringify({ type: 'message', from: { id: user }, ...SCRIPT[i] }),
+      });
+      ok = res.status === 200 && (await answered(before));
+      await res.arrayBuffer().catch(() => undefined);
+      record(load, { ms: performance.now() - t0, ok, text: '' });
+      // The last answer may come in several activities: wait for the reference a moment.
+      if (i === SCRIPT.length - 1) for (let w = 0; w < 20 && !botTexts.slice(before).some((x) => CASE_REF.test(x)); w++) await new Promise((r) => setTimeout(r, 25));
+    }
+    return ok && botTexts.some((x) => CASE_REF.test(x));
+  } finally {
+    ws.close();
+  }
+}
+
+async function dlCustomer(t: Target, deadline: number, load: Load, index: number): Promise<void> {
+  const address = `10.${(index >> 8) & 255}.${index & 255}.${1 + Math.floor(Math.random() * 250)}`;
+  while (performance.now() < deadline) {
+    load.conversations++;
+    try {
+      if (await directLineConversation(t, address, load, deadline)) load.completed++;
+    } catch {
+      load.httpErrors++;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 /** Open loop: a turn every 1000/rate ms on the next idle conversation, whatever the answers take. */
 async function steady(t: Target, rate: number, ms: number): Promise<Load> {
   const load = newLoad();
@@ -255,6 +388,8 @@ interface Round {
   kind: Kind;
   turnsPerSecond: number;
   load: Load;
+  /** The Direct Line customers' share (bot rounds). */
+  dl: Load;
   cpuMsPerTurn: number;
   lagMax: number;
   lagP99: number;
@@ -266,9 +401,41 @@ interface Round {
   failed?: Record<string, number>;
 }
 
+/** Starts the V8 profiler in the target through its inspector; the returned function stops it and writes the profile. */
+async function startProfile(t: Target, file: string): Promise<() => Promise<void>> {
+  const url = t.inspectorUrl();
+  if (!url) throw new Error('no inspector URL from the bot');
+  const ws = new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  let id = 0;
+  const pending = new Map<number, (r: unknown) => void>();
+  ws.on('message', (d) => {
+    const m = JSON.parse(d.toString()) as { id?: number; result?: unknown };
+    if (m.id !== undefined) pending.get(m.id)?.(m.result);
+  });
+  const call = (method: string, params: Record<string, unknown> = {}) =>
+    new Promise<unknown>((resolve) => {
+      const n = ++id;
+      pending.set(n, resolve);
+      ws.send(JSON.stringify({ id: n, method, params }));
+    });
+  await call('Profiler.enable');
+  await call('Profiler.setSamplingInterval', { interval: 500 });
+  await call('Profiler.start');
+  return async () => {
+    const { profile } = (await call('Profiler.stop')) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(profile));
+    ws.close();
+  };
+}
+
 /** One closed-loop round, with resource figures sampled every second. */
-async function round(t: Target, redis: Redis, ms: number): Promise<Round> {
+async function round(t: Target, redis: Redis, ms: number, dlCustomers = t.kind === 'bot' ? DL_SHARE : 0): Promise<Round> {
   const load = newLoad();
+  const dl = newLoad();
   const before = await t.stats(); // also resets the event-loop histogram
   const info0 = t.kind === 'bot' ? await redisInfo(redis) : undefined;
   let lagMax = 0;
@@ -285,8 +452,13 @@ async function round(t: Target, redis: Redis, ms: number): Promise<Round> {
   }, 1000);
   const t0 = performance.now();
   const deadline = t0 + ms;
-  await Promise.all(Array.from({ length: CONCURRENCY }, () => customer(t, deadline, load)));
+  const viaDl = Math.min(dlCustomers, CONCURRENCY);
+  await Promise.all([
+    ...Array.from({ length: CONCURRENCY - viaDl }, () => customer(t, deadline, load)),
+    ...Array.from({ length: viaDl }, (_, i) => dlCustomer(t, deadline, dl, i)),
+  ]);
   const elapsed = (performance.now() - t0) / 1000;
+  const turns = load.turns + dl.turns;
   clearInterval(sampler);
   const after = await t.stats();
   last = after;
@@ -295,19 +467,20 @@ async function round(t: Target, redis: Redis, ms: number): Promise<Round> {
   rssMax = Math.max(rssMax, after.rss);
   const r: Round = {
     kind: t.kind,
-    turnsPerSecond: load.turns / elapsed,
+    turnsPerSecond: turns / elapsed,
     load,
-    cpuMsPerTurn: ((last.cpuSeconds - before.cpuSeconds) * 1000) / load.turns,
+    dl,
+    cpuMsPerTurn: ((last.cpuSeconds - before.cpuSeconds) * 1000) / turns,
     lagMax,
     lagP99,
     rssMax,
   };
   if (info0 && before.redisCommands !== undefined && after.redisCommands !== undefined) {
     const info1 = await redisInfo(redis);
-    r.clientCommandsPerTurn = (after.redisCommands - before.redisCommands) / load.turns;
-    r.serverCommandsPerTurn = (info1.commands - info0.commands) / load.turns;
-    r.bytesPerTurn = (info1.bytes - info0.bytes) / load.turns;
-    r.memoryPerConversation = (info1.memory - info0.memory) / load.conversations;
+    r.clientCommandsPerTurn = (after.redisCommands - before.redisCommands) / turns;
+    r.serverCommandsPerTurn = (info1.commands - info0.commands) / turns;
+    r.bytesPerTurn = (info1.bytes - info0.bytes) / turns;
+    r.memoryPerConversation = (info1.memory - info0.memory) / (load.conversations + dl.conversations);
     r.failed = Object.fromEntries(
       ['busy', 'storage_unavailable', 'error'].map((k) => [k, (after.results?.[k] ?? 0) - (before.results?.[k] ?? 0)]),
     );
@@ -367,6 +540,84 @@ async function memoryPerConversation(t: Target, redis: Redis, n = 48): Promise<{
   return { bytes: (after.memory - before.memory) / n, completed };
 }
 
+/** Redis memory taken by complete refund conversations over the web widget (Direct Line transcript included). */
+async function memoryPerWidgetConversation(t: Target, redis: Redis, n = 24): Promise<{ bytes: number; completed: number }> {
+  const before = await redisInfo(redis);
+  const load = newLoad();
+  let completed = 0;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async (_, i) => {
+      while (next < n) {
+        next++;
+        if (await directLineConversation(t, `10.200.${i}.${next}`, load).catch(() => false)) completed++;
+      }
+    }),
+  );
+  const after = await redisInfo(redis);
+  return { bytes: (after.memory - before.memory) / n, completed };
+}
+
+/**
+ * Multiplies what the bot stored by `factor`: every key under its prefix is copied (DUMP/RESTORE,
+ * same TTL) under `factor - 1` new names, and every member of its shared indexes (sorted sets, sets,
+ * hashes under `:global:`) is copied with a new name too. The copies are not conversations anyone
+ * continues; they are there so that the next figures run against `factor` times the data. Other
+ * `:global:` keys (rate-limit counters, expiring within a minute) are left as they are.
+ */
+export async function scaleUp(redis: Redis, prefix: string, factor: number): Promise<{ keysBefore: number; keysAfter: number; ownKeys: number; memoryBefore: number; memoryAfter: number }> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  const memoryBefore = (await redisInfo(redis)).memory;
+  const own = keys.filter((k) => !k.includes(':global:'));
+  const copyErrors: string[] = [];
+  const shared = keys.filter((k) => k.includes(':global:'));
+  for (let i = 0; i < own.length; i += 200) {
+    const batch = own.slice(i, i + 200);
+    const read = redis.pipeline();
+    for (const k of batch) read.dumpBuffer(k).pttl(k);
+    const res = (await read.exec()) ?? [];
+    const write = redis.pipeline();
+    batch.forEach((k, j) => {
+      const dump = res[2 * j]?.[1] as Buffer | null;
+      const ttl = Number(res[2 * j + 1]?.[1] ?? -1);
+      if (!dump) return;
+      // A copy of a conversation's key keeps its hash tag's slot: `…{id}…` becomes `…{id~c}…`.
+      for (let c = 1; c < factor; c++) write.restore(k.replace(/\{([^}]*)\}/, `{$1~${c}}`) + (k.includes('{') ? '' : `~${c}`), ttl > 0 ? ttl : 0, dump, 'REPLACE');
+    });
+    for (const [e] of (await write.exec()) ?? []) if (e) copyErrors.push(e.message);
+  }
+  if (copyErrors.length) process.stdout.write(`scale-up: ${copyErrors.length} copies failed, e.g. ${copyErrors[0]}\n`);
+  for (const k of shared) {
+    const type = await redis.type(k);
+    const write = redis.pipeline();
+    if (type === 'zset') {
+      const members = await redis.zrange(k, 0, -1, 'WITHSCORES');
+      for (let c = 1; c < factor; c++) for (let j = 0; j < members.length; j += 2) write.zadd(k, members[j + 1], `${members[j]}~${c}`);
+    } else if (type === 'set') {
+      const members = await redis.smembers(k);
+      for (let c = 1; c < factor; c++) for (const m of members) write.sadd(k, `${m}~${c}`);
+    } else if (type === 'hash') {
+      const all = await redis.hgetall(k);
+      for (let c = 1; c < factor; c++) for (const [f, v] of Object.entries(all)) write.hset(k, `${f}~${c}`, v);
+    }
+    await write.exec();
+  }
+  let keysAfter = 0;
+  cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    keysAfter += batch.length;
+  } while (cursor !== '0');
+  return { keysBefore: keys.length, keysAfter, ownKeys: own.length, memoryBefore, memoryAfter: (await redisInfo(redis)).memory };
+}
+
 async function firstTurns(t: Target): Promise<{ first: number; tenth: number; firstReply: string }> {
   const ms: number[] = [];
   let firstReply = '';
@@ -379,6 +630,11 @@ async function firstTurns(t: Target): Promise<{ first: number; tenth: number; fi
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_TS_NODE !== '1') {
+    process.stdout.write('building (tsc -p tsconfig.json, into dist/)…\n');
+    const built = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('tsc failed');
+  }
   const redisServer = await startRedis();
   const redis = new Redis(redisServer.url);
   const targets: Target[] = [];
@@ -389,8 +645,10 @@ async function main(): Promise<void> {
     // First turn after ready, each bot started fresh.
     const echo = await start('echo', redisServer.url);
     targets.push(echo);
+    const echoIdle = (await echo.stats()).rss;
     const echoFirst = await firstTurns(echo);
     const bot1 = await start('bot', redisServer.url);
+    const botIdle = (await bot1.stats()).rss;
     const botFirst = await firstTurns(bot1);
     if (!/refund|order|FL-100001/i.test(botFirst.firstReply)) out(`warning: the bot's first reply does not look like the refund flow: ${botFirst.firstReply.slice(0, 200)}`);
     await bot1.stop();
@@ -405,33 +663,40 @@ async function main(): Promise<void> {
     const burstLag = s1.lagMax;
 
     out();
-    out('| start | ready after spawn | first turn after ready | 10th first turn |');
-    out('|---|---|---|---|');
-    out(`| echo | ${f(echo.readyMs, 0)} ms | ${f(echoFirst.first)} ms | ${f(echoFirst.tenth)} ms |`);
-    out(`| bot | ${f(bot1.readyMs, 0)} ms | ${f(botFirst.first)} ms | ${f(botFirst.tenth)} ms |`);
+    out('| start | ready after spawn | resident memory when ready | first turn after ready | 10th first turn |');
+    out('|---|---|---|---|---|');
+    out(`| echo | ${f(echo.readyMs, 0)} ms | ${mb(echoIdle)} | ${f(echoFirst.first)} ms | ${f(echoFirst.tenth)} ms |`);
+    out(`| bot | ${f(bot1.readyMs, 0)} ms | ${mb(botIdle)} | ${f(botFirst.first)} ms | ${f(botFirst.tenth)} ms |`);
     out();
     out(`64 simultaneous first messages right after ready: ${64 - burstFailed}/64 succeeded, slowest ${f(Math.max(...burst.map((r) => r.ms)), 0)} ms, event-loop delay max ${f(burstLag * 1000, 0)} ms`);
+    const warm = bot1.warmUp();
+    if (warm) out(`warm-up before ready (ms): ${Object.entries(warm).map(([k, v]) => `${k === 'ms' ? 'total' : k} ${v}`).join(', ')}`);
 
     // Warm-up, not counted.
     await round(echo, redis, 2000);
     await round(bot, redis, 2000);
 
     const rounds: Round[] = [];
+    const profDir = process.env.BENCH_CPU_PROF;
     for (let i = 0; i < ROUNDS; i++) {
       rounds.push(await round(echo, redis, ROUND_MS));
+      const stop = profDir ? await startProfile(bot, join(profDir, `bot-round-${i + 1}.cpuprofile`)) : undefined;
       rounds.push(await round(bot, redis, ROUND_MS));
+      await stop?.();
     }
+    if (profDir) out(`\nCPU profiles of the bot's rounds in ${profDir} (npm run -s bench:profile -- ${profDir})`);
     out();
-    out('| round | bot | turns/s | p50 ms | p95 ms | p99 ms | CPU ms/turn | loop delay p99 / max ms | RSS max | Redis cmds/turn client / server | Redis bytes/turn | Redis mem/conv | conversations done | failed turns |');
-    out('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    out(`| round | bot | turns/s | p50 ms | p95 ms | p99 ms | CPU ms/turn | loop delay p99 / max ms | RSS max | Redis cmds/turn client / server | Redis bytes/turn | Redis mem/conv | conversations done | failed turns | Direct Line + WebSocket (${DL_SHARE} of the ${CONCURRENCY}): turns, p50 / p99 ms, done |`);
+    out('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     rounds.forEach((r, i) => {
       const l = r.load;
       out(
-        `| ${Math.floor(i / 2) + 1} | ${r.kind} | ${f(r.turnsPerSecond, 0)} | ${f(pct(l.latencies, 0.5))} | ${f(pct(l.latencies, 0.95))} | ${f(pct(l.latencies, 0.99))} | ${f(r.cpuMsPerTurn, 2)} | ${f(r.lagP99 * 1000)} / ${f(r.lagMax * 1000)} | ${mb(r.rssMax)} | ${r.clientCommandsPerTurn !== undefined ? `${f(r.clientCommandsPerTurn)} / ${f(r.serverCommandsPerTurn!)}` : '-'} | ${r.bytesPerTurn !== undefined ? f(r.bytesPerTurn, 0) : '-'} | ${r.memoryPerConversation !== undefined ? `${f(r.memoryPerConversation / 1024)} KB` : '-'} | ${l.completed}/${l.conversations} | ${r.failed ? Object.entries(r.failed).map(([k, v]) => `${k} ${v}`).join(', ') : `http ${l.httpErrors}`} |`,
+        `| ${Math.floor(i / 2) + 1} | ${r.kind} | ${f(r.turnsPerSecond, 0)} | ${f(pct(l.latencies, 0.5))} | ${f(pct(l.latencies, 0.95))} | ${f(pct(l.latencies, 0.99))} | ${f(r.cpuMsPerTurn, 2)} | ${f(r.lagP99 * 1000)} / ${f(r.lagMax * 1000)} | ${mb(r.rssMax)} | ${r.clientCommandsPerTurn !== undefined ? `${f(r.clientCommandsPerTurn)} / ${f(r.serverCommandsPerTurn!)}` : '-'} | ${r.bytesPerTurn !== undefined ? f(r.bytesPerTurn, 0) : '-'} | ${r.memoryPerConversation !== undefined ? `${f(r.memoryPerConversation / 1024)} KB` : '-'} | ${l.completed}/${l.conversations} | ${r.failed ? Object.entries(r.failed).map(([k, v]) => `${k} ${v}`).join(', ') : `http ${l.httpErrors}`} | ${r.dl.turns ? `${r.dl.turns}, ${f(pct(r.dl.latencies, 0.5))} / ${f(pct(r.dl.latencies, 0.99))}, ${r.dl.completed}/${r.dl.conversations}${r.dl.httpErrors ? ` (${r.dl.httpErrors} failed)` : ''}` : '-'} |`,
       );
     });
 
     const memory = await memoryPerConversation(bot, redis);
+    const widgetMemory = await memoryPerWidgetConversation(bot, redis);
     const trips = await roundTrips(bot, bot.metricsUrl);
     const steadyEcho = await steady(echo, STEADY_RATE, STEADY_MS);
     const steadyBot = await steady(bot, STEADY_RATE, STEADY_MS);
@@ -454,6 +719,43 @@ async function main(): Promise<void> {
     out(`| Redis commands per turn, one turn at a time, by command | ${trips.commands} | - |`);
     out(`| Redis bytes per turn (in + out) | ${f(median(of('bot').map((r) => r.bytesPerTurn!)), 0)} | - |`);
     out(`| Redis memory per complete refund conversation over /api/messages (state, case, indexes, de-duplication; used_memory delta over 48) | ${f(memory.bytes / 1024)} KB (${memory.completed}/48 ended with a case) | - |`);
+    out(`| Redis memory per complete refund conversation over the web widget (Direct Line transcript included; over 24) | ${f(widgetMemory.bytes / 1024)} KB (${widgetMemory.completed}/24 ended with a case) | - |`);
+    const dlAll = of('bot').flatMap((r) => r.dl.latencies);
+    out(`| Direct Line + WebSocket customers (${DL_SHARE} of ${CONCURRENCY}), POST to the answer on the socket: p50 / p95 / p99 | ${f(pct(dlAll, 0.5))} / ${f(pct(dlAll, 0.95))} / ${f(pct(dlAll, 0.99))} ms | - |`);
+
+    // The same at SCALE times the stored conversations.
+    const scaled = await scaleUp(redis, bot.prefix, SCALE);
+    const scaledRounds: Round[] = [];
+    for (let i = 0; i < Math.max(1, ROUNDS - 1); i++) {
+      scaledRounds.push(await round(echo, redis, ROUND_MS));
+      scaledRounds.push(await round(bot, redis, ROUND_MS));
+    }
+    const scaledSteady = await steady(bot, STEADY_RATE, STEADY_MS);
+    const sOf = (k: Kind) => scaledRounds.filter((r) => r.kind === k);
+    const sAll = sOf('bot').flatMap((r) => r.load.latencies);
+    const sTps = (k: Kind) => median(sOf(k).map((r) => r.turnsPerSecond));
+    out();
+    out(`| at ${SCALE}× the stored conversations (conversations' and cases' keys ${scaled.ownKeys} → ${scaled.ownKeys * SCALE}, all keys ${scaled.keysBefore} → ${scaled.keysAfter}, Redis ${mb(scaled.memoryBefore)} → ${mb(scaled.memoryAfter)}) | this bot | before |`);
+    out('|---|---|---|');
+    out(`| throughput, closed loop, ratio to echo in the same rounds | ${f(sTps('bot'), 0)} turns/s (${f(sTps('bot') / sTps('echo'), 2)}× echo) | ${f(tps('bot'), 0)} turns/s (${f(tps('bot') / tps('echo'), 2)}× echo) |`);
+    out(`| p50 / p95 / p99, closed loop | ${f(pct(sAll, 0.5))} / ${f(pct(sAll, 0.95))} / ${f(pct(sAll, 0.99))} ms | ${f(pct(all('bot'), 0.5))} / ${f(pct(all('bot'), 0.95))} / ${f(pct(all('bot'), 0.99))} ms |`);
+    out(`| p99 at a steady ${STEADY_RATE} turns/s | ${f(pct(scaledSteady.latencies, 0.99))} ms | ${f(pct(steadyBot.latencies, 0.99))} ms |`);
+    out(`| CPU per turn | ${f(median(sOf('bot').map((r) => r.cpuMsPerTurn)), 2)} ms | ${f(median(of('bot').map((r) => r.cpuMsPerTurn)), 2)} ms |`);
+    out(`| event-loop delay max / resident memory max | ${f(Math.max(...sOf('bot').map((r) => r.lagMax)) * 1000)} ms / ${mb(Math.max(...sOf('bot').map((r) => r.rssMax)))} | ${f(Math.max(...of('bot').map((r) => r.lagMax)) * 1000)} ms / ${mb(Math.max(...of('bot').map((r) => r.rssMax)))} |`);
+    const check = (name: string, value: string, met: boolean) => out(`| ${name} | ${value} | ${met ? 'met' : 'NOT met'} |`);
+    out();
+    out('| target (issue 13) | measured | |');
+    out('|---|---|---|');
+    check('throughput ≥ 0.5× echo', `${f(tps('bot') / tps('echo'), 2)}×`, tps('bot') / tps('echo') >= 0.5);
+    check(`p99 ≤ 25 ms at a steady ${STEADY_RATE} turns/s`, `${f(pct(steadyBot.latencies, 0.99))} ms`, pct(steadyBot.latencies, 0.99) <= 25);
+    check('Redis ≤ 8 KB per conversation over the web widget', `${f(widgetMemory.bytes / 1024)} KB`, widgetMemory.bytes <= 8 * 1024);
+    check('first turn ≤ 50 ms after ready', `${f(botFirst.first)} ms`, botFirst.first <= 50);
+    check('64 simultaneous first messages right after ready all succeed', `${64 - burstFailed}/64`, burstFailed === 0);
+    check('resident memory under load ≤ 300 MB', mb(Math.max(...of('bot').map((r) => r.rssMax))), Math.max(...of('bot').map((r) => r.rssMax)) <= 300e6);
+    check('no event-loop stall over 50 ms in steady state', `${f(Math.max(...of('bot').map((r) => r.lagMax)) * 1000)} ms (echo ${f(Math.max(...of('echo').map((r) => r.lagMax)) * 1000)} ms)`, Math.max(...of('bot').map((r) => r.lagMax)) <= 0.05);
+    // Against echo in the same rounds, since the machine's load changes between the two parts.
+    const flat = sTps('bot') / sTps('echo') / (tps('bot') / tps('echo'));
+    check(`flat at ${SCALE}× the stored conversations (throughput ratio to echo within 20%)`, `${f(sTps('bot') / sTps('echo'), 2)}× vs ${f(tps('bot') / tps('echo'), 2)}× echo`, flat >= 0.8);
     out();
     out('Shared 2-core machine: the load generator runs in this process, on the same cores; compare ratios, not absolute figures, across runs.');
   } finally {
@@ -463,7 +765,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
+if (require.main === module) main().catch((err) => {
   process.stderr.write(`bench/turns failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -48,6 +48,7 @@ import { createMetrics, instrumentRedis, Metrics, mountMetrics, observeCases, Tu
 import { DIALOG_STATE } from './bot/conversationData';
 import { createNlu, NluRecognizer } from './nlu';
 import { DisputeSweeper } from './disputes/sweep';
+import { warmUp } from './warmup';
 
 export interface App {
   config: Config;
@@ -73,7 +74,8 @@ export interface App {
 /** Moved to ./storage/errors (recognised by error class or code); re-exported for existing callers. */
 export { isStorageUnavailable };
 
-export async function createApp(config: Config, opts: { logger?: Logger } = {}): Promise<App> {
+/** `warmUp`: build everything slow before returning (src/warmup.ts); default on, except under jest. */
+export async function createApp(config: Config, opts: { logger?: Logger; warmUp?: boolean } = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel, undefined, { instanceId: config.instanceId });
   const metrics = createMetrics({ instanceId: config.instanceId, version: process.env.npm_package_version });
   const redis = createRedisClient({
@@ -118,6 +120,17 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   // The recogniser is trained before the server exists, so /readyz never answers before it can understand.
   const nlu = createNlu(config.nlu.provider);
   await nlu.train();
+  // Everything else slow (recognizers-text models, i18n, formatters, choice recogniser) is built now
+  // too: the first turn after ready is as fast as the tenth (src/warmup.ts).
+  // In-process tests (jest sets NODE_ENV=test) skip it unless they ask: each test file would pay
+  // 5-15 s for models most never use. Bot processes (npm start) warm up; RECOGNIZERS_WARMUP=false
+  // turns it off (test bot processes that do not measure the first turn, see test/support/botProcess).
+  const warm = opts.warmUp ?? (process.env.NODE_ENV !== 'test' && config.recognizersWarmup);
+  if (warm) {
+    const t0 = Date.now();
+    const took = await warmUp({ nlu, timeZone: config.timeZone });
+    logger.info({ ms: Date.now() - t0, ...took }, 'warmed up');
+  }
   const language = new LanguageMiddleware(conversationState, config.defaultLanguage, new NluRecognizer(nlu));
   const continuity = new ContinuityMiddleware({
     conversationState,
@@ -279,6 +292,9 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     onTyping: (conversationId) => desk.customerTyping(conversationId),
     languageOf: (id) => language.lastKnown(id),
   });
+  // The Web Chat bundle is compressed before the app is returned, so before it listens and /readyz
+  // answers (without the warm-up, a request for it waits for the compression instead).
+  if (warm) await webChat.staticReady;
   const agentApi = registerAgentApi(server, { config, redis, keys, logger, desk, cases, proofs });
   await desk.start();
   // The desk's queue, read from Redis at each scrape: every instance reports the same shared queue.

@@ -9,7 +9,7 @@ import {
   PromptRecognizerResult,
   recognizeChoices,
 } from 'botbuilder-dialogs';
-import { LANGUAGES, translator } from '../../src/i18n';
+import { LANGUAGES, translator, type Language } from '../../src/i18n';
 import { tr, turnLanguage } from '../../src/bot/turnContext';
 import { Msg, render } from './message';
 import { supportsAdaptiveCards } from '../cards/channel';
@@ -64,17 +64,7 @@ export class LocalizedChoicePrompt extends ChoicePrompt {
   }
 
   private choicesFor(context: TurnContext, spec: LocalizedChoiceOptions): Choice[] {
-    const t = tr(context);
-    return spec.choices.map((c) => {
-      const title = render(t, c.label);
-      const synonyms = new Set<string>();
-      for (const lang of LANGUAGES) {
-        const tl = translator(lang);
-        synonyms.add(render(tl, c.label));
-      }
-      synonyms.delete(title);
-      return { value: c.value, action: { type: ActionTypes.ImBack, title, value: title }, synonyms: [...synonyms] };
-    });
+    return localizedChoices(turnLanguage(context), spec.choices);
   }
 
   protected override async onPrompt(context: TurnContext, state: object, options: PromptOptions, isRetry: boolean): Promise<void> {
@@ -106,7 +96,7 @@ export class LocalizedChoicePrompt extends ChoicePrompt {
     const found = (index: number, score: number) => ({ succeeded: true, value: { value: choices[index].value, index, score } });
     // Exact title in either language first (a long label typed in full, or a button press).
     const folded = fold(utterance);
-    const exact = choices.findIndex((c) => fold(c.action?.title ?? '') === folded || (c.synonyms ?? []).some((s) => fold(s) === folded));
+    const exact = build(turnLanguage(context), spec.choices).folded.findIndex((f) => f.has(folded));
     if (exact >= 0) return found(exact, 1);
     // Then what the recogniser understood: "yeah sure" is yes, "j'ai payé deux fois" is a reason.
     const u = understanding(context);
@@ -124,8 +114,48 @@ export class LocalizedChoicePrompt extends ChoicePrompt {
 }
 
 
+/*
+ * The choices as shown and recognised, built once per language and choice list: the labels in the
+ * turn's language, the other language's labels as synonyms, and their folded forms. The choice
+ * lists come from the dialogs' code (their labels' arguments are codes or amounts, never free text),
+ * so the cache holds a few dozen entries; it is bounded anyway.
+ */
+interface BuiltChoices {
+  choices: Choice[];
+  /** Folded title and synonyms of each choice, in the order of `choices`. */
+  folded: Set<string>[];
+}
+const CACHE_LIMIT = 1000;
+const built = new Map<string, BuiltChoices>();
+
+function build(lang: Language, specs: readonly ChoiceSpec[]): BuiltChoices {
+  const key = `${lang}\u0000${JSON.stringify(specs)}`;
+  let b = built.get(key);
+  if (b) return b;
+  const t = translator(lang);
+  const choices = specs.map((c) => {
+    const title = render(t, c.label);
+    const synonyms = new Set<string>();
+    for (const l of LANGUAGES) synonyms.add(render(translator(l), c.label));
+    synonyms.delete(title);
+    return { value: c.value, action: { type: ActionTypes.ImBack, title, value: title }, synonyms: [...synonyms] };
+  });
+  b = { choices, folded: choices.map((c) => new Set([fold(c.action.title), ...c.synonyms.map(fold)])) };
+  if (built.size >= CACHE_LIMIT) built.clear();
+  built.set(key, b);
+  return b;
+}
+
+/**
+ * The choices of a list in `lang` (title shown, the other language's title as a synonym). Built once;
+ * each call gets its own shallow copies, since the actions go out inside activities.
+ */
+export function localizedChoices(lang: Language, specs: readonly ChoiceSpec[]): Choice[] {
+  return build(lang, specs).choices.map((c) => ({ value: c.value, action: { ...(c.action as CardAction) }, synonyms: c.synonyms }));
+}
+
 /** Whether the text is one of the choices' titles, in either language (a button pressed, or typed in full). */
 export function isChoiceTitle(text: string, spec: LocalizedChoiceOptions): boolean {
   const folded = fold(text);
-  return spec.choices.some((c) => LANGUAGES.some((l) => fold(render(translator(l), c.label)) === folded));
+  return build('en', spec.choices).folded.some((f) => f.has(folded));
 }

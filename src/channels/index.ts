@@ -32,8 +32,9 @@ export async function registerDirectLine(server: Server, deps: DirectLineDeps): 
  * Registers the web chat page (`/`), its files, the embed script (`/embed.js`) and the page's token
  * route, and the Direct Line channel they use. One call for app.ts.
  */
-export async function registerWebChat(server: Server, deps: DirectLineDeps): Promise<DirectLineHandle> {
+export async function registerWebChat(server: Server, deps: DirectLineDeps): Promise<DirectLineHandle & { staticReady: Promise<void> }> {
   const handle = await registerDirectLine(server, deps);
-  registerWidget(server, { directLine: handle.channel, config: deps.config, logger: deps.logger });
-  return handle;
+  const widget = registerWidget(server, { directLine: handle.channel, config: deps.config, logger: deps.logger });
+  // Resolves once the Web Chat bundle is compressed (brotli and gzip, off the main thread).
+  return Object.assign(handle, { staticReady: widget.ready });
 }

@@ -130,7 +130,7 @@ function pickLanguage(req: IncomingMessage, fallback: Language): Language {
   return fallback;
 }
 
-export function registerWidget(server: Server, deps: WidgetDeps): void {
+export function registerWidget(server: Server, deps: WidgetDeps): { ready: Promise<void> } {
   const { config, directLine, logger } = deps;
   const dir = publicDir();
   const resources = loadResources();
@@ -304,4 +304,5 @@ export function registerWidget(server: Server, deps: WidgetDeps): void {
       }
     }
   });
+  return { ready: webChat.then(() => undefined) };
 }

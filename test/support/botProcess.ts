@@ -27,7 +27,7 @@ export async function startBotProcess(env: Record<string, string>, opts: { start
   child.stderr?.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (opts.startTimeoutMs ?? 30000);
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 60000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`bot exited early (${child.exitCode}): ${out}`);
     try {
