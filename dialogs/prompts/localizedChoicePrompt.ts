@@ -31,6 +31,8 @@ export interface LocalizedChoiceOptions {
   style?: ListStyle;
   /** The choices are refund reasons: free text is read by the recogniser's reason model. */
   reasons?: boolean;
+  /** The choices are the values of one of a topic's slots: free text is read by that slot's model (NluPort.slot). */
+  slotModel?: string;
 }
 
 /** Builds the PromptOptions a LocalizedChoicePrompt expects. */
@@ -116,6 +118,11 @@ export class LocalizedChoicePrompt extends ChoicePrompt {
       const r = await this.nlu.reason(utterance, turnLanguage(context));
       const byReason = r.score >= 0.5 ? spec.choices.findIndex((c) => c.value === r.name) : -1;
       if (byReason >= 0) return found(byReason, r.score);
+    }
+    if (spec.slotModel && this.nlu) {
+      const r = await this.nlu.slot(spec.slotModel, utterance, turnLanguage(context));
+      const bySlot = r.score >= 0.5 ? spec.choices.findIndex((c) => c.value === r.name) : -1;
+      if (bySlot >= 0) return found(bySlot, r.score);
     }
     const results = recognizeChoices(utterance, choices, { locale: lang });
     if (results.length === 0) return { succeeded: false };

@@ -25,6 +25,8 @@ function newNlp(lang: Language): Nlp {
 export class NlpjsNlu implements NluPort {
   private intents = new Map<Language, Nlp>();
   private reasons = new Map<Language, Nlp>();
+  /** `<lang>:<slot model>` → its model. */
+  private slots = new Map<string, Nlp>();
   private training: Promise<void> | undefined;
   ready = false;
 
@@ -42,6 +44,12 @@ export class NlpjsNlu implements NluPort {
         await reasons.train();
         this.intents.set(lang, intents);
         this.reasons.set(lang, reasons);
+        for (const [name, values] of Object.entries(corpora[lang].slots)) {
+          const model = newNlp(lang);
+          for (const [value, list] of Object.entries(values)) for (const u of list) model.addDocument(lang, u, value);
+          await model.train();
+          this.slots.set(`${lang}:${name}`, model);
+        }
       }
       this.ready = true;
     })();
@@ -74,6 +82,15 @@ export class NlpjsNlu implements NluPort {
     if (main.score >= CONFIDENT) return main;
     const other = await this.inLanguage(text, lang === 'fr' ? 'en' : 'fr');
     return other.score > main.score ? other : main;
+  }
+
+  async slot(name: string, text: string, lang: Language): Promise<Scored<string>> {
+    if (!this.ready) throw new Error('the recogniser is not trained yet');
+    const model = this.slots.get(`${lang}:${name}`);
+    if (!model) return { name: 'none', score: 0 };
+    // Order numbers and references are facts, not what happened ("2 fois" stays).
+    const r = await model.process(lang, text.slice(0, MAX_CLASSIFIED).replace(/[^\s,;.!?]*\d{3,}[^\s,;!?]*/g, ' '));
+    return r.intent === 'None' || r.intent === 'none' || !r.intent ? { name: 'none', score: 0 } : { name: r.intent, score: r.score };
   }
 
   /**
