@@ -147,6 +147,8 @@ const envSchema = z
     ORDERS_API_URL: url.optional(),
     ACCOUNTS_API_URL: url.optional(),
     ADS_API_URL: url.optional(),
+    INVOICES_API_URL: url.optional(),
+    MERCHANTS_API_URL: url.optional(),
     SERVICES_API_TOKEN: z.string().optional(),
     SERVICES_TIMEOUT_MS: int(100, 60000).default(3000),
 
@@ -243,7 +245,15 @@ export interface Config {
   limits: { maxBodyBytes: number; maxUploadBytes: number; messagesPerMinute: number };
   shutdownTimeoutMs: number;
   directLine: { secret?: string; tokenTtlSeconds: number; activityTtlSeconds: number };
-  services: { ordersUrl?: string; accountsUrl?: string; adsUrl?: string; apiToken?: string; timeoutMs: number };
+  services: {
+    ordersUrl?: string;
+    accountsUrl?: string;
+    adsUrl?: string;
+    invoicesUrl?: string;
+    merchantsUrl?: string;
+    apiToken?: string;
+    timeoutMs: number;
+  };
   handoff: {
     mode: 'desk' | 'external';
     agents: { name: string; hash: string }[];
@@ -349,6 +359,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ordersUrl: e.ORDERS_API_URL,
       accountsUrl: e.ACCOUNTS_API_URL,
       adsUrl: e.ADS_API_URL,
+      invoicesUrl: e.INVOICES_API_URL,
+      merchantsUrl: e.MERCHANTS_API_URL,
       apiToken: e.SERVICES_API_TOKEN,
       timeoutMs: e.SERVICES_TIMEOUT_MS,
     },

@@ -1,24 +1,36 @@
 /**
  * The ports to the outside, wired from the configuration: each port uses its HTTP adapter when its
- * URL is set (ORDERS_API_URL, ACCOUNTS_API_URL, ADS_API_URL), and the demo adapter on `data/demo/`
+ * URL is set (ORDERS_API_URL, ACCOUNTS_API_URL, ADS_API_URL, INVOICES_API_URL,
+ * MERCHANTS_API_URL), and the demo adapter on `data/demo/`
  * otherwise (what `npm start` uses by default). Contract: docs/services-api.md; demo data:
  * docs/demo-data.md.
  */
 import type { Config } from '../config';
 import type { Keyspace } from '../storage/keys';
 import type { RedisClient } from '../storage/redisClient';
-import { DemoAccountsAdapter, DemoAdsAdapter, DemoOrdersAdapter } from './demo/adapters';
+import { DemoAccountsAdapter, DemoAdsAdapter, DemoInvoicesAdapter, DemoMerchantsAdapter, DemoOrdersAdapter } from './demo/adapters';
 import { DemoData } from './demo/data';
-import { HttpAccountsAdapter, HttpAdsAdapter, HttpOrdersAdapter } from './http/adapters';
+import { HttpAccountsAdapter, HttpAdsAdapter, HttpInvoicesAdapter, HttpMerchantsAdapter, HttpOrdersAdapter } from './http/adapters';
 import type { Services } from './ports';
 
 export * from './ports';
 export { normaliseOrderNumber, isValidOrderNumber, findOrderNumberInText, ORDER_NUMBER_PATTERN } from './orderNumber';
 export { applyAdChange, effectiveAdStatus } from './adChanges';
 export { DemoData, DemoDataError, findDemoDir } from './demo/data';
-export { DemoAccountsAdapter, DemoAdsAdapter, DemoOrdersAdapter } from './demo/adapters';
-export { HttpAccountsAdapter, HttpAdsAdapter, HttpOrdersAdapter } from './http/adapters';
-export { orderSchema, accountSchema, adSchema, adChangeSchema, adChangeResultSchema } from './schemas';
+export { DemoAccountsAdapter, DemoAdsAdapter, DemoInvoicesAdapter, DemoMerchantsAdapter, DemoOrdersAdapter } from './demo/adapters';
+export { HttpAccountsAdapter, HttpAdsAdapter, HttpInvoicesAdapter, HttpMerchantsAdapter, HttpOrdersAdapter } from './http/adapters';
+export {
+  orderSchema,
+  accountSchema,
+  adSchema,
+  adChangeSchema,
+  adChangeResultSchema,
+  invoiceSchema,
+  invoicePauseResultSchema,
+  merchantComplaintSchema,
+  merchantComplaintStatusSchema,
+  complaintSentSchema,
+} from './schemas';
 
 export interface CreateServicesOptions {
   /** Demo data to use instead of `data/demo/` (tests). Loaded (and validated) only if a port needs it. */
@@ -47,10 +59,14 @@ export function createServices(
       : new DemoOrdersAdapter(demoData(), { ...demoOpts, ...(s.adsUrl ? {} : { ads }) }),
     accounts: s.accountsUrl ? new HttpAccountsAdapter(http(s.accountsUrl)) : new DemoAccountsAdapter(demoData(), demoOpts),
     ads,
+    invoices: s.invoicesUrl ? new HttpInvoicesAdapter(http(s.invoicesUrl)) : new DemoInvoicesAdapter(demoData(), redis, keys, demoOpts),
+    merchants: s.merchantsUrl ? new HttpMerchantsAdapter(http(s.merchantsUrl)) : new DemoMerchantsAdapter(demoData(), redis, keys, demoOpts),
     kinds: {
       orders: s.ordersUrl ? 'http' : 'demo',
       accounts: s.accountsUrl ? 'http' : 'demo',
       ads: s.adsUrl ? 'http' : 'demo',
+      invoices: s.invoicesUrl ? 'http' : 'demo',
+      merchants: s.merchantsUrl ? 'http' : 'demo',
     },
   };
 }

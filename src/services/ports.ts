@@ -1,5 +1,5 @@
 /**
- * Ports to the outside: orders, accounts, ads. Dialogs depend on these interfaces only; `createServices`
+ * Ports to the outside: orders, accounts, ads, invoices, merchants. Dialogs depend on these interfaces only; `createServices`
  * (./index.ts) picks the adapters (demo data in the repository, or HTTP APIs; see docs/services-api.md).
  *
  * Every port answers in one of three ways, and callers handle each:
@@ -15,9 +15,10 @@
  * (anonymous web user) is answered only by adapters that allow anonymous lookups: the demo adapter
  * does (it is a demo), the HTTP adapter does not by default (see `OrderLookupOptions`).
  */
-import type { AccountFacts, OrderFacts } from '../eligibility/schema';
+import type { AccountFacts, DisputeProblem, Money, OrderFacts } from '../eligibility/schema';
 
-export type ServiceName = 'orders' | 'accounts' | 'ads';
+export type ServiceName = 'orders' | 'accounts' | 'ads' | 'invoices' | 'merchants';
+export type { DisputeProblem, Money };
 
 /** The service cannot answer now: timeout, connection refused, 5xx, 429, rejected credentials. */
 export class ServiceUnavailableError extends Error {
@@ -183,12 +184,83 @@ export interface AdsPort {
   changeAd(adId: string, change: AdChange, opts?: LookupOptions & { by?: string }): Promise<AdChangeResult | null>;
 }
 
+// ---------------------------------------------------------------- invoices (P4, P6)
+
+export const INVOICE_STATUSES = ['due', 'paused', 'paid', 'cancelled'] as const;
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+
+/** The invoice of a purchase (pay later / shop purchase): what the customer still owes. */
+export interface Invoice {
+  id: string;
+  /** The order (purchase) the invoice is for. */
+  orderId: string;
+  ownerAccountId: string;
+  amountDue: Money;
+  /** ISO date (`2026-12-02`). */
+  dueDate: string;
+  status: InvoiceStatus;
+}
+
+/**
+ * The answer to a pause. `alreadyPaused`: the invoice was paused before this call (by this report,
+ * a retry, or another one); it stays paused. A paid or cancelled invoice is not paused (a normal
+ * answer, not an error).
+ */
+export type InvoicePauseResult =
+  | { ok: true; invoice: Invoice; alreadyPaused: boolean }
+  | { ok: false; reason: 'paid' | 'cancelled'; invoice: Invoice };
+
+export interface InvoicesPort {
+  /** The invoice of a purchase the asker may see, or `null` (same ownership rule as orders). */
+  findForOrder(orderId: string, opts?: LookupOptions): Promise<Invoice | null>;
+  /**
+   * P4/P6: pauses the invoice while a "payment not registered" report is checked. Idempotent per
+   * `caseRef` (a retry answers the same). `by` names who asked (`user:<id>`, `agent:<id>`).
+   * `null` = no such invoice for the asker.
+   */
+  pause(invoiceId: string, input: { caseRef: string; by: string }, opts?: LookupOptions): Promise<InvoicePauseResult | null>;
+}
+
+// ---------------------------------------------------------------- merchants (D5)
+
+/** A delivery complaint sent to a merchant, in the customer's language (the platform is informed). */
+export interface MerchantComplaint {
+  /** The dispute case reference (`DS-…`): the idempotency key. */
+  caseRef: string;
+  merchantName: string;
+  orderId: string;
+  /** The engine's D1 problem (`not_arrived`, `damaged`, `not_as_ordered`, `payment_problem`, `other`). */
+  problem: DisputeProblem;
+  language: 'en' | 'fr';
+  /** What the customer says, as sent to the merchant (already redacted). */
+  message: string;
+}
+
+export interface MerchantComplaintStatus {
+  answered: boolean;
+  /** ISO date-time of the merchant's answer, when answered. */
+  answeredAt?: string;
+}
+
+export interface MerchantsPort {
+  /**
+   * D5: sends a delivery complaint to the merchant, the platform informed at the same time.
+   * Idempotent per `caseRef` (sending again answers the first deadline). Returns the date-time by
+   * which the merchant should answer (ISO); after it, the sweep moves the case to the platform.
+   */
+  sendComplaint(complaint: MerchantComplaint): Promise<{ deadline: string }>;
+  /** Whether the merchant has answered (for the sweep); `null` = no complaint known for this case. */
+  complaintStatus(caseRef: string): Promise<MerchantComplaintStatus | null>;
+}
+
 // ---------------------------------------------------------------- all ports
 
 export interface Services {
   orders: OrdersPort;
   accounts: AccountsPort;
   ads: AdsPort;
+  invoices: InvoicesPort;
+  merchants: MerchantsPort;
   /** Which adapter each port uses, for logs and /readyz. */
   kinds: Record<ServiceName, 'demo' | 'http'>;
 }

@@ -4,10 +4,15 @@
  * the engine accepts.
  */
 import { z } from 'zod';
-import { AD_BROADCAST_STATES, accountFactsSchema, orderFactsSchema } from '../eligibility/schema';
+import { AD_BROADCAST_STATES, DISPUTE_PROBLEMS, accountFactsSchema, moneySchema, orderFactsSchema } from '../eligibility/schema';
 import {
   AD_CHANGE_REFUSALS,
   CALLS_TO_ACTION,
+  INVOICE_STATUSES,
+  type Invoice,
+  type InvoicePauseResult,
+  type MerchantComplaint,
+  type MerchantComplaintStatus,
   type Account,
   type Ad,
   type AdChange,
@@ -99,6 +104,40 @@ export const adChangeResultSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(false), reason: z.enum(AD_CHANGE_REFUSALS), ad: adSchema }),
 ]);
 
+/** `GET /invoices?orderId=…&accountId=…` → 200 body; also the `invoice` of a pause result. */
+export const invoiceSchema = z.object({
+  id,
+  orderId: id,
+  ownerAccountId: id,
+  amountDue: moneySchema,
+  dueDate: z.iso.date(),
+  status: z.enum(INVOICE_STATUSES),
+});
+
+/** `POST /invoices/{invoiceId}/pause` → 200 body. */
+export const invoicePauseResultSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), invoice: invoiceSchema, alreadyPaused: z.boolean() }),
+  z.object({ ok: z.literal(false), reason: z.enum(['paid', 'cancelled']), invoice: invoiceSchema }),
+]);
+
+/** Body of `POST /complaints` (what the bot sends; also checked before sending). */
+export const merchantComplaintSchema = z.object({
+  caseRef: z.string().min(1).max(40),
+  merchantName: z.string().min(1).max(200),
+  orderId: id,
+  problem: z.enum(DISPUTE_PROBLEMS),
+  language: z.enum(['en', 'fr']),
+  message: z.string().min(1).max(4000),
+});
+
+/** `POST /complaints` → 200 body. */
+export const complaintSentSchema = z.object({ deadline: isoDateTime });
+
+/** `GET /complaints/{caseRef}` → 200 body. */
+export const merchantComplaintStatusSchema = z
+  .object({ answered: z.boolean(), answeredAt: isoDateTime.optional() })
+  .refine((s) => s.answered || s.answeredAt === undefined, { message: 'answeredAt only when answered', path: ['answeredAt'] });
+
 /** zod issues as short `path: message` lines (never the values themselves). */
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.slice(0, 10).map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
@@ -112,5 +151,9 @@ const sameTypes: [
   Same<z.infer<typeof adSchema>, Ad>,
   Same<z.infer<typeof adChangeSchema>, AdChange>,
   Same<z.infer<typeof adChangeResultSchema>, AdChangeResult>,
-] = [true, true, true, true, true];
+  Same<z.infer<typeof invoiceSchema>, Invoice>,
+  Same<z.infer<typeof invoicePauseResultSchema>, InvoicePauseResult>,
+  Same<z.infer<typeof merchantComplaintSchema>, MerchantComplaint>,
+  Same<z.infer<typeof merchantComplaintStatusSchema>, MerchantComplaintStatus>,
+] = [true, true, true, true, true, true, true, true, true];
 void sameTypes;

@@ -106,9 +106,13 @@ describe('demo ads adapter (Redis)', () => {
 
   it('createServices uses the demo adapters without URLs and the HTTP ones with', () => {
     const base = { timeoutMs: 1000 };
-    expect(createServices({ services: base }, redis, keys, { demoData: data }).kinds).toEqual({ orders: 'demo', accounts: 'demo', ads: 'demo' });
-    const http = createServices({ services: { ...base, ordersUrl: 'http://o', accountsUrl: 'http://a', adsUrl: 'http://x' } }, redis, keys);
-    expect(http.kinds).toEqual({ orders: 'http', accounts: 'http', ads: 'http' });
+    expect(createServices({ services: base }, redis, keys, { demoData: data }).kinds).toEqual({ orders: 'demo', accounts: 'demo', ads: 'demo', invoices: 'demo', merchants: 'demo' });
+    const http = createServices(
+      { services: { ...base, ordersUrl: 'http://o', accountsUrl: 'http://a', adsUrl: 'http://x', invoicesUrl: 'http://i', merchantsUrl: 'http://m' } },
+      redis,
+      keys,
+    );
+    expect(http.kinds).toEqual({ orders: 'http', accounts: 'http', ads: 'http', invoices: 'http', merchants: 'http' });
   });
 });
 

@@ -1,11 +1,14 @@
 /**
- * Demo adapters: orders, accounts and ads from `data/demo/` (see docs/demo-data.md).
+ * Demo adapters: orders, accounts, ads, invoices and merchants from `data/demo/` (see docs/demo-data.md).
  *
  * - Orders and accounts are read-only, from memory.
  * - Ads: a changed ad is kept in Redis (no process memory), so every bot instance on the same Redis
  *   sees the same ad; an ad never changed is read from the demo data. A change is a compare-and-set
  *   (Lua, one key), retried when another instance changed the ad in between.
- * - Ownership: an order / ad owned by another account than the verified one asking is `null`.
+ * - Invoices: a pause is kept in Redis (`SET NX`: the first report to pause it wins; a retry of the
+ *   same report answers the same). Merchants: a complaint is kept in Redis (`SET NX` per case
+ *   reference) with its deadline and, for a merchant that answers, the time of its answer.
+ * - Ownership: an order / ad / invoice owned by another account than the verified one asking is `null`.
  *   Anonymous lookups (no verified account) are allowed by default: it is a demo.
  */
 import type { RedisClient } from '../../storage/redisClient';
@@ -22,12 +25,20 @@ import {
   type AdChangeResult,
   type AdsPort,
   type ChannelUser,
+  type Invoice,
+  type InvoicePauseResult,
+  type InvoicesPort,
   type LookupOptions,
+  type MerchantComplaint,
+  type MerchantComplaintStatus,
+  type MerchantsPort,
   type Order,
   type OrdersPort,
 } from '../ports';
-import { adSchema, describeIssues } from '../schemas';
-import { DemoData, toAccount, toAd, toOrder } from './data';
+import { z } from 'zod';
+import { adSchema, describeIssues, merchantComplaintSchema } from '../schemas';
+import { DemoData, toAccount, toAd, toInvoice, toOrder } from './data';
+import { resolveInstant } from './relativeTime';
 
 export interface DemoAdapterOptions {
   /** The clock the relative demo dates are resolved against (default: the real one). */
@@ -208,5 +219,152 @@ export class DemoAdsAdapter implements AdsPort {
     } catch (err) {
       throw new ServiceUnavailableError('ads', `Redis: ${(err as Error).message}`, undefined, { cause: err });
     }
+  }
+}
+
+// ---------------------------------------------------------------- invoices
+
+const storedPauseSchema = z.object({ caseRef: z.string().min(1), by: z.string().min(1), at: z.string().min(1) });
+
+/** How long a demo pause is kept (then the invoice reads as its demo data again). */
+const DEMO_STATE_TTL_SECONDS = 400 * 86400;
+
+export class DemoInvoicesAdapter implements InvoicesPort {
+  private readonly now: () => Date;
+  private readonly allowAnonymous: boolean;
+  constructor(
+    private readonly data: DemoData,
+    private readonly redis: RedisClient,
+    private readonly keys: Keyspace,
+    opts: DemoAdapterOptions = {},
+  ) {
+    this.now = opts.now ?? (() => new Date());
+    this.allowAnonymous = opts.allowAnonymous ?? true;
+  }
+
+  /** The Redis key of a paused demo invoice. */
+  key(invoiceId: string): string {
+    return this.keys.global('demo-invoice', invoiceId);
+  }
+
+  async findForOrder(orderId: string, opts?: LookupOptions): Promise<Invoice | null> {
+    const id = normaliseOrderNumber(orderId);
+    if (!id) return null;
+    const seed = this.data.invoiceForOrder(id, this.now());
+    if (!seed || !visible(seed.ownerAccountId, opts, this.allowAnonymous)) return null;
+    const pause = await this.readPause(seed.id);
+    const invoice = toInvoice(seed);
+    return pause && invoice.status === 'due' ? { ...invoice, status: 'paused' } : invoice;
+  }
+
+  async pause(invoiceId: string, input: { caseRef: string; by: string }, opts?: LookupOptions): Promise<InvoicePauseResult | null> {
+    const seed = this.data.invoice(invoiceId, this.now());
+    if (!seed || !visible(seed.ownerAccountId, opts, this.allowAnonymous)) return null;
+    const invoice = toInvoice(seed);
+    if (invoice.status === 'paid' || invoice.status === 'cancelled') return { ok: false, reason: invoice.status, invoice };
+    const paused: Invoice = { ...invoice, status: 'paused' };
+    if (invoice.status === 'paused') return { ok: true, invoice: paused, alreadyPaused: true };
+    const value = JSON.stringify({ caseRef: input.caseRef, by: input.by, at: this.now().toISOString() });
+    const set = await this.redisCall(() => this.redis.set(this.key(invoiceId), value, 'EX', DEMO_STATE_TTL_SECONDS, 'NX'));
+    if (set === 'OK') return { ok: true, invoice: paused, alreadyPaused: false };
+    const first = await this.readPause(invoiceId);
+    return { ok: true, invoice: paused, alreadyPaused: first?.caseRef !== input.caseRef };
+  }
+
+  private async readPause(invoiceId: string): Promise<z.infer<typeof storedPauseSchema> | null> {
+    const raw = await this.redisCall(() => this.redis.get(this.key(invoiceId)));
+    if (raw === null) return null;
+    const parsed = storedPauseSchema.safeParse(safeJson(raw));
+    if (!parsed.success) throw new ServiceContractError('invoices', `stored demo pause of ${invoiceId} is invalid`, describeIssues(parsed.error));
+    return parsed.data;
+  }
+
+  private async redisCall<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new ServiceUnavailableError('invoices', `Redis: ${(err as Error).message}`, undefined, { cause: err });
+    }
+  }
+}
+
+// ---------------------------------------------------------------- merchants
+
+const storedComplaintSchema = z.object({
+  complaint: merchantComplaintSchema,
+  sentAt: z.string().min(1),
+  deadline: z.string().min(1),
+  /** When the demo merchant answers; null: never. */
+  answerAt: z.string().min(1).nullable(),
+});
+
+/** What a merchant not listed in merchants.json does: 7 days to answer, never answers. */
+const DEFAULT_MERCHANT = { replyDeadline: '+7d', answersAfter: null } as const;
+
+export class DemoMerchantsAdapter implements MerchantsPort {
+  private readonly now: () => Date;
+  constructor(
+    private readonly data: DemoData,
+    private readonly redis: RedisClient,
+    private readonly keys: Keyspace,
+    opts: Pick<DemoAdapterOptions, 'now'> = {},
+  ) {
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  /** The Redis key of a complaint sent to a demo merchant. */
+  key(caseRef: string): string {
+    return this.keys.global('demo-complaint', caseRef);
+  }
+
+  async sendComplaint(complaint: MerchantComplaint): Promise<{ deadline: string }> {
+    const checked = merchantComplaintSchema.safeParse(complaint);
+    if (!checked.success) throw new ServiceContractError('merchants', 'complaint does not fit the contract', describeIssues(checked.error));
+    const merchant = this.data.merchant(complaint.merchantName) ?? DEFAULT_MERCHANT;
+    const now = this.now();
+    const record = {
+      complaint: checked.data,
+      sentAt: now.toISOString(),
+      deadline: resolveInstant(merchant.replyDeadline, now),
+      answerAt: merchant.answersAfter === null ? null : resolveInstant(merchant.answersAfter, now),
+    };
+    await this.redisCall(() => this.redis.set(this.key(complaint.caseRef), JSON.stringify(record), 'EX', DEMO_STATE_TTL_SECONDS, 'NX'));
+    // Sent before (a retry, another instance): the first deadline stands.
+    const stored = await this.read(complaint.caseRef);
+    if (!stored) throw new ServiceUnavailableError('merchants', `complaint ${complaint.caseRef} not readable after sending`);
+    return { deadline: stored.deadline };
+  }
+
+  async complaintStatus(caseRef: string): Promise<MerchantComplaintStatus | null> {
+    const stored = await this.read(caseRef);
+    if (!stored) return null;
+    if (stored.answerAt !== null && Date.parse(stored.answerAt) <= this.now().getTime()) {
+      return { answered: true, answeredAt: stored.answerAt };
+    }
+    return { answered: false };
+  }
+
+  private async read(caseRef: string): Promise<z.infer<typeof storedComplaintSchema> | null> {
+    const raw = await this.redisCall(() => this.redis.get(this.key(caseRef)));
+    if (raw === null) return null;
+    const parsed = storedComplaintSchema.safeParse(safeJson(raw));
+    if (!parsed.success) throw new ServiceContractError('merchants', `stored demo complaint ${caseRef} is invalid`, describeIssues(parsed.error));
+    return parsed.data;
+  }
+
+  private async redisCall<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new ServiceUnavailableError('merchants', `Redis: ${(err as Error).message}`, undefined, { cause: err });
+    }
+  }
+}
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
   }
 }

@@ -1,5 +1,6 @@
 /**
- * The demo data shipped in `data/demo/` (orders.json, accounts.json, ads.json), described in
+ * The demo data shipped in `data/demo/` (orders.json, accounts.json, ads.json, invoices.json,
+ * merchants.json), described in
  * docs/demo-data.md. Loaded once and validated with the ports' schemas (the engine's schemas for the
  * facts); a bad file stops start-up with the file and the path of each problem. Dates are relative
  * (see ./relativeTime.ts) and resolved against the clock at every lookup.
@@ -8,9 +9,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { normaliseOrderNumber } from '../orderNumber';
-import type { Account, Ad, Order } from '../ports';
-import { accountSchema, adSchema, describeIssues, orderSchema } from '../schemas';
-import { resolveRelativeDates } from './relativeTime';
+import type { Account, Ad, Invoice, Order } from '../ports';
+import { accountSchema, adSchema, describeIssues, invoiceSchema, orderSchema } from '../schemas';
+import { isRelativeInstant, resolveRelativeDates } from './relativeTime';
 
 export const demoOrderSchema = orderSchema.extend({
   /** What the order demonstrates (docs, testers); never shown to users. */
@@ -26,7 +27,34 @@ export const demoAccountSchema = accountSchema.extend({
 });
 export const demoAdSchema = adSchema.extend({ about: z.string().min(1).optional() });
 
+/**
+ * A demo invoice. `dueAt` (relative or ISO, like every `…At` field) gives the due date: the calendar
+ * date (UTC) of that instant. The port's `dueDate` is computed from it.
+ */
+export const demoInvoiceSchema = invoiceSchema
+  .omit({ dueDate: true })
+  .extend({ about: z.string().min(1).optional(), dueAt: z.iso.datetime({ offset: true }) });
+
+/** An offset after the complaint is sent: `+7d`, `+3m`, `+2h` (./relativeTime.ts syntax, `+` only). */
+const sendOffset = z
+  .string()
+  .refine((v) => isRelativeInstant(v) && v !== 'now' && !v.includes('-'), { message: 'must be an offset such as +7d, +2h, +3m' });
+
+/**
+ * A demo merchant (orders name it in `merchantName`). `replyDeadline`: how long after a complaint the
+ * merchant should answer (D5); `answersAfter`: when it answers, or `null`: never (the sweep then moves
+ * the case to the platform).
+ */
+export const demoMerchantSchema = z.object({
+  name: z.string().min(1).max(200),
+  about: z.string().min(1).optional(),
+  replyDeadline: sendOffset,
+  answersAfter: sendOffset.nullable(),
+});
+
 export type DemoOrder = z.infer<typeof demoOrderSchema>;
+export type DemoInvoice = z.infer<typeof demoInvoiceSchema>;
+export type DemoMerchant = z.infer<typeof demoMerchantSchema>;
 export type DemoAccount = z.infer<typeof demoAccountSchema>;
 export type DemoAd = z.infer<typeof demoAdSchema>;
 
@@ -42,10 +70,18 @@ export class DemoData {
     private readonly orders: ReadonlyMap<string, unknown>,
     private readonly accounts: ReadonlyMap<string, unknown>,
     private readonly ads: ReadonlyMap<string, unknown>,
+    private readonly invoices: ReadonlyMap<string, unknown>,
+    private readonly merchants: ReadonlyMap<string, DemoMerchant>,
   ) {}
 
-  /** Builds and validates from already-read JSON values (tests may pass their own). */
-  static fromJson(json: { orders: unknown; accounts: unknown; ads: unknown }, now: Date = new Date()): DemoData {
+  /**
+   * Builds and validates from already-read JSON values (tests may pass their own). `invoices` and
+   * `merchants` may be left out (then there are none).
+   */
+  static fromJson(
+    json: { orders: unknown; accounts: unknown; ads: unknown; invoices?: unknown; merchants?: unknown },
+    now: Date = new Date(),
+  ): DemoData {
     const problems: string[] = [];
     const read = <T,>(
       file: string,
@@ -78,6 +114,16 @@ export class DemoData {
     const orders = read('orders.json', json.orders, 'orders', demoOrderSchema, (o) => o.facts.id);
     const accounts = read('accounts.json', json.accounts, 'accounts', demoAccountSchema, (a) => a.id);
     const ads = read('ads.json', json.ads, 'ads', demoAdSchema, (a) => a.id);
+    const invoices = read('invoices.json', json.invoices ?? { invoices: [] }, 'invoices', demoInvoiceSchema, (i) => i.id);
+    const merchants = read('merchants.json', json.merchants ?? { merchants: [] }, 'merchants', demoMerchantSchema, (m) => m.name);
+    const invoiceOfOrder = new Set<string>();
+    for (const [id, inv] of invoices.parsed) {
+      const order = orders.parsed.get(inv.orderId);
+      if (!order) problems.push(`invoices.json ${id}: unknown order ${inv.orderId}`);
+      else if (order.ownerAccountId !== inv.ownerAccountId) problems.push(`invoices.json ${id}: owner must be the owner of ${inv.orderId}`);
+      if (invoiceOfOrder.has(inv.orderId)) problems.push(`invoices.json ${id}: a second invoice for ${inv.orderId}`);
+      invoiceOfOrder.add(inv.orderId);
+    }
 
     for (const [id, o] of orders.parsed) {
       if (normaliseOrderNumber(id) !== id) problems.push(`orders.json ${id}: not a canonical order number (XX-123456)`);
@@ -89,9 +135,12 @@ export class DemoData {
           problems.push(`orders.json ${id}: ad ${ad.id} must name this order, its owner and the same broadcast state`);
         }
       }
+      if (o.merchantName !== undefined && json.merchants !== undefined && !merchants.parsed.has(o.merchantName)) {
+        problems.push(`orders.json ${id}: merchant ${o.merchantName} is not in merchants.json`);
+      }
     }
     if (problems.length > 0) throw new DemoDataError(`Invalid demo data: ${problems.join('; ')}`);
-    return new DemoData(orders.raw, accounts.raw, ads.raw);
+    return new DemoData(orders.raw, accounts.raw, ads.raw, invoices.raw, merchants.parsed);
   }
 
   /** Reads `orders.json`, `accounts.json` and `ads.json` from `dir` (default: `data/demo` of the project). */
@@ -104,7 +153,17 @@ export class DemoData {
         throw new DemoDataError(`Invalid demo data: cannot read ${file}: ${(err as Error).message}`);
       }
     };
-    return DemoData.fromJson({ orders: readJson('orders.json'), accounts: readJson('accounts.json'), ads: readJson('ads.json') }, now);
+    const optional = (name: string): unknown => (existsSync(join(dir, name)) ? readJson(name) : undefined);
+    return DemoData.fromJson(
+      {
+        orders: readJson('orders.json'),
+        accounts: readJson('accounts.json'),
+        ads: readJson('ads.json'),
+        invoices: optional('invoices.json'),
+        merchants: optional('merchants.json'),
+      },
+      now,
+    );
   }
 
   orderIds(): string[] {
@@ -116,6 +175,12 @@ export class DemoData {
   adIds(): string[] {
     return [...this.ads.keys()];
   }
+  invoiceIds(): string[] {
+    return [...this.invoices.keys()];
+  }
+  merchantNames(): string[] {
+    return [...this.merchants.keys()];
+  }
 
   /** The order with its dates resolved against `now`; `undefined` when unknown. */
   order(id: string, now: Date): DemoOrder | undefined {
@@ -126,6 +191,20 @@ export class DemoData {
   }
   ad(id: string, now: Date): DemoAd | undefined {
     return this.resolve(this.ads, id, now, demoAdSchema);
+  }
+  invoice(id: string, now: Date): DemoInvoice | undefined {
+    return this.resolve(this.invoices, id, now, demoInvoiceSchema);
+  }
+  /** The invoice of an order (at most one), resolved against `now`. */
+  invoiceForOrder(orderId: string, now: Date): DemoInvoice | undefined {
+    for (const id of this.invoices.keys()) {
+      const inv = this.invoice(id, now);
+      if (inv?.orderId === orderId) return inv;
+    }
+    return undefined;
+  }
+  merchant(name: string): DemoMerchant | undefined {
+    return this.merchants.get(name);
   }
   /** Every account, resolved (small list). */
   allAccounts(now: Date): DemoAccount[] {
@@ -151,6 +230,11 @@ export function toAccount(a: DemoAccount): Account {
 export function toAd(a: DemoAd): Ad {
   const { about: _about, ...ad } = a;
   return ad;
+}
+
+export function toInvoice(i: DemoInvoice): Invoice {
+  const { about: _about, dueAt, ...rest } = i;
+  return { ...rest, dueDate: dueAt.slice(0, 10) };
 }
 
 /** `data/demo` of the project, found from this file whether it runs from `src/` or `dist/src/`. */
