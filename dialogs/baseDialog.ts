@@ -7,7 +7,7 @@ import { interruptionOf, SURE } from './interruptions';
 import { fileAttachments } from './slots/proof';
 import { isChoiceTitle, type LocalizedChoiceOptions } from './prompts/localizedChoicePrompt';
 import type { SlotPromptSpec } from './prompts/slotPrompt';
-import { PARSERS } from './refund/questions';
+import { PARSERS } from './request/parsers';
 import { turnLanguage } from '../src/bot/turnContext';
 
 /** Questions whose answers have a shape: an answer that fits it is never taken for an interruption. */
@@ -91,7 +91,7 @@ export abstract class BaseDialog extends ComponentDialog {
 
   /** A summary card pressed when the summary is no longer the question (after a correction): out of date, nothing changes. */
   private async staleCard(inner: DialogContext): Promise<DialogTurnResult | undefined> {
-    if (!isSummarySubmit(inner.context.activity.value) || activeQuestion(inner)?.parser === 'summary') return undefined;
+    if (!isSummarySubmit(inner.context.activity.value) || ['summary', 'fields'].includes(activeQuestion(inner)?.parser ?? '')) return undefined;
     await inner.context.sendActivity(tr(inner.context)('common:staleCard'));
     await inner.repromptDialog();
     return { status: DialogTurnStatus.waiting };
