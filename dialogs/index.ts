@@ -13,6 +13,7 @@ import { MainDialog } from './mainDialog';
 import { originOf } from './proof/fetchAttachment';
 import type { TopicDeps } from './refund/deps';
 import { RefundDialog } from './refund/refundDialog';
+import { DisputeDialog } from './dispute/disputeDialog';
 import { CaseStatusDialog } from './status/caseStatusDialog';
 import type { Topic } from './topics';
 import type { HumanOfferDeps } from '../src/handoff/offerHuman';
@@ -86,6 +87,12 @@ export function buildDialogs(deps: DialogDeps): MainDialog {
       intent: 'topic.refund',
       matches: (text) => findOrderNumberInText(text) !== null,
       dialog: new RefundDialog(topicDeps),
+    },
+    {
+      id: DisputeDialog.id,
+      titleKey: 'dispute:menu.title',
+      intent: 'topic.dispute',
+      dialog: new DisputeDialog(topicDeps),
     },
     {
       id: CaseStatusDialog.id,
