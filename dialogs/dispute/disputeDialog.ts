@@ -300,11 +300,13 @@ async function keep(
   if (state.flags.resumed && state.caseRef) {
     const ref = state.caseRef;
     const cases = kit.deps.cases;
+    // The engine's new decision on the kept case, for the agents (the first one stays on the record).
+    await cases.note(ref, 'bot', `customer came back: ${summary}`);
     if (status === 'open') {
-      const record = await cases.setDispute(ref, facts, 'bot', `customer came back: ${summary}`);
+      const record = await cases.setDispute(ref, facts, 'bot');
       if (record) return record;
     } else {
-      const moved = await cases.transition(ref, { from: ['open'], to: status, by: 'bot', note: `customer came back: ${summary}`, patch: facts });
+      const moved = await cases.transition(ref, { from: ['open'], to: status, by: 'bot', note: `moved on from open: ${decision.outcome}`, patch: facts });
       if (moved) return moved.record;
     }
   }
