@@ -84,13 +84,23 @@ export class NlpjsNlu implements NluPort {
     return other.score > main.score ? other : main;
   }
 
+  /**
+   * Like a reason, what happened is often one clause of a longer message ("FL-900004 arrived broken
+   * and the seller doesn't answer"): the whole text and each clause are read, the most confident wins.
+   */
   async slot(name: string, text: string, lang: Language): Promise<Scored<string>> {
     if (!this.ready) throw new Error('the recogniser is not trained yet');
     const model = this.slots.get(`${lang}:${name}`);
     if (!model) return { name: 'none', score: 0 };
     // Order numbers and references are facts, not what happened ("2 fois" stays).
-    const r = await model.process(lang, text.slice(0, MAX_CLASSIFIED).replace(/[^\s,;.!?]*\d{3,}[^\s,;!?]*/g, ' '));
-    return r.intent === 'None' || r.intent === 'none' || !r.intent ? { name: 'none', score: 0 } : { name: r.intent, score: r.score };
+    const numbers = /[^\s,;.!?]*\d{3,}[^\s,;!?]*/g;
+    const plain = text.slice(0, MAX_CLASSIFIED).replace(numbers, ' ');
+    let best: Scored<string> = { name: 'none', score: 0 };
+    for (const part of new Set([plain, ...clausesOf(text, numbers)])) {
+      const r = await model.process(lang, part);
+      if (r.intent && r.intent !== 'None' && r.intent !== 'none' && r.score > best.score) best = { name: r.intent, score: r.score };
+    }
+    return best;
   }
 
   /**
@@ -102,12 +112,7 @@ export class NlpjsNlu implements NluPort {
     // text without them, and each clause, a number also ending a clause.
     const numbers = /[^\s,;.!?]*\d[^\s,;!?]*/g;
     const plain = text.slice(0, MAX_CLASSIFIED).replace(numbers, ' ');
-    const clauses = text
-      .slice(0, MAX_CLASSIFIED)
-      .replace(numbers, ', ')
-      .split(/[,.;:!?\n()\u2014\u2013]+|\s-\s|\s(?:because|since|as|but|and|car|parce que|puisque|mais|et)\s/i)
-      .map((c) => c.trim())
-      .filter((c) => c.length > 2);
+    const clauses = clausesOf(text, numbers);
     let best: Scored<string> = { name: 'none', score: 0 };
     for (const part of new Set([plain, ...clauses])) {
       const r = await this.classify(this.reasons, lang, part);
@@ -115,4 +120,14 @@ export class NlpjsNlu implements NluPort {
     }
     return best;
   }
+}
+
+/** The clauses of a message, a number also ending a clause. */
+function clausesOf(text: string, numbers: RegExp): string[] {
+  return text
+    .slice(0, MAX_CLASSIFIED)
+    .replace(numbers, ', ')
+    .split(/[,.;:!?\n()\u2014\u2013]+|\s-\s|\s(?:because|since|as|but|and|car|parce que|puisque|mais|et)\s/i)
+    .map((c) => c.trim())
+    .filter((c) => c.length > 2);
 }
