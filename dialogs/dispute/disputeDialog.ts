@@ -68,14 +68,15 @@ export class DisputeDialog extends RequestDialog<DisputeSlots> {
     return super.onBeginDialog(inner, options);
   }
 
-  protected override async intercept(inner: DialogContext): Promise<DialogTurnResult | undefined> {
+  /** The "close" button pressed while a question is still open (the e-mail one): before anything reads its words. */
+  protected override async onContinueDialog(inner: DialogContext): Promise<DialogTurnResult> {
     const a = inner.context.activity;
     const close = a.type === ActivityTypes.Message ? closeActionSchema.safeParse(a.value) : undefined;
     if (close?.success) {
       await this.close(inner.context, close.data.reference);
       return inner.cancelAllDialogs(true);
     }
-    return super.intercept(inner);
+    return super.onContinueDialog(inner);
   }
 
   // ------------------------------------------------------------------ the customer's return

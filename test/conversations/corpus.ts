@@ -3,11 +3,27 @@
  * (or presses: `confirm` is the summary card's button) and the end it must reach. Built from
  * parts so each kind of conversation is said many ways; never copied from the recogniser's corpora.
  */
-export type End = 'answer' | 'greeting' | 'thanks' | 'goodbye' | 'outOfScope' | 'human' | 'statusNotFound' | 'cancelled';
+export type End =
+  | 'answer'
+  | 'greeting'
+  | 'thanks'
+  | 'goodbye'
+  | 'outOfScope'
+  | 'human'
+  | 'statusNotFound'
+  | 'cancelled'
+  // The dispute with a merchant (POLICY.md D):
+  | 'disputeSent' // D5: sent to the merchant, with the deadline
+  | 'disputePlatform' // D4: the platform handles the payment complaint, same day
+  | 'disputeOpen' // D3: a dispute is already open on the purchase
+  | 'disputeTooOld' // D6.3: more than 180 days
+  | 'disputeWriteFirstThenClosed'; // D2: write to the merchant first (message to copy), then closed by the customer (D6.1)
 export type Step = string | { value: Record<string, unknown> };
 export interface Script {
   lang: 'en' | 'fr';
   name: string;
+  /** The channel user (default demo-camille); shop purchases are Noah's (demo-noah). */
+  user?: string;
   steps: Step[];
   end: End;
   /** Everything the request needs was in the first message. */
@@ -128,4 +144,65 @@ function build(lang: 'en' | 'fr'): Script[] {
   return out;
 }
 
-export const SCRIPTS: Script[] = [...build('en'), ...build('fr')];
+// ---------------------------------------------------------------- dispute with a merchant (Noah's shop purchases)
+
+type Dispute = [string, Step[], End];
+
+/*
+ * Each dispute conversation is a customer of its own, without a signed-in account (the demo lets
+ * anonymous visitors look up Noah's shop purchases): a case kept for one (D2) is never offered to
+ * another. Some come back later in the same conversation and close it (D6.1) or say how it went.
+ */
+const DISPUTES: Record<'en' | 'fr', Dispute[]> = {
+  en: [
+    ['never arrived, not contacted yet, later sorted', ['my order never arrived', 'FL-900001', 'not yet', confirm, 'hi its about my complaint with the seller again', "It's sorted, close it"], 'disputeWriteFirstThenClosed'],
+    ['parcel missing, no contact, typed confirm', ['hey my parcel never came pls help', 'its FL-900001', 'no i havent', 'ok', 'back about my problem with the seller', "It's sorted, close it"], 'disputeWriteFirstThenClosed'],
+    ['wrong item, first time asking', ['I got sent the wrong product', 'FL-900005', 'didnt contact them yet', confirm, 'problem with a seller', "It's sorted, close it"], 'disputeWriteFirstThenClosed'],
+    ['damaged, came here first', ['open a dispute', 'FL-900004', 'It arrived damaged', 'i came here first', confirm, 'seller issue again', "It's sorted, close it"], 'disputeWriteFirstThenClosed'],
+    ['D2 then the merchant did not answer', ['my headphones never showed up', 'FL-900001', 'Not yet', confirm, "the merchant didn't answer", 'Yes, this one', confirm], 'disputeSent'],
+    ['D2 then the address bounced', ['i have an issue with a shop', 'FL-900001', 'It never arrived', 'not yet', confirm, 'the sellers email bounced back', 'Yes, this one', 'ok'], 'disputeSent'],
+    ['D2 then an offer not good enough', ['parcel lost, i want to complain about the seller', 'FL-900001', 'no not yet', confirm, 'the seller only offered me a 5% discount lol', 'Yes, this one', confirm], 'disputeSent'],
+    ['broken vase, merchant silent', ['the vase i bought arrived broken', 'FL-900004', 'they never answer my emails', confirm], 'disputeSent'],
+    ['broken, bounced email', ['item arrived smashed!!', 'FL-900004', 'the email address on their site doesnt work', 'yes'], 'disputeSent'],
+    ['wrong size, offer refused', ['seller sent me the wrong size jacket', 'FL-900005', 'they want me to pay the return shipping, no way', confirm], 'disputeSent'],
+    ['wrong item, buttons', ['I want to complain about a merchant', 'FL-900005', "It's not what I ordered", "Their offer isn't right for me", confirm], 'disputeSent'],
+    ['phone case never came, silent shop', ['still waiting for my phone case from the shop, it never came', 'FL-900007', 'no reply at all', confirm], 'disputeSent'],
+    ['charged twice by the shop', ['the shop charged me twice pls help', 'FL-900006', 'no answer from them', confirm], 'disputePlatform'],
+    ['payment problem, bounced', ['problem with a shop order', 'FL-900006', 'A problem with the payment', 'Their address doesnt work', confirm], 'disputePlatform'],
+    ['payment, unsatisfying offer', ['the seller overcharged me', 'FL-900006', 'they said no refund', confirm], 'disputePlatform'],
+    ['shoes, dispute already open', ['my running shoes never came', 'FL-900002', 'no reply', confirm], 'disputeOpen'],
+    ['shoes damaged, already open', ['problem with a seller', 'FL-900002', 'damaged', 'They didnt answer', confirm], 'disputeOpen'],
+    ['grinder from ages ago', ['my coffee grinder arrived broken', 'FL-900003', 'they ignore me', confirm], 'disputeTooOld'],
+    ['old purchase, wrong item', ['wrong item from a shop', 'FL-900003', 'no response', 'ok'], 'disputeTooOld'],
+    ['cancel halfway', ['dispute with a merchant', 'FL-900001', 'forget it, cancel'], 'cancelled'],
+    ['wants a person', ['my order never arrived', 'FL-900001', 'i want to talk to a real person'], 'human'],
+  ],
+  fr: [
+    ['jamais arrivée, pas encore contacté, réglé plus tard', ["ma commande n'est jamais arrivée", 'FL-900001', 'pas encore', confirm, "rebonjour c'est pour mon litige avec le vendeur", "C'est réglé, la fermer"], 'disputeWriteFirstThenClosed'],
+    ['colis jamais recu, sans accents', ['mon colis est jamais arrive svp', "c'est FL-900001", 'non je les ai pas contactes', 'ok', 'probleme avec un vendeur', "C'est réglé, la fermer"], 'disputeWriteFirstThenClosed'],
+    ['mauvais produit, première fois', ["on m'a envoyé le mauvais produit", 'FL-900005', 'pas encore écrit', confirm, 'souci avec le marchand', "C'est réglé, la fermer"], 'disputeWriteFirstThenClosed'],
+    ['abîmé, venu ici d’abord', ['je veux ouvrir un litige', 'FL-900004', 'Arrivé abîmé', "je suis venue ici d'abord", confirm, 'litige vendeur', "C'est réglé, la fermer"], 'disputeWriteFirstThenClosed'],
+    ['D2 puis le vendeur ne répond pas', ["mon casque n'est jamais arrivé", 'FL-900001', 'Pas encore', confirm, 'le vendeur ne répond pas', 'Oui, celle-ci', confirm], 'disputeSent'],
+    ["D2 puis l'adresse ne marche pas", ["j'ai un problème avec une boutique", 'FL-900001', 'Jamais arrivé', 'pas encore', confirm, 'le mail du vendeur me revient en erreur', 'Oui, celle-ci', 'ok'], 'disputeSent'],
+    ['D2 puis une offre insuffisante', ['colis perdu, je veux faire une réclamation', 'FL-900001', 'non pas encore', confirm, 'le vendeur me propose juste 5% de réduc', 'Oui, celle-ci', confirm], 'disputeSent'],
+    ['vase cassé, marchand muet', ['le vase que j’ai acheté est arrivé cassé', 'FL-900004', 'ils répondent jamais à mes mails', confirm], 'disputeSent'],
+    ['cassé, mail revenu', ['article arrivé en miettes !!', 'FL-900004', "l'adresse mail sur leur site marche pas", 'oui'], 'disputeSent'],
+    ['mauvaise taille, offre refusée', ["le vendeur m'a envoyé la mauvaise taille de veste", 'FL-900005', 'ils veulent que je paie le retour, hors de question', confirm], 'disputeSent'],
+    ['mauvais article, boutons', ['je veux me plaindre d’un marchand', 'FL-900005', "Ce n'est pas ce que j'ai commandé", 'Leur proposition ne me convient pas', confirm], 'disputeSent'],
+    ['coque jamais reçue, boutique muette', ["toujours pas reçu ma coque de téléphone commandée à la boutique", 'FL-900007', 'aucune réponse', confirm], 'disputeSent'],
+    ['débité deux fois par la boutique', ["la boutique m'a débité deux fois aidez moi", 'FL-900006', 'pas de réponse de leur part', confirm], 'disputePlatform'],
+    ['problème de paiement, adresse', ["j'ai un souci avec un magasin", 'FL-900006', 'Un problème de paiement', 'Leur adresse ne marche pas', confirm], 'disputePlatform'],
+    ['paiement, offre refusée', ["le vendeur m'a trop facturé", 'FL-900006', 'ils disent pas de remboursement', confirm], 'disputePlatform'],
+    ['chaussures, litige déjà ouvert', ['mes chaussures de course sont jamais arrivées', 'FL-900002', 'pas de réponse', confirm], 'disputeOpen'],
+    ['chaussures abîmées, déjà ouvert', ['souci avec un vendeur', 'FL-900002', 'abîmé', 'Ils ont pas répondu', confirm], 'disputeOpen'],
+    ['moulin à café trop ancien', ['mon moulin à café est arrivé cassé', 'FL-900003', "ils m'ignorent", confirm], 'disputeTooOld'],
+    ['achat ancien, mauvais article', ["mauvais article reçu d'une boutique", 'FL-900003', 'aucune réponse', 'ok'], 'disputeTooOld'],
+    ['annule en route', ['litige avec un marchand', 'FL-900001', 'laisse tomber, annule'], 'cancelled'],
+    ['veut un humain', ["ma commande n'est jamais arrivée", 'FL-900001', 'je veux parler à un vrai conseiller'], 'human'],
+  ],
+};
+
+const disputes = (lang: 'en' | 'fr'): Script[] =>
+  DISPUTES[lang].map(([name, steps, end], i) => ({ lang, name: `dispute: ${name}`, user: `shopper-${lang}-${i}`, steps, end }));
+
+export const SCRIPTS: Script[] = [...build('en'), ...build('fr'), ...disputes('en'), ...disputes('fr')];

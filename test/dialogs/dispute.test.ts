@@ -235,6 +235,21 @@ describe('dispute with a merchant', () => {
       expect(summary).toContain(contact('en', 'unsatisfactory_offer'));
     });
 
+    it.each([
+      ['en', 'en-GB', 'no reply at all', 'no_reply'],
+      ['en', 'en-GB', 'nope, not yet', 'not_contacted'],
+      ['fr', 'fr-FR', "non, aucune réponse d'eux", 'no_reply'],
+      ['fr', 'fr-FR', "l'adresse mail de la boutique n'existe plus", 'invalid_address'],
+    ] as const)('"%s" (%s) answers how it went with the merchant, not a plain no', async (lang, locale, text, expected) => {
+      const c = h.conversation({ user: 'demo-noah', locale });
+      await c.send(START[lang]);
+      await c.send('FL-900004');
+      await c.send(problem(lang, 'damaged'));
+      const summary = await c.send(text);
+      expect(summary).toContain(T(lang)('dispute:summary.title'));
+      expect(summary).toContain(contact(lang, expected));
+    });
+
     it('the menu lists the dispute topic', async () => {
       const c = h.conversation({ user: 'demo-noah', locale: 'en-GB' });
       expect(await c.send('hi')).toContain(T('en')('dispute:menu.title'));
