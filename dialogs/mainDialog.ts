@@ -9,11 +9,15 @@ import { isRefundFormSubmit } from './slots/formSubmission';
 import { interruptionOf } from './interruptions';
 import { rerouteText } from './email/emailContactDialog';
 import type { Topic } from './topics';
+import { isTopicSwitch, type Carry } from './request/spec';
 
 const MENU = 'menuWaterfall';
 
 /** Intents worth offering as a guess when the recogniser is unsure (answers to a question are not). */
 const GUESSABLE: readonly Intent[] = ['topic.refund', 'topic.paymentNotRegistered', 'topic.dispute', 'topic.status', 'human', 'help'];
+
+/** Topics whose intent, when confident, wins over facts in the text (an order number would start a refund). */
+const PREFERRED: readonly Intent[] = ['topic.paymentNotRegistered', 'topic.dispute'];
 
 /** Shows the menu of the topics that work, routes buttons and free text to them, and loops. */
 export class MainDialog extends BaseDialog {
@@ -53,8 +57,10 @@ export class MainDialog extends BaseDialog {
    * there, with the text, so the topic keeps every fact it holds. What the recogniser understood
    * decides the rest; when it is unsure, the customer picks between its two best guesses.
    */
-  private async route(step: WaterfallStepContext<{ text?: string }>) {
+  private async route(step: WaterfallStepContext<{ text?: string; switchTo?: string; carry?: Carry }>) {
     const context = step.context;
+    // A topic moved the customer to another one (a shop purchase in the refund topic): start it with the facts kept.
+    if (step.options?.switchTo && this.topics.some((x) => x.id === step.options.switchTo)) return step.beginDialog(step.options.switchTo, { carry: step.options.carry });
     const t = tr(context);
     const text = step.options?.text ?? context.activity.text;
     const u = understanding(context);
@@ -115,6 +121,7 @@ export class MainDialog extends BaseDialog {
   private async loop(step: WaterfallStepContext) {
     if (step.result === START_OVER) await this.sendMenu(step.context);
     // A topic's last question got an answer about something else: route that message now.
+    if (isTopicSwitch(step.result)) return step.replaceDialog(MENU, { switchTo: step.result.switchTo, carry: step.result.carry });
     const reroute = rerouteText(step.result);
     if (reroute) return step.replaceDialog(MENU, { text: reroute });
     return step.endDialog();
@@ -125,6 +132,11 @@ export class MainDialog extends BaseDialog {
     const trimmed = text?.trim() ?? '';
     const byTitle = this.topics.find((x) => x.id === trimmed);
     if (byTitle) return byTitle;
+    // "My payment for FL-800001 isn't showing": a confident topic of its own wins over the order number's refund.
+    if (u.score >= CONFIDENT && (PREFERRED as readonly string[]).includes(u.intent)) {
+      const preferred = this.topics.find((x) => x.intent === u.intent);
+      if (preferred) return preferred;
+    }
     // Facts first: a case reference is about a request already made; an order number starts a new one.
     if (trimmed) for (const topic of [...this.topics].reverse()) if (topic.matches?.(trimmed)) return topic;
     return u.score >= CONFIDENT ? this.topics.find((x) => x.intent === u.intent) : undefined;

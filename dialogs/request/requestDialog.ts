@@ -21,13 +21,15 @@ import type { TopicDeps } from '../refund/deps';
 import { answerCard, answerText, type Answer } from './answer';
 import { PARSERS, proofResolver } from './parsers';
 import { summaryView } from './summary';
-import type { Assessment, BaseSlots, Question, RequestKit, RequestState, SlotCtx, SlotSpec, TopicSpec } from './spec';
+import type { Assessment, BaseSlots, Carry, Question, RequestKit, RequestState, SlotCtx, SlotSpec, SwitchTopic, TopicSpec, TopicSwitch } from './spec';
 
 interface FlowOptions<S extends BaseSlots> {
   /** The first message, which may already hold some facts. */
   text?: string;
   /** The state carried over when the flow goes round again (an answer, a correction, a form). */
   state?: RequestState<S>;
+  /** Facts another topic already collected (it moved the customer here). */
+  carry?: Carry;
 }
 
 /** What the flow keeps between its two steps. */
@@ -86,9 +88,11 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
       const t = tr(step.context);
       const lang = turnLanguage(step.context);
       const text = step.options.text;
+      const carry = step.options.carry;
       const slots = text ? await this.spec.fill(text, { context: step.context, deps: this.deps, lang }) : ({} as S);
-      state = { slots, unknownOrders: 0, requestId: randomUUID(), flags: {} };
-      const noted = this.spec.noted(t, lang, slots).join(', ');
+      state = { slots: { ...slots, ...(carry?.slots ?? {}) }, unknownOrders: 0, requestId: randomUUID(), flags: {}, ...(carry?.order ? { order: carry.order } : {}) };
+      if (carry) await this.spec.carried?.({ context: step.context, state, deps: this.deps, t, lang });
+      const noted = this.spec.noted(t, lang, state.slots).join(', ');
       const start = t(`${this.spec.ns}:start`);
       await step.context.sendActivity(noted ? `${start} ${t(`${this.spec.ns}:noted`, { facts: noted })}` : start);
     }
@@ -99,7 +103,8 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
       if (!found) break;
       const { slot, question } = found;
       if (question.kind === 'known') {
-        await slot.accept(c(state), question.value);
+        const moved = await slot.accept(c(state), question.value);
+        if (moved) return this.switchTopic(step, state, moved);
         const early = await this.settle(step, state);
         if (early) return early;
         continue;
@@ -134,11 +139,20 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
     }
     const slot = this.spec.slots.find((s) => s.name === values.asking);
     if (slot) {
-      await slot.accept({ context: step.context, state, deps: this.deps, t: tr(step.context), lang: turnLanguage(step.context) }, value);
+      const moved = await slot.accept({ context: step.context, state, deps: this.deps, t: tr(step.context), lang: turnLanguage(step.context) }, value);
+      if (moved) return this.switchTopic(step, state, moved);
       const early = await this.settle(step, state);
       if (early) return early;
     }
     return step.replaceDialog(this.FLOW, { state } satisfies FlowOptions<S>);
+  }
+
+  /** Ends this topic with the facts kept; MainDialog starts the other one with them. */
+  private switchTopic(step: WaterfallStepContext, state: RequestState<S>, to: SwitchTopic): Promise<DialogTurnResult> {
+    const slots: BaseSlots = {};
+    if (state.slots.order) slots.order = state.slots.order;
+    if (state.slots.proof) slots.proof = state.slots.proof;
+    return step.endDialog({ switchTo: to.switchTo, carry: { slots, ...(state.order ? { order: state.order } : {}) } } satisfies TopicSwitch);
   }
 
   private async firstMissing(c: SlotCtx<S>): Promise<{ slot: SlotSpec<S>; question: Question } | undefined> {
