@@ -63,7 +63,7 @@ function slots(deps: TopicDeps): SlotSpec<RefundSlots>[] {
         const ids = deps.topicIds ?? [];
         const targets = SHOP_TOPICS.filter((x) => ids.includes(x));
         if (!targets.length) return undefined;
-        const choices = [...targets, ...(targets.includes('dispute') ? [] : ['refund' as const])].map((x) => ({ value: x, label: msg(`refund:shop.${x}`) }));
+        const choices = [...targets, 'refund' as const].map((x) => ({ value: x, label: msg(`refund:shop.${x}`) }));
         return { kind: 'choice', prompt: msg('refund:shop.ask'), retry: msg('refund:shop.ask'), choices };
       },
       accept: ({ state }, value) => {
