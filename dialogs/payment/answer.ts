@@ -17,6 +17,11 @@ export function formatDateTime(iso: string, lang: Language, timeZone: string): s
   return lang === 'fr' ? `${day} à ${Number(parts.hour)}\u00a0h\u00a0${parts.minute}` : `${day} at ${parts.hour}:${parts.minute}`;
 }
 
+/** "Tuesday 1 December" / "mardi 1 décembre". */
+export function formatDay(iso: string, lang: Language, timeZone: string): string {
+  return new Intl.DateTimeFormat(TAG[lang], { timeZone, weekday: 'long', day: 'numeric', month: 'long' }).format(new Date(iso));
+}
+
 /** When the customer paid, as they read it: with the time when they said one. */
 export function formatPaidAt(p: { at: string; hasTime: boolean }, lang: Language, timeZone: string): string {
   if (p.hasTime) return formatDateTime(p.at, lang, timeZone);
@@ -56,7 +61,8 @@ export function composePaymentAnswer(
     if (reminderLikely(state, until)) next.push(t('payment:answer.reminder'));
     next.push(t('payment:answer.keepProof'));
     return {
-      outcome: until ? t('payment:answer.wait', { from: formatDateTime(until, lang, timeZone) }) : t('payment:answer.waitNoDate'),
+      // A date said without a time counts from the start of that day: the day is enough.
+      outcome: until ? t('payment:answer.wait', { from: s.paidAt && !s.paidAt.hasTime ? formatDay(until, lang, timeZone) : formatDateTime(until, lang, timeZone) }) : t('payment:answer.waitNoDate'),
       why: t('payment:answer.confirmationEmail'),
       next,
     };
