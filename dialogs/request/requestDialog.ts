@@ -151,7 +151,8 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
   private switchTopic(step: WaterfallStepContext, state: RequestState<S>, to: SwitchTopic): Promise<DialogTurnResult> {
     const slots: BaseSlots = {};
     if (state.slots.order) slots.order = state.slots.order;
-    if (state.slots.proof) slots.proof = state.slots.proof;
+    // A proof given is kept; "no proof for now" is not (the next topic may need one).
+    if (state.slots.proof && state.slots.proof.kind !== 'skipped') slots.proof = state.slots.proof;
     return step.endDialog({ switchTo: to.switchTo, carry: { slots, ...(state.order ? { order: state.order } : {}) } } satisfies TopicSwitch);
   }
 
