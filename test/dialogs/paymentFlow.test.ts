@@ -197,4 +197,33 @@ describe('payment not showing', () => {
       expect(next).toContain('€59.00');
     });
   });
+
+  describe('the same cancel, language and person as every request', () => {
+    it('cancel: nothing is reported (en)', async () => {
+      const t = T('en');
+      const c = h.conversation({ user: 'demo-noah', locale: 'en' });
+      await c.send("my payment isn't showing");
+      await c.send('FL-800005');
+      const out = await c.send('cancel');
+      expect(out).toContain(t('common:cancel.done'));
+      expect(await casesOf(h, c, 'ACC-NOAH')).toHaveLength(0);
+    });
+
+    it('a language switch asks the same question again in the other language (fr → en)', async () => {
+      const c = h.conversation({ user: 'demo-noah', locale: 'fr' });
+      await c.send("mon paiement n'apparaît pas");
+      expect(await c.send('FL-800005')).toContain(T('fr')('payment:ask.paidAt'));
+      const out = await c.send('can we speak english?');
+      expect(out).toContain(T('en')('payment:ask.paidAt'));
+    });
+
+    it('a person: what was collected is recorded for the team first (fr)', async () => {
+      const { c } = await toChecks('fr', 'FL-800005', daysAgo(4, 'fr'), 'card');
+      await c.send('je veux parler à un conseiller');
+      const [record] = await casesOf(h, c, 'ACC-NOAH');
+      expect(record.topic).toBe('payment_not_received');
+      expect(record.status).toBe('awaiting_review');
+      expect(record.facts.claims).toMatchObject({ orderNumber: 'FL-800005', paymentMethod: 'card' });
+    });
+  });
 });
