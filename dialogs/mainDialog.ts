@@ -16,9 +16,6 @@ const MENU = 'menuWaterfall';
 /** Intents worth offering as a guess when the recogniser is unsure (answers to a question are not). */
 const GUESSABLE: readonly Intent[] = ['topic.refund', 'topic.paymentNotRegistered', 'topic.dispute', 'topic.status', 'human', 'help'];
 
-/** Topics whose intent, when confident, wins over facts in the text (an order number would start a refund). */
-const PREFERRED: readonly Intent[] = ['topic.paymentNotRegistered', 'topic.dispute'];
-
 /** Shows the menu of the topics that work, routes buttons and free text to them, and loops. */
 export class MainDialog extends BaseDialog {
   static readonly id = 'main';
@@ -132,11 +129,6 @@ export class MainDialog extends BaseDialog {
     const trimmed = text?.trim() ?? '';
     const byTitle = this.topics.find((x) => x.id === trimmed);
     if (byTitle) return byTitle;
-    // "My payment for FL-800001 isn't showing": a confident topic of its own wins over the order number's refund.
-    if (u.score >= CONFIDENT && (PREFERRED as readonly string[]).includes(u.intent)) {
-      const preferred = this.topics.find((x) => x.intent === u.intent);
-      if (preferred) return preferred;
-    }
     // Facts first: a case reference is about a request already made; an order number starts a new one.
     if (trimmed) for (const topic of [...this.topics].reverse()) if (topic.matches?.(trimmed)) return topic;
     return u.score >= CONFIDENT ? this.topics.find((x) => x.intent === u.intent) : undefined;

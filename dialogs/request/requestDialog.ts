@@ -39,6 +39,9 @@ interface FlowValues<S extends BaseSlots> {
   asking?: string;
 }
 
+/** `asking` while the e-mail question runs after an early answer. */
+const EMAIL = '$email';
+
 /** Guards the slot loop: a topic whose `accept` never fills its slot must not spin. */
 const MAX_KNOWN_PER_TURN = 20;
 
@@ -89,8 +92,16 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
       const lang = turnLanguage(step.context);
       const text = step.options.text;
       const carry = step.options.carry;
-      const slots = text ? await this.spec.fill(text, { context: step.context, deps: this.deps, lang }) : ({} as S);
-      state = { slots: { ...slots, ...(carry?.slots ?? {}) }, unknownOrders: 0, requestId: randomUUID(), flags: {}, ...(carry?.order ? { order: carry.order } : {}) };
+      const first = text ?? carry?.text;
+      const slots = first ? await this.spec.fill(first, { context: step.context, deps: this.deps, lang }) : ({} as S);
+      state = {
+        slots: { ...slots, ...(carry?.slots ?? {}) },
+        unknownOrders: 0,
+        requestId: randomUUID(),
+        flags: {},
+        ...(carry?.order ? { order: carry.order } : {}),
+        ...(first ? { text: first.slice(0, 5000) } : {}),
+      };
       if (carry) await this.spec.carried?.({ context: step.context, state, deps: this.deps, t, lang });
       const noted = this.spec.noted(t, lang, state.slots).join(', ');
       const start = t(`${this.spec.ns}:start`);
@@ -125,6 +136,8 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
   private async answered(step: WaterfallStepContext<FlowOptions<S>>): Promise<DialogTurnResult> {
     const values = step.values as FlowValues<S>;
     const state = values.state;
+    // The e-mail question after an early answer: its result ends the topic.
+    if (values.asking === EMAIL) return step.endDialog(step.result);
     if (isHandoff(step.result)) return this.kit.escalate(step, 'three_failures');
     const value = (step.result as { value: unknown }).value;
     if (values.asking === 'summary') {
@@ -153,7 +166,7 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
     if (state.slots.order) slots.order = state.slots.order;
     // A proof given is kept; "no proof for now" is not (the next topic may need one).
     if (state.slots.proof && state.slots.proof.kind !== 'skipped') slots.proof = state.slots.proof;
-    return step.endDialog({ switchTo: to.switchTo, carry: { slots, ...(state.order ? { order: state.order } : {}) } } satisfies TopicSwitch);
+    return step.endDialog({ switchTo: to.switchTo, carry: { slots, ...(state.order ? { order: state.order } : {}), ...(state.text ? { text: state.text } : {}) } } satisfies TopicSwitch);
   }
 
   private async firstMissing(c: SlotCtx<S>): Promise<{ slot: SlotSpec<S>; question: Question } | undefined> {
@@ -172,8 +185,9 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
     if (!early) return undefined;
     const record = early.record ? await this.kit.record(step.context, state, early.assessment, { review: early.assessment.decision.review.required }) : undefined;
     await this.kit.sendAnswer(step.context, this.answerFor(step.context, state, early.assessment, record?.reference));
-    if (record) return this.kit.askEmail(step, record.reference);
-    return step.endDialog();
+    if (!record) return step.endDialog();
+    (step.values as FlowValues<S>).asking = EMAIL;
+    return this.kit.askEmail(step, record.reference);
   }
 
   private answerFor(context: TurnContext, state: RequestState<S>, a: Assessment, reference?: string): Answer {

@@ -38,6 +38,8 @@ export interface RequestState<S extends BaseSlots = BaseSlots> {
   requestId?: string;
   /** The topic's own small flags (e.g. refund's `askAmount`, a message already said). */
   flags: Record<string, boolean>;
+  /** The first message, kept to hand to another topic (at most 5,000 characters, already redacted). */
+  text?: string;
 }
 
 /** What a slot's question is: a typed answer read by a parser, buttons, or nothing to ask (value known). */
@@ -58,6 +60,8 @@ export interface SwitchTopic {
 export interface Carry {
   order?: Order;
   slots: BaseSlots;
+  /** The customer's first message: the next topic reads its own facts in it too (a date, a problem). */
+  text?: string;
 }
 
 /** What a topic ends with when it moves the customer on (read by MainDialog, which starts `switchTo` with `carry`). */

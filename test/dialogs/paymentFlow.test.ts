@@ -156,15 +156,15 @@ describe('payment not showing', () => {
     expect(referenceIn(after)).toMatch(/^PN-/);
   });
 
-  it.each(['en', 'fr'] as const)('the first message keeps the purchase and the date (%s)', async (lang) => {
+  it.each(['en', 'fr'] as const)('the first message keeps the date; the purchase is asked, then how they paid (%s)', async (lang) => {
     const t = T(lang);
     const c = h.conversation({ user: 'demo-noah', locale: lang });
-    const first = await c.send(lang === 'fr' ? "J'ai payé FL-800005 hier mais le paiement n'apparaît pas" : 'I paid FL-800005 yesterday but the payment is not showing');
+    const first = await c.send(lang === 'fr' ? "J'ai payé hier mais le paiement n'apparaît pas" : 'I paid yesterday but the payment is not showing');
     expect(first).toContain(t('payment:start'));
-    expect(first).toContain('FL-800005');
-    expect(first).not.toContain(t('payment:ask.order'));
-    expect(first).not.toContain(t('payment:ask.paidAt'));
-    expect(first).toContain(t('payment:ask.method'));
+    expect(first).toContain(t('payment:ask.order'));
+    const next = await c.send('FL-800005');
+    expect(next).not.toContain(t('payment:ask.paidAt'));
+    expect(next).toContain(t('payment:ask.method'));
   });
 
   it.each(['en', 'fr'] as const)('the menu offers it (%s)', async (lang) => {
@@ -187,6 +187,18 @@ describe('payment not showing', () => {
       expect(moved).toContain('FL-800005');
       expect(moved).not.toContain(t('payment:ask.order'));
       expect(moved).toContain(t('payment:ask.paidAt'));
+    });
+
+    it.each(['en', 'fr'] as const)('a first message with the purchase and the date: both kept after the move (%s)', async (lang) => {
+      const t = T(lang);
+      const c = h.conversation({ user: 'demo-noah', locale: lang });
+      const q = await c.send(lang === 'fr' ? "J'ai payé FL-800005 hier mais le paiement n'apparaît pas" : 'I paid FL-800005 yesterday but the payment is not showing');
+      expect(q).toContain(t('refund:shop.ask'));
+      const moved = await c.send(t('refund:shop.payment'));
+      expect(moved).toContain('FL-800005');
+      expect(moved).not.toContain(t('payment:ask.order'));
+      expect(moved).not.toContain(t('payment:ask.paidAt'));
+      expect(moved).toContain(t('payment:ask.method'));
     });
 
     it('staying in the refund topic goes on with the refund questions (en)', async () => {
