@@ -6,7 +6,12 @@
  *   keys.global('case', 'owner:' + <index id>)    sorted set of references, score = creation time (ms)
  *   keys.global('case', 'order:' + <order id>)    the same, per order (upper case, trimmed): the case history
  *                                                 of an order (requestHistory, B10 / B11)
+ *   keys.global('case', 'sweep:deadline')        disputes waiting for a merchant, score = the deadline (ms); and
+ *                                                 disputes moved to the platform whose customer is not told yet
+ *   keys.global('case', 'sweep:expiry')           open disputes, score = when D6.3 closes them (ms)
  * Index ids are the case owner's channel user and, when verified, its account (./owner.ts).
+ * The two sweep indexes are written in the same script as the record (create and every update), so
+ * they always say what the record says (src/disputes/sweep.ts reads them).
  * A reference never contains `:`, so it cannot collide with an index key.
  *
  * - create: one Lua script does `SET NX` on the record and adds it to its owner indexes; a taken
@@ -35,10 +40,18 @@ import { matchesOwner, ownerIndexIds } from './owner';
 import { generateReference, parseCaseReference } from './reference';
 import { caseRecordSchema, proofMetaSchema } from './schema';
 import {
+  AUTO_CLOSABLE_STATUSES,
+  DISPUTE_AUTO_CLOSE_DAYS,
+  FINAL_STATUSES,
   InvalidStatusTransitionError,
   STATUS_TRANSITIONS,
+  statusAllowedFor,
   type CaseContact,
+  type CaseDisputeState,
+  type CaseInvoiceState,
   type CaseOwner,
+  type CaseTransition,
+  type CloseByCustomerResult,
   type CaseRecord,
   type CaseReference,
   type CaseRepository,
@@ -49,8 +62,9 @@ import {
 } from './types';
 
 /**
- * KEYS[1] record, KEYS[2] request key, KEYS[3..] owner indexes. ARGV[1] JSON, ARGV[2] score,
- * ARGV[3] reference, ARGV[4] request key TTL (s).
+ * KEYS[1] record, KEYS[2] request key, KEYS[3..] owner indexes, then (disputes) the two sweep
+ * indexes. ARGV[1] JSON, ARGV[2] score, ARGV[3] reference, ARGV[4] request key TTL (s), then one
+ * score per sweep index ('' = not listed).
  * {1} = created; {0} = reference taken; {2, reference} = this request already created that case
  * (the request key is written again, so that WAIT covers the case, written in the same script).
  */
@@ -62,7 +76,11 @@ if done then
 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return {0} end
 redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
-for i = 3, #KEYS do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
+local sweep = #ARGV - 4
+for i = 3, #KEYS - sweep do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
+for j = 1, sweep do
+  if ARGV[4 + j] ~= '' then redis.call('ZADD', KEYS[#KEYS - sweep + j], ARGV[4 + j], ARGV[3]) end
+end
 return {1}
 `;
 
@@ -80,14 +98,57 @@ const REQUEST_KEY_TTL_SECONDS = 30 * 86400;
 const DURABLE_ATTEMPTS = 3;
 const DURABLE_BACKOFF_MS = [150, 400];
 
-/** KEYS[1] record. ARGV[1] the JSON read, ARGV[2] the new JSON. 1 = written, 0 = changed meanwhile, -1 = gone. */
+/**
+ * KEYS[1] record, KEYS[2] deadline sweep index, KEYS[3] expiry sweep index. ARGV[1] the JSON read,
+ * ARGV[2] the new JSON, ARGV[3] the reference, ARGV[4] / ARGV[5] its score in each index ('' = not
+ * listed). 1 = written, 0 = changed meanwhile, -1 = gone (and taken out of the indexes).
+ */
 const COMPARE_AND_SET = `
 local cur = redis.call('GET', KEYS[1])
-if not cur then return -1 end
+if not cur then
+  redis.call('ZREM', KEYS[2], ARGV[3])
+  redis.call('ZREM', KEYS[3], ARGV[3])
+  return -1
+end
 if cur ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
+for i = 2, 3 do
+  if ARGV[i + 2] == '' then redis.call('ZREM', KEYS[i], ARGV[3]) else redis.call('ZADD', KEYS[i], ARGV[i + 2], ARGV[3]) end
+end
 return 1
 `;
+
+/**
+ * A case moved to the platform after its merchant deadline is listed again in the deadline index
+ * this long after the move, until the customer is told: if the instance that moved it stopped before
+ * telling, another one does it (never before, so that the two do not both tell).
+ */
+export const TELL_GRACE_MS = 5 * 60_000;
+
+/** Where a case belongs in the two sweep indexes (scores in ms; `undefined`: not listed). */
+export function sweepScores(record: CaseRecord): { deadline?: number; expiry?: number } {
+  if (record.topic !== 'dispute') return {};
+  const d = record.dispute ?? {};
+  let deadline: number | undefined;
+  if (record.status === 'waiting_merchant' && d.merchantDeadline && !d.merchantAnsweredAt) deadline = Date.parse(d.merchantDeadline);
+  else if (record.status === 'platform_review' && d.deadlinePassedAt && !d.customerToldAt) deadline = Date.parse(d.deadlinePassedAt) + TELL_GRACE_MS;
+  return { deadline, expiry: AUTO_CLOSABLE_STATUSES.has(record.status) ? disputeExpiryMs(record) : undefined };
+}
+
+/**
+ * D6.3: when a dispute closes by itself: 180 days after its transaction date (the order's
+ * `transactionAt`, else `paidAt`, else the case's creation), or after the customer's last new
+ * request on it, whichever is later. A calendar date counts from its start in UTC.
+ */
+export function disputeExpiryMs(record: CaseRecord): number {
+  const order = record.facts.order;
+  const tx = Date.parse(order?.transactionAt ?? order?.paidAt ?? record.createdAt);
+  const last = record.dispute?.lastRequestAt ? Date.parse(record.dispute.lastRequestAt) : NaN;
+  const from = Number.isNaN(last) ? tx : Math.max(tx, last);
+  return from + DISPUTE_AUTO_CLOSE_DAYS * 86_400_000;
+}
+
+const score = (ms: number | undefined): string => (ms === undefined || Number.isNaN(ms) ? '' : String(ms));
 
 export class CaseStoreError extends Error {
   override readonly name = 'CaseStoreError';
@@ -134,6 +195,11 @@ export class RedisCaseRepository implements CaseRepository {
     return this.keys.global('case', `owner:${indexId}`);
   }
 
+  /** Redis key of one sweep index (src/disputes/sweep.ts). */
+  sweepKey(kind: 'deadline' | 'expiry'): string {
+    return this.keys.global('case', `sweep:${kind}`);
+  }
+
   /** Redis key of the index of one order's cases (the order number as the engine compares it). */
   orderIndexKey(orderId: string): string {
     return this.keys.global('case', `order:${orderId.trim().toUpperCase()}`);
@@ -166,7 +232,8 @@ export class RedisCaseRepository implements CaseRepository {
   private async createOnce(input: NewCase, requestKey: string): Promise<CaseRecord> {
     const at = this.now().toISOString();
     const clean = redactUserText(input);
-    const status = clean.status ?? 'submitted';
+    const status = clean.status ?? (clean.topic === 'dispute' ? 'open' : 'submitted');
+    if (!statusAllowedFor(clean.topic, status)) throw new CaseStoreError(`a ${clean.topic} case cannot start as ${status}`);
     const requestKeyName = this.keys.global('case', `req:${requestKey}`);
     for (let attempt = 0; attempt < this.maxReferenceAttempts; attempt++) {
       const reference = this.generate(clean.topic);
@@ -183,14 +250,33 @@ export class RedisCaseRepository implements CaseRepository {
         language: clean.language,
         channelId: clean.owner.channelId,
         conversationReference: clean.conversationReference,
+        ...(clean.dispute ? { dispute: { ...clean.dispute } } : {}),
+        ...(clean.invoice ? { invoice: { ...clean.invoice } } : {}),
         createdAt: at,
         updatedAt: at,
       });
       const indexKeys = ownerIndexIds(record.owner).map((id) => this.indexKey(id));
       if (record.facts.order?.id) indexKeys.push(this.orderIndexKey(record.facts.order.id));
+      const sweepArgs: string[] = [];
+      if (record.topic === 'dispute') {
+        const scores = sweepScores(record);
+        indexKeys.push(this.sweepKey('deadline'), this.sweepKey('expiry'));
+        sweepArgs.push(score(scores.deadline), score(scores.expiry));
+      }
       const key = this.caseKey(reference);
       const [result] = await durabilityFor(this.redis).write(key, (p) =>
-        p.eval(CREATE, 2 + indexKeys.length, key, requestKeyName, ...indexKeys, JSON.stringify(record), String(Date.parse(at)), reference, String(REQUEST_KEY_TTL_SECONDS)),
+        p.eval(
+          CREATE,
+          2 + indexKeys.length,
+          key,
+          requestKeyName,
+          ...indexKeys,
+          JSON.stringify(record),
+          String(Date.parse(at)),
+          reference,
+          String(REQUEST_KEY_TTL_SECONDS),
+          ...sweepArgs,
+        ),
       );
       const [code, existing] = result as [number, string?];
       if (code === 1) return record;
@@ -265,7 +351,7 @@ export class RedisCaseRepository implements CaseRepository {
       // The same move by the same author already recorded (a retry after an unconfirmed write): done.
       const last = record.history[record.history.length - 1];
       if (record.status === status && last?.status === status && last.by === by && last.note === cleanNote) return record;
-      if (!STATUS_TRANSITIONS[record.status].includes(status)) {
+      if (!STATUS_TRANSITIONS[record.status].includes(status) || !statusAllowedFor(record.topic, status)) {
         throw new InvalidStatusTransitionError(record.reference, record.status, status);
       }
       return {
@@ -309,6 +395,97 @@ export class RedisCaseRepository implements CaseRepository {
     }));
   }
 
+  async transition(reference: CaseReference, move: CaseTransition): Promise<{ moved: boolean; record: CaseRecord } | null> {
+    const cleanNote = move.note === undefined ? undefined : redactSecrets(move.note).text;
+    let moved = false;
+    const record = await this.update(reference, (current, at) => {
+      moved = false;
+      if (!move.from.includes(current.status) || (move.when && !move.when(current))) return current;
+      // The same status: only the facts change (a claim such as "the customer is being told").
+      if (move.to !== current.status && (!STATUS_TRANSITIONS[current.status].includes(move.to) || !statusAllowedFor(current.topic, move.to))) {
+        throw new InvalidStatusTransitionError(current.reference, current.status, move.to);
+      }
+      moved = true;
+      return {
+        ...current,
+        status: move.to,
+        ...(move.patch ? { dispute: { ...current.dispute, ...move.patch } } : {}),
+        history: [...current.history, { status: move.to, at, by: move.by, ...(cleanNote !== undefined ? { note: cleanNote } : {}) }],
+        updatedAt: at,
+      };
+    });
+    return record && { moved, record };
+  }
+
+  async closeByCustomer(reference: CaseReference, owner: CaseOwner, note?: string): Promise<CloseByCustomerResult> {
+    const mine = await this.getForOwner(reference, owner);
+    if (!mine) return { ok: false, reason: 'not_found' };
+    const by = `user:${owner.userId}`;
+    const cleanNote = redactSecrets(note ?? 'closed by the customer').text;
+    let result: CloseByCustomerResult | undefined;
+    const record = await this.update(mine.reference, (current, at) => {
+      const target = current.topic === 'dispute' ? 'closed_by_customer' : 'closed';
+      if (current.status === target) {
+        result = { ok: true, record: current, alreadyClosed: true };
+        return current;
+      }
+      if (FINAL_STATUSES.has(current.status) || !STATUS_TRANSITIONS[current.status].includes(target)) {
+        result = { ok: false, reason: 'final', record: current };
+        return current;
+      }
+      const next: CaseRecord = {
+        ...current,
+        status: target,
+        history: [...current.history, { status: target, at, by, note: cleanNote }],
+        updatedAt: at,
+      };
+      result = { ok: true, record: next, alreadyClosed: false };
+      return next;
+    });
+    if (!record || !result) return { ok: false, reason: 'not_found' };
+    return result.ok ? { ...result, record } : result;
+  }
+
+  async recordCustomerRequest(reference: CaseReference, owner: CaseOwner, note: string): Promise<CaseRecord | null> {
+    const mine = await this.getForOwner(reference, owner);
+    if (!mine) return null;
+    const clean = redactSecrets(note).text;
+    return this.update(mine.reference, (current, at) => {
+      if (FINAL_STATUSES.has(current.status)) return current;
+      return {
+        ...current,
+        ...(current.topic === 'dispute' ? { dispute: { ...current.dispute, lastRequestAt: at } } : {}),
+        history: [...current.history, { status: current.status, at, by: `user:${owner.userId}`, note: clean }],
+        updatedAt: at,
+      };
+    });
+  }
+
+  async setDispute(reference: CaseReference, patch: CaseDisputeState, by: string, note?: string): Promise<CaseRecord | null> {
+    const clean = redactSecrets(note ?? `dispute: ${Object.keys(patch).sort().join(', ')}`).text;
+    return this.update(reference, (current, at) => {
+      const merged = { ...current.dispute, ...patch };
+      if (JSON.stringify(merged) === JSON.stringify(current.dispute ?? {})) return current;
+      return { ...current, dispute: merged, history: [...current.history, { status: current.status, at, by, note: clean }], updatedAt: at };
+    });
+  }
+
+  async setInvoice(reference: CaseReference, invoice: CaseInvoiceState, by: string): Promise<CaseRecord | null> {
+    return this.update(reference, (current, at) => {
+      if (current.invoice && current.invoice.invoiceId === invoice.invoiceId && current.invoice.pause === invoice.pause) return current;
+      return {
+        ...current,
+        invoice: { ...invoice },
+        history: [...current.history, { status: current.status, at, by, note: `invoice ${redactSecrets(invoice.invoiceId).text}: ${invoice.pause}` }],
+        updatedAt: at,
+      };
+    });
+  }
+
+  async dueForSweep(kind: 'deadline' | 'expiry', now: Date, limit: number): Promise<CaseReference[]> {
+    return this.redis.zrangebyscore(this.sweepKey(kind), '-inf', String(now.getTime()), 'LIMIT', 0, Math.max(1, Math.floor(limit)));
+  }
+
   /**
    * Read, change, compare-and-set, retried while another writer got there first. Durable: a write
    * whose acknowledgement did not come is confirmed again (the exact JSON written, written again and
@@ -323,12 +500,23 @@ export class RedisCaseRepository implements CaseRepository {
     let unconfirmed = 0;
     for (let attempt = 0; attempt < this.maxUpdateAttempts; attempt++) {
       const raw = await this.redis.get(key);
-      if (raw === null) return null;
+      if (raw === null) {
+        // A hint left in a sweep index for a case that is gone (only ever by hand) goes too.
+        await this.redis.zrem(this.sweepKey('deadline'), ref);
+        await this.redis.zrem(this.sweepKey('expiry'), ref);
+        return null;
+      }
       const current = this.parse(ref, raw);
       const next = change(current, this.now().toISOString());
       const json = next === current ? raw : JSON.stringify(this.validate(next));
+      const scores = sweepScores(next);
+      const sweep = [this.sweepKey('deadline'), this.sweepKey('expiry')];
       try {
-        const [written] = await durability.write(key, (p) => (next === current ? p.eval(TOUCH, 1, key, raw) : p.eval(COMPARE_AND_SET, 1, key, raw, json)));
+        const [written] = await durability.write(key, (p) =>
+          next === current
+            ? p.eval(TOUCH, 1, key, raw)
+            : p.eval(COMPARE_AND_SET, 3, key, ...sweep, raw, json, ref, score(scores.deadline), score(scores.expiry)),
+        );
         if (written === 1) return next;
         if (written === -1) return null;
       } catch (err) {

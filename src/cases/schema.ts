@@ -23,6 +23,8 @@ import {
   CASE_STATUSES,
   PROOF_CONTENT_TYPES,
   type CaseContact,
+  type CaseDisputeState,
+  type CaseInvoiceState,
   type CaseOwner,
   type CaseRecord,
   type ProofMeta,
@@ -88,6 +90,28 @@ export const caseContactSchema = z
   .object({ email: z.string().email().max(254).optional(), confirmedAt: isoDateTime.optional(), optedOut: z.boolean().optional() })
   .strict();
 
+export const caseDisputeStateSchema = z
+  .object({
+    merchantName: z.string().min(1).max(200).optional(),
+    complaintType: z.enum(['payment', 'delivery']).optional(),
+    complaintSentAt: isoDateTime.optional(),
+    merchantDeadline: isoDateTime.optional(),
+    merchantAnsweredAt: isoDateTime.optional(),
+    deadlinePassedAt: isoDateTime.optional(),
+    customerToldAt: isoDateTime.optional(),
+    lastRequestAt: isoDateTime.optional(),
+  })
+  .strict();
+
+export const caseInvoiceStateSchema = z
+  .object({
+    invoiceId: z.string().min(1).max(200),
+    pause: z.enum(['paused', 'already_paused', 'paid', 'cancelled']),
+    at: isoDateTime,
+    dueDate: calendarDate.optional(),
+  })
+  .strict();
+
 const conversationReferenceSchema = z.custom<StoredConversationReference>(
   (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
   { message: 'must be an object' },
@@ -108,6 +132,8 @@ export const caseRecordSchema = z
     channelId: z.string().min(1),
     conversationReference: conversationReferenceSchema,
     contact: caseContactSchema.optional(),
+    dispute: caseDisputeStateSchema.optional(),
+    invoice: caseInvoiceStateSchema.optional(),
     createdAt: isoDateTime,
     updatedAt: isoDateTime,
   })
@@ -122,5 +148,7 @@ const sameTypes: [
   Same<z.infer<typeof proofMetaSchema>, ProofMeta>,
   Same<z.infer<typeof caseRecordSchema>, CaseRecord>,
   Same<z.infer<typeof caseContactSchema>, CaseContact>,
-] = [true, true, true, true, true, true];
+  Same<z.infer<typeof caseDisputeStateSchema>, CaseDisputeState>,
+  Same<z.infer<typeof caseInvoiceStateSchema>, CaseInvoiceState>,
+] = [true, true, true, true, true, true, true, true];
 void sameTypes;
