@@ -13,6 +13,7 @@ import { MainDialog } from './mainDialog';
 import { originOf } from './proof/fetchAttachment';
 import type { TopicDeps } from './refund/deps';
 import { RefundDialog } from './refund/refundDialog';
+import { PaymentDialog } from './payment/paymentDialog';
 import { DisputeDialog } from './dispute/disputeDialog';
 import { CaseStatusDialog } from './status/caseStatusDialog';
 import type { Topic } from './topics';
@@ -89,6 +90,12 @@ export function buildDialogs(deps: DialogDeps): MainDialog {
       dialog: new RefundDialog(topicDeps),
     },
     {
+      id: PaymentDialog.id,
+      titleKey: 'payment:menu.title',
+      intent: 'topic.paymentNotRegistered',
+      dialog: new PaymentDialog(topicDeps),
+    },
+    {
       id: DisputeDialog.id,
       titleKey: 'dispute:menu.title',
       intent: 'topic.dispute',
@@ -102,5 +109,6 @@ export function buildDialogs(deps: DialogDeps): MainDialog {
       dialog: new CaseStatusDialog(topicDeps),
     },
   ];
+  topicDeps.topicIds = topics.map((x) => x.id);
   return new MainDialog(topics, topicDeps.human);
 }

@@ -45,6 +45,7 @@ import { createNotifications, type Notifications } from './services/notification
 import { createMetrics, instrumentRedis, Metrics, mountMetrics, observeCases, TurnObserver } from './metrics';
 import { DIALOG_STATE } from './bot/conversationData';
 import { createNlu, NluRecognizer } from './nlu';
+import { DisputeSweeper } from './disputes/sweep';
 
 export interface App {
   config: Config;
@@ -59,6 +60,8 @@ export interface App {
   /** E-mails to customers: `notifications.notifier` is what the agent desk calls (notifyDecision…). */
   notifications: Notifications;
   metrics: Metrics;
+  /** The dispute sweep (D5 deadlines, D6.3), started by `listen`; `null` when DISPUTE_SWEEP_INTERVAL_SECONDS is 0. */
+  disputeSweeper: DisputeSweeper | null;
   /** `metricsPort` when /metrics has its own port (METRICS_PORT). */
   listen(): Promise<{ port: number; metricsPort?: number }>;
   /** Stops taking requests, waits for turns in flight (bounded), closes Redis. */
@@ -268,6 +271,25 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
   if (config.handoff.demoAgent) logger.warn('agent desk: DEMO_AGENT is on: the agent "demo" signs in with the password "demo" (never in production)');
   else if (!agentApi.auth.configured && config.handoff.mode === 'desk') logger.info('agent desk: no AGENTS configured; nobody can sign in at /agent (see npm run agent-hash)');
 
+  // D5 / D6.3: every instance sweeps; a compare-and-set on each case makes each change once.
+  const disputeSweeper =
+    config.disputes.sweepIntervalSeconds > 0
+      ? new DisputeSweeper({
+          cases,
+          merchants: services.merchants,
+          notifier: notifications.notifier,
+          // A message in the customer's conversation, through the channel it came from (as the desk does).
+          tellInChat: (record, text) =>
+            adapter.continueConversationAsync(config.botAuth.appId ?? '', record.conversationReference, async (ctx) => {
+              ctx.turnState.set(TURN.language, record.language);
+              await ctx.sendActivity(text);
+            }),
+          logger,
+          now: () => new Date(),
+          intervalMs: config.disputes.sweepIntervalSeconds * 1000,
+        })
+      : null;
+
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -280,6 +302,7 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     desk,
     notifications,
     metrics,
+    disputeSweeper,
     listen: () =>
       new Promise<{ port: number }>((resolve, reject) => {
         server.once('error', reject);
@@ -290,11 +313,13 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
       }).then(async ({ port }) => {
         notifications.setLocalPort(port);
         notifications.start();
+        disputeSweeper?.start();
         return { port, metricsPort: await metricsEndpoint.listen() };
       }),
     close() {
       closing ??= (async () => {
         agentApi.close();
+        await disputeSweeper?.stop();
         // The desk first: its last deliveries to web chat customers go through the channel.
         await desk.stop();
         await webChat.close();

@@ -165,6 +165,8 @@ const envSchema = z
     MAIL_REPLY_TO: z.string().min(3).max(200).optional(),
     MAIL_MAX_ATTEMPTS: int(1, 50).default(10),
     MAIL_RETRY_BASE_MS: int(10, 600000).default(2000),
+    DISPUTE_SWEEP_INTERVAL_SECONDS: int(0, 86400).default(300),
+    RECOGNIZERS_WARMUP: bool.default(true),
     // Security (SECURITY.md)
     MAX_JSON_DEPTH: int(4, 512).default(64),
     ALLOW_UNAUTHENTICATED_MESSAGES: bool.default(false),
@@ -268,6 +270,10 @@ export interface Config {
   production: boolean;
   /** E-mail (src/services/notifications): SMTP when `smtpUrl` is set, else the dev outbox (never in production). */
   mail: { smtpUrl?: string; from: string; replyTo?: string; maxAttempts: number; retryBaseMs: number };
+  /** The dispute sweep (src/disputes/sweep.ts): seconds between runs on each instance; 0 = off. */
+  disputes: { sweepIntervalSeconds: number };
+  /** Read one date per language at start-up (src/index.ts), so that no customer waits for the recognizers' first use. */
+  recognizersWarmup: boolean;
   security: SecurityConfig;
   uploads: UploadConfig;
 }
@@ -375,6 +381,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     production: e.NODE_ENV === 'production',
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, replyTo: e.MAIL_REPLY_TO, maxAttempts: e.MAIL_MAX_ATTEMPTS, retryBaseMs: e.MAIL_RETRY_BASE_MS },
+    disputes: { sweepIntervalSeconds: e.DISPUTE_SWEEP_INTERVAL_SECONDS },
+    recognizersWarmup: e.RECOGNIZERS_WARMUP,
     security: {
       maxJsonDepth: e.MAX_JSON_DEPTH,
       allowUnauthenticatedMessages: e.ALLOW_UNAUTHENTICATED_MESSAGES,

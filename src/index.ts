@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { createApp } from './app';
 import { DevRedis, ensureRedis, NoRedisError } from './devRedis';
 import { createLogger } from './logger';
+import { warmPaymentDateParser } from '../dialogs/slots/paidAt';
 
 /** Process entry: config, Redis (a private one on a fresh machine), the server, graceful stop. */
 async function main(): Promise<void> {
@@ -39,6 +40,12 @@ async function main(): Promise<void> {
   }
 
   const app = await createApp(config, { logger });
+  if (config.recognizersWarmup) {
+    // Before listening: the date recognizers' first use takes seconds of CPU (French most of all).
+    const started = Date.now();
+    warmPaymentDateParser();
+    logger.info({ ms: Date.now() - started }, 'date recognizers ready');
+  }
   const { port, metricsPort } = await app.listen();
   logger.info({ port, ...(metricsPort ? { metricsPort } : {}) }, `bot listening on http://localhost:${port}`);
 

@@ -13,7 +13,7 @@ import { choiceOptions } from '../prompts/localizedChoicePrompt';
 import { msg } from '../prompts/message';
 import type { TopicDeps } from '../refund/deps';
 import { RequestDialog } from '../request/requestDialog';
-import type { Assessment, RequestKit, RequestState } from '../request/spec';
+import type { Assessment, Carry, RequestKit, RequestState } from '../request/spec';
 import { disputeAnswer, routeOf } from './answer';
 import { CONTACT_MODEL, complaintTypeOf, isContact, isProblem, PREFILL, type Problem } from './choices';
 import { merchantMessage, merchantName } from './merchantMessage';
@@ -29,8 +29,14 @@ const CLOSABLE = new Set(['open', 'waiting_merchant', 'platform_review', 'resolv
 
 const RESUME = 'dispute.resume';
 
-interface ResumeOptions {
+/** How the topic was begun: the first message, or the facts another topic carried over. */
+interface BeginOptions {
   text?: string;
+  carry?: Carry;
+}
+
+interface ResumeOptions {
+  begin: BeginOptions;
   reference: string;
 }
 
@@ -56,15 +62,16 @@ export class DisputeDialog extends RequestDialog<DisputeSlots> {
   }
 
   /** A "close" button pressed, or the customer's return to a case kept for them; otherwise the questions. */
-  protected override async onBeginDialog(inner: DialogContext, options?: { text?: string }): Promise<DialogTurnResult> {
+  protected override async onBeginDialog(inner: DialogContext, options?: BeginOptions): Promise<DialogTurnResult> {
     const close = closeActionSchema.safeParse(inner.context.activity.value);
     if (close.success) {
       await this.close(inner.context, close.data.reference);
       return inner.endDialog();
     }
-    const text = options?.text;
-    const kept = await this.keptCase(inner.context, text ? findOrderNumberInText(text) : null);
-    if (kept) return inner.beginDialog(RESUME, { text, reference: kept.reference } satisfies ResumeOptions);
+    const text = options?.text ?? options?.carry?.text;
+    const orderId = options?.carry?.order?.facts.id ?? options?.carry?.slots.order?.number ?? (text ? findOrderNumberInText(text) : null);
+    const kept = await this.keptCase(inner.context, orderId);
+    if (kept) return inner.beginDialog(RESUME, { begin: options ?? {}, reference: kept.reference } satisfies ResumeOptions);
     return super.onBeginDialog(inner, options);
   }
 
@@ -106,7 +113,8 @@ export class DisputeDialog extends RequestDialog<DisputeSlots> {
   }
 
   private async resumeAnswered(step: WaterfallStepContext<ResumeOptions>): Promise<DialogTurnResult> {
-    const { reference, text } = step.options;
+    const { reference, begin } = step.options;
+    const text = begin.text ?? begin.carry?.text;
     if (isHandoff(step.result)) {
       await offerHuman(step.context, { reason: 'three_failures', caseRef: reference }, this.topicDeps.human);
       return step.endDialog();
@@ -117,7 +125,7 @@ export class DisputeDialog extends RequestDialog<DisputeSlots> {
       return step.endDialog();
     }
     const flow = `${DisputeDialog.id}.flow`;
-    if (choice !== 'yes') return step.replaceDialog(flow, { text });
+    if (choice !== 'yes') return step.replaceDialog(flow, begin);
     const record = await this.topicDeps.cases.get(reference);
     const claims = record?.facts.claims;
     const slots: DisputeSlots = {};

@@ -33,9 +33,11 @@ function amountDiffers(state: State): boolean {
 const differsKey = (state: State) =>
   `differs:${state.order?.facts.amountPaid.minor}${state.order?.facts.amountPaid.currency}:${state.slots.amount?.minor}${state.slots.amount?.currency}`;
 
+/** Where a shop purchase goes instead of a refund (when those topics exist). */
+const SHOP_TOPICS = ['payment', 'dispute'] as const;
+
 function slots(deps: TopicDeps): SlotSpec<RefundSlots>[] {
-  return [
-    orderSlot<RefundSlots>({
+  const order = orderSlot<RefundSlots>({
       formOffer: true,
       // Reasons fit the order: one said in the first message that cannot apply to it is asked again.
       after: ({ state }) => {
@@ -44,7 +46,34 @@ function slots(deps: TopicDeps): SlotSpec<RefundSlots>[] {
           delete state.slots.reasonText;
         }
       },
-    }),
+  });
+  return [
+    {
+      ...order,
+      clear: (state) => {
+        order.clear?.(state);
+        delete state.flags.shopAsked;
+      },
+    },
+    {
+      // A shop purchase: a refund is not the way; the payment or the purchase has its own topic (facts kept).
+      name: 'shopTopic',
+      ask: ({ state }) => {
+        if (state.order?.facts.serviceType !== 'merchant_purchase' || state.flags.shopAsked) return undefined;
+        const ids = deps.topicIds ?? [];
+        const targets = SHOP_TOPICS.filter((x) => ids.includes(x));
+        if (!targets.length) return undefined;
+        const choices = [...targets, 'refund' as const].map((x) => ({ value: x, label: msg(`refund:shop.${x}`) }));
+        return { kind: 'choice', prompt: msg('refund:shop.ask'), retry: msg('refund:shop.ask'), choices };
+      },
+      accept: ({ state }, value) => {
+        state.flags.shopAsked = true;
+        return value === 'payment' || value === 'dispute' ? { switchTo: value } : undefined;
+      },
+      clear: (state) => {
+        delete state.flags.shopAsked;
+      },
+    },
     {
       // The order is known: show the amount on record and ask to confirm it, rather than asking from nothing.
       name: 'amountCheck',

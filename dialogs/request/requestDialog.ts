@@ -21,13 +21,15 @@ import type { TopicDeps } from '../refund/deps';
 import { answerCard, answerText, type Answer } from './answer';
 import { PARSERS, proofResolver } from './parsers';
 import { summaryView } from './summary';
-import type { Assessment, BaseSlots, Question, RequestKit, RequestState, SlotCtx, SlotSpec, TopicSpec } from './spec';
+import type { Assessment, BaseSlots, Carry, Question, RequestKit, RequestState, SlotCtx, SlotSpec, SwitchTopic, TopicSpec, TopicSwitch } from './spec';
 
 interface FlowOptions<S extends BaseSlots> {
   /** The first message, which may already hold some facts. */
   text?: string;
   /** The state carried over when the flow goes round again (an answer, a correction, a form). */
   state?: RequestState<S>;
+  /** Facts another topic already collected (it moved the customer here). */
+  carry?: Carry;
 }
 
 /** What the flow keeps between its two steps. */
@@ -36,6 +38,9 @@ interface FlowValues<S extends BaseSlots> {
   /** The slot being asked, or `summary`. */
   asking?: string;
 }
+
+/** `asking` while the e-mail question runs after an early answer. */
+const EMAIL = '$email';
 
 /** Guards the slot loop: a topic whose `accept` never fills its slot must not spin. */
 const MAX_KNOWN_PER_TURN = 20;
@@ -86,9 +91,19 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
       const t = tr(step.context);
       const lang = turnLanguage(step.context);
       const text = step.options.text;
-      const slots = text ? await this.spec.fill(text, { context: step.context, deps: this.deps, lang }) : ({} as S);
-      state = { slots, unknownOrders: 0, requestId: randomUUID(), flags: {} };
-      const noted = this.spec.noted(t, lang, slots).join(', ');
+      const carry = step.options.carry;
+      const first = text ?? carry?.text;
+      const slots = first ? await this.spec.fill(first, { context: step.context, deps: this.deps, lang }) : ({} as S);
+      state = {
+        slots: { ...slots, ...(carry?.slots ?? {}) },
+        unknownOrders: 0,
+        requestId: randomUUID(),
+        flags: {},
+        ...(carry?.order ? { order: carry.order } : {}),
+        ...(first ? { text: first.slice(0, 5000) } : {}),
+      };
+      if (carry) await this.spec.carried?.({ context: step.context, state, deps: this.deps, t, lang });
+      const noted = this.spec.noted(t, lang, state.slots).join(', ');
       const start = t(`${this.spec.ns}:start`);
       await step.context.sendActivity(noted ? `${start} ${t(`${this.spec.ns}:noted`, { facts: noted })}` : start);
     }
@@ -99,7 +114,8 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
       if (!found) break;
       const { slot, question } = found;
       if (question.kind === 'known') {
-        await slot.accept(c(state), question.value);
+        const moved = await slot.accept(c(state), question.value);
+        if (moved) return this.switchTopic(step, state, moved);
         const early = await this.settle(step, state);
         if (early) return early;
         continue;
@@ -120,6 +136,8 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
   private async answered(step: WaterfallStepContext<FlowOptions<S>>): Promise<DialogTurnResult> {
     const values = step.values as FlowValues<S>;
     const state = values.state;
+    // The e-mail question after an early answer: its result ends the topic.
+    if (values.asking === EMAIL) return step.endDialog(step.result);
     if (isHandoff(step.result)) return this.kit.escalate(step, 'three_failures');
     const value = (step.result as { value: unknown }).value;
     if (values.asking === 'summary') {
@@ -134,11 +152,21 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
     }
     const slot = this.spec.slots.find((s) => s.name === values.asking);
     if (slot) {
-      await slot.accept({ context: step.context, state, deps: this.deps, t: tr(step.context), lang: turnLanguage(step.context) }, value);
+      const moved = await slot.accept({ context: step.context, state, deps: this.deps, t: tr(step.context), lang: turnLanguage(step.context) }, value);
+      if (moved) return this.switchTopic(step, state, moved);
       const early = await this.settle(step, state);
       if (early) return early;
     }
     return step.replaceDialog(this.FLOW, { state } satisfies FlowOptions<S>);
+  }
+
+  /** Ends this topic with the facts kept; MainDialog starts the other one with them. */
+  private switchTopic(step: WaterfallStepContext, state: RequestState<S>, to: SwitchTopic): Promise<DialogTurnResult> {
+    const slots: BaseSlots = {};
+    if (state.slots.order) slots.order = state.slots.order;
+    // A proof given is kept; "no proof for now" is not (the next topic may need one).
+    if (state.slots.proof && state.slots.proof.kind !== 'skipped') slots.proof = state.slots.proof;
+    return step.endDialog({ switchTo: to.switchTo, carry: { slots, ...(state.order ? { order: state.order } : {}), ...(state.text ? { text: state.text } : {}) } } satisfies TopicSwitch);
   }
 
   private async firstMissing(c: SlotCtx<S>): Promise<{ slot: SlotSpec<S>; question: Question } | undefined> {
@@ -157,8 +185,9 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
     if (!early) return undefined;
     const record = early.record ? await this.kit.record(step.context, state, early.assessment, { review: early.assessment.decision.review.required }) : undefined;
     await this.kit.sendAnswer(step.context, this.answerFor(step.context, state, early.assessment, record?.reference));
-    if (record) return this.kit.askEmail(step, record.reference);
-    return step.endDialog();
+    if (!record) return step.endDialog();
+    (step.values as FlowValues<S>).asking = EMAIL;
+    return this.kit.askEmail(step, record.reference);
   }
 
   private answerFor(context: TurnContext, state: RequestState<S>, a: Assessment, reference?: string): Answer {

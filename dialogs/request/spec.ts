@@ -38,6 +38,8 @@ export interface RequestState<S extends BaseSlots = BaseSlots> {
   requestId?: string;
   /** The topic's own small flags (e.g. refund's `askAmount`, a message already said). */
   flags: Record<string, boolean>;
+  /** The first message, kept to hand to another topic (at most 5,000 characters, already redacted). */
+  text?: string;
 }
 
 /** What a slot's question is: a typed answer read by a parser, buttons, or nothing to ask (value known). */
@@ -48,6 +50,28 @@ export type Question =
   | { kind: 'choice'; prompt: Msg | Msg[]; retry?: Msg | Msg[]; choices: ChoiceSpec[]; reasons?: boolean; /** free text read by this slot model (NluPort.slot) */ slotModel?: string }
   /** Nothing to ask, but the value must go through `accept` (e.g. an order number from the first message to look up). */
   | { kind: 'known'; value: unknown };
+
+/** Move to another topic (dialog id), e.g. a shop purchase found in the refund topic. */
+export interface SwitchTopic {
+  switchTo: string;
+}
+
+/** The facts one topic hands to the next: the order (looked up) and the proof, when given. */
+export interface Carry {
+  order?: Order;
+  slots: BaseSlots;
+  /** The customer's first message: the next topic reads its own facts in it too (a date, a problem). */
+  text?: string;
+}
+
+/** What a topic ends with when it moves the customer on (read by MainDialog, which starts `switchTo` with `carry`). */
+export interface TopicSwitch {
+  switchTo: string;
+  carry: Carry;
+}
+
+export const isTopicSwitch = (r: unknown): r is TopicSwitch =>
+  typeof r === 'object' && r !== null && typeof (r as TopicSwitch).switchTo === 'string' && typeof (r as TopicSwitch).carry === 'object';
 
 /** What a slot's functions get. */
 export interface SlotCtx<S extends BaseSlots = BaseSlots> {
@@ -63,8 +87,11 @@ export interface SlotSpec<S extends BaseSlots = BaseSlots> {
   name: string;
   /** The question while the slot is needed and unknown; `undefined` when known or not needed. */
   ask(c: SlotCtx<S>): Question | undefined | Promise<Question | undefined>;
-  /** Stores the parsed answer (may look things up and say something). The loop then asks what is still missing. */
-  accept(c: SlotCtx<S>, value: unknown): void | Promise<void>;
+  /**
+   * Stores the parsed answer (may look things up and say something). The loop then asks what is
+   * still missing. Returning `{ switchTo }` moves the customer to another topic with the facts kept.
+   */
+  accept(c: SlotCtx<S>, value: unknown): void | SwitchTopic | Promise<void | SwitchTopic>;
   /** A correction of this field from the summary: what to forget (default: `delete slots[name]`). */
   clear?(state: RequestState<S>): void;
 }
@@ -149,6 +176,8 @@ export interface TopicSpec<S extends BaseSlots = BaseSlots> {
   ns: string;
   /** One-message fill: the slots the first message already holds (order number, amount, date…). */
   fill(text: string, c: { context: TurnContext; deps: TopicDeps; lang: Language }): S | Promise<S>;
+  /** Another topic moved the customer here with `state.slots.order` / `state.order` / proof filled: say so (optional). */
+  carried?(c: SlotCtx<S>): void | Promise<void>;
   /** The first line: `<ns>:start`, plus what was noted from the first message. */
   noted(t: TFunction, lang: Language, slots: S): string[];
   /** The questions, in order. */

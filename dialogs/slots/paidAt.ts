@@ -161,6 +161,17 @@ function agoBefore(text: string, start: number, lang: Language): boolean {
 }
 
 /**
+ * The French model reads "hier soir" (and "hier matin"…) as this evening of today. The day is what
+ * counts here (a part of the day is not a time): those are read as "hier" / "avant-hier".
+ */
+function beforeReading(text: string, lang: Language): string {
+  return lang === 'fr' ? text.replace(/\b(avant-hier|hier)\s+(?:au\s+)?(?:matin|midi|après-midi|apres-midi|soir)\b/gi, '$1') : text;
+}
+
+/** A calendar date the recognizer could not really resolve ("the 31st" in a 30-day month gives year 1). */
+const plausible = (w: Wall): boolean => w.y >= 1970 && w.y <= 9999;
+
+/**
  * When the customer paid, from what they typed. `now` is the current instant; `timeZone` the bot's
  * (TIME_ZONE): "yesterday at 11pm" is 23:00 there.
  */
@@ -172,7 +183,7 @@ export function parsePaymentDate(text: string, lang: Language, now: Date, timeZo
   const today = isoDay(nowWall);
   // The recognizer reads the reference's local fields: give it the wall-clock time of `timeZone`.
   const reference = new Date(nowWall.y, nowWall.mo - 1, nowWall.d, nowWall.h, nowWall.mi, nowWall.s);
-  const results = model(lang).parse(input, reference);
+  const results = model(lang).parse(beforeReading(input, lang), reference);
 
   let sawFuture = false;
   let sawVague = false;
@@ -191,8 +202,17 @@ export function parsePaymentDate(text: string, lang: Language, now: Date, timeZo
     if (kind === 'date' || kind === 'datetime') {
       for (const v of values) {
         const p = v.value ? parseWall(v.value) : undefined;
-        if (!p) continue;
+        if (!p || !plausible(p.wall)) {
+          sawVague = true;
+          continue;
+        }
         readings.push({ ms: instantOf(p.wall, timeZone), date: isoDay(p.wall), hasTime: p.hasTime });
+      }
+      // "3 Nov" said on 2 November is tomorrow, not a year ago: with a day of the year and no year,
+      // the reading nearest to now is meant, and a future one is refused.
+      if (readings.length > 1 && values.every((v) => /^XXXX-\d{2}-\d{2}/.test(v.timex ?? ''))) {
+        const nearest = readings.reduce((a, b) => (Math.abs(b.ms - nowMs) < Math.abs(a.ms - nowMs) ? b : a));
+        readings.splice(0, readings.length, nearest);
       }
     } else if (kind === 'time') {
       for (const v of values) {

@@ -120,10 +120,11 @@ export class CaseStatusDialog extends BaseDialog {
   }
 }
 
-/** One case, as its owner reads it. */
+/** One case, as its owner reads it: what it is, where it stands, and what happens next. */
 export function describeCase(context: TurnContext, c: CaseRecord, timeZone: string): string {
   const t = tr(context);
   const lang = turnLanguage(context);
+  const next = nextStep(c, (key, vars) => t(key, vars), (iso) => formatDate(iso, lang, timeZone));
   const lines = [
     t('status:detail', {
       reference: c.reference,
@@ -131,8 +132,41 @@ export function describeCase(context: TurnContext, c: CaseRecord, timeZone: stri
       date: formatDate(c.createdAt, lang, timeZone),
       status: t(`status:statuses.${c.status}`),
     }),
-    t('status:decision', { outcome: t(`status:outcomes.${c.decision.outcome}`) }),
+    // The engine's first answer reads well for refunds; the other topics say what happens next.
+    next ?? t('status:decision', { outcome: t(`status:outcomes.${c.decision.outcome}`) }),
     t('status:lastUpdate', { date: formatDate(c.updatedAt, lang, timeZone) }),
   ];
   return lines.join('\n');
+}
+
+/**
+ * The plain-words "what now" of a payment report (its invoice) or a dispute (its merchant), from the
+ * facts on the case; `undefined` when there is nothing more to say than the first answer.
+ */
+export function nextStep(
+  c: CaseRecord,
+  t: (key: string, vars?: Record<string, string>) => string,
+  date: (iso: string) => string,
+): string | undefined {
+  if (c.topic === 'payment_not_received') {
+    if (!c.invoice) return undefined;
+    return t(`status:next.invoice.${c.invoice.pause}`, { invoice: c.invoice.invoiceId });
+  }
+  if (c.topic !== 'dispute') return undefined;
+  const d = c.dispute ?? {};
+  const merchant = d.merchantName ?? c.facts.order?.id ?? '';
+  switch (c.status) {
+    case 'open':
+      if (d.merchantAnsweredAt) return t('status:next.dispute.merchantAnswered', { merchant, date: date(d.merchantAnsweredAt) });
+      return c.decision.outcome === 'contact_merchant_first' ? t('status:next.dispute.contactMerchant', { merchant }) : undefined;
+    case 'waiting_merchant':
+      return d.merchantDeadline ? t('status:next.dispute.waitingMerchant', { merchant, date: date(d.merchantDeadline) }) : undefined;
+    case 'platform_review':
+      if (d.deadlinePassedAt) return t('status:next.dispute.merchantSilent', { merchant });
+      return c.decision.timeline?.kind === 'same_day' ? t('status:next.dispute.paymentSameDay') : t('status:next.dispute.platform');
+    case 'resolved':
+      return t('status:next.dispute.resolved');
+    default:
+      return undefined;
+  }
 }

@@ -401,7 +401,8 @@ export class RedisCaseRepository implements CaseRepository {
     const record = await this.update(reference, (current, at) => {
       moved = false;
       if (!move.from.includes(current.status) || (move.when && !move.when(current))) return current;
-      if (!STATUS_TRANSITIONS[current.status].includes(move.to) || !statusAllowedFor(current.topic, move.to)) {
+      // The same status: only the facts change (a claim such as "the customer is being told").
+      if (move.to !== current.status && (!STATUS_TRANSITIONS[current.status].includes(move.to) || !statusAllowedFor(current.topic, move.to))) {
         throw new InvalidStatusTransitionError(current.reference, current.status, move.to);
       }
       moved = true;

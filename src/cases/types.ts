@@ -285,7 +285,8 @@ export interface CaseRepository {
   setContact(reference: CaseReference, contact: CaseContact, by: string): Promise<CaseRecord | null>;
   /**
    * Compare-and-set move: only when the case is in one of `from` (and `when`, if given, holds for
-   * it), to `to`, with `patch` merged into its dispute facts, in one atomic write. Of several callers
+   * it), to `to`, with `patch` merged into its dispute facts, in one atomic write. `to` may be the
+   * current status: then only the facts change (a claim), with a history note. Of several callers
    * (instances) making the same move, exactly one gets `moved: true`; the others get the case as it
    * is. `null` when unknown. Throws `InvalidStatusTransitionError` for a move not allowed.
    */

@@ -56,6 +56,18 @@ describe('parsePaymentDate: English', () => {
     expect(en(text)).toEqual({ ok: false, reason });
   });
 
+  it('a day of the year without a year: the nearest one is meant, and refused when it is ahead', () => {
+    const nov2 = new Date('2026-11-02T10:00:00Z');
+    expect(en('3 Nov', nov2)).toEqual({ ok: false, reason: 'future' });
+    expect(fr('le 29 novembre à 23h')).toEqual({ ok: false, reason: 'future' });
+    expect(fr('le 29 novembre à 21h')).toMatchObject({ ok: true, value: '2026-11-29T20:00:00.000Z' });
+    expect(en('30 December', new Date('2027-01-02T10:00:00Z'))).toMatchObject(day('2026-12-30'));
+  });
+
+  it('a date the recognizer cannot place is not made up', () => {
+    expect(en('on the 31st')).toEqual({ ok: false, reason: 'vague' });
+  });
+
   it('a time later today is refused; the same time yesterday is read when said so', () => {
     expect(en('today at 11pm')).toEqual({ ok: false, reason: 'future' });
     expect(en('yesterday at 11pm')).toMatchObject({ ok: true });
@@ -89,6 +101,13 @@ describe('parsePaymentDate: French', () => {
     if (!r.ok) throw new Error('not read');
     expect(new Date(`${r.date}T12:00:00Z`).getUTCDay()).toBe(2);
     expect(r.date < '2026-11-29' && r.date >= '2026-11-16').toBe(true);
+  });
+
+  it('"hier soir", "hier matin": the day before (the model alone reads them as today)', () => {
+    expect(fr('hier soir')).toMatchObject(day('2026-11-28'));
+    expect(fr("j'ai payé hier matin")).toMatchObject(day('2026-11-28'));
+    expect(fr('avant-hier soir')).toMatchObject(day('2026-11-27'));
+    expect(fr('ce matin')).toMatchObject(day('2026-11-29'));
   });
 
   it.each([

@@ -45,6 +45,24 @@ const rows: [string, Topic, Profile, Partial<Claims>, Outcome, string[]][] = [
   ['FL-900001', 'dispute', 'standard', { problem: 'not_arrived', complaintType: 'delivery', merchantContact: 'no_reply' }, 'report_filed', ['D5']],
   ['FL-900002', 'dispute', 'standard', { problem: 'not_arrived', complaintType: 'delivery', merchantContact: 'no_reply' }, 'report_filed', ['D3']],
   ['FL-900003', 'dispute', 'standard', { problem: 'not_arrived', complaintType: 'delivery', merchantContact: 'no_reply' }, 'refusal', ['D6.3']],
+  // Payment not registered: every P path.
+  ['FL-800004', 'payment_not_received', 'standard', { paymentMethod: 'card' }, 'wait', ['P1']],
+  ['FL-800008', 'payment_not_received', 'standard', { paymentMethod: 'bank_transfer' }, 'wait', ['P1', 'P2']],
+  ['FL-800005', 'payment_not_received', 'standard', { paymentMethod: 'card', amountDebited: true, payeeDetailsCorrect: true, paidMerchantDirectly: false }, 'report_filed', ['P4', 'P6']],
+  ['FL-800005', 'payment_not_received', 'standard', { paymentMethod: 'card', amountDebited: true, payeeDetailsCorrect: true, paidMerchantDirectly: true }, 'contact_merchant_first', ['P3.3']],
+  ['FL-800005', 'payment_not_received', 'standard', { paymentMethod: 'card', amountDebited: false }, 'refusal', ['P3.1']],
+  ['FL-800005', 'payment_not_received', 'standard', { paymentMethod: 'card', amountDebited: true, payeeDetailsCorrect: false }, 'refusal', ['P3.2']],
+  ['FL-800005', 'payment_not_received', 'standard', { paymentMethod: 'card', amountDebited: true, payeeDetailsCorrect: true }, 'needs_review', ['P3']],
+  ['FL-800006', 'payment_not_received', 'standard', { paymentMethod: 'card', amountDebited: true, payeeDetailsCorrect: true, paidMerchantDirectly: false }, 'report_filed', ['P4']],
+  ['FL-800007', 'payment_not_received', 'standard', { paymentMethod: 'card', amountDebited: true, payeeDetailsCorrect: true, paidMerchantDirectly: false }, 'report_filed', ['P4']],
+  // Disputes: every D path.
+  ['FL-900004', 'dispute', 'standard', { problem: 'damaged', complaintType: 'delivery', merchantContact: 'no_reply' }, 'report_filed', ['D1', 'D2.1', 'D5']],
+  ['FL-900005', 'dispute', 'standard', { problem: 'not_as_ordered', complaintType: 'delivery', merchantContact: 'unsatisfactory_offer' }, 'report_filed', ['D2.3', 'D5']],
+  ['FL-900006', 'dispute', 'standard', { problem: 'payment_problem', complaintType: 'payment', merchantContact: 'no_reply' }, 'report_filed', ['D4']],
+  ['FL-900006', 'dispute', 'standard', { problem: 'payment_problem', complaintType: 'payment', merchantContact: 'invalid_address' }, 'report_filed', ['D2.2', 'D4']],
+  ['FL-900007', 'dispute', 'standard', { problem: 'not_arrived', complaintType: 'delivery', merchantContact: 'no_reply' }, 'report_filed', ['D5']],
+  ['FL-900008', 'dispute', 'standard', { problem: 'not_arrived', complaintType: 'delivery', merchantContact: 'no_reply' }, 'report_filed', ['D5']],
+  ['FL-900001', 'dispute', 'standard', { problem: 'other', merchantContact: 'no_reply' }, 'refusal', ['D1']],
 ];
 
 describe('demo orders through the eligibility engine', () => {
@@ -69,5 +87,7 @@ describe('demo orders through the eligibility engine', () => {
     expect(decision.clauses).toEqual(expect.arrayContaining(clauses));
     if (id === 'FL-500001') expect(decision.refund).toEqual({ destination: 'balance', amount: { minor: 800, currency: 'EUR' } });
     if (id === 'FL-200002') expect(decision.refund?.amount).toEqual({ minor: 5000, currency: 'EUR' });
+    // 72 hours after the payment, not three calendar dates: a few hours from now.
+    if (id === 'FL-800004') expect(decision.timeline).toMatchObject({ kind: 'wait_until', at: new Date(NOW.getTime() + 2 * 3_600_000).toISOString() });
   });
 });
