@@ -214,10 +214,14 @@ describe('dispute with a merchant', () => {
       expect(said).toContain(T(lang)('dispute:ask.order'));
     });
 
-    it('everything in the first message: the order, the problem and the merchant → straight to the summary', async () => {
+    it('everything in the first message: the order (a shop purchase, so one question), the problem and the merchant → the summary', async () => {
       const c = h.conversation({ user: 'demo-noah', locale: 'fr-FR' });
-      const said = await c.send("mon colis FL-900004 est arrivé cassé et le vendeur ne répond pas");
-      expect(said).toContain(T('fr')('dispute:noted', { facts: '' }).slice(0, 8));
+      // An order number starts the refund topic, which asks what kind of problem a shop purchase has.
+      const asked = await c.send('mon colis FL-900004 est arrivé cassé et le vendeur ne répond pas');
+      expect(asked).toContain(T('fr')('refund:shop.ask'));
+      const said = await c.send(T('fr')('refund:shop.dispute'));
+      expect(said).not.toContain(T('fr')('dispute:ask.order'));
+      expect(said).not.toContain(T('fr')('dispute:ask.problem'));
       expect(said).toContain(T('fr')('dispute:summary.title'));
       expect(said).toContain(problem('fr', 'damaged'));
       expect(said).toContain(contact('fr', 'no_reply'));
