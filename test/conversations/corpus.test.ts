@@ -33,6 +33,12 @@ const reached: Record<End, (said: string, lang: 'en' | 'fr', all: string) => boo
   // The D2 answer (why to write to the merchant first, the message to copy) came, then the customer closed the case.
   disputeWriteFirstThenClosed: (s, l, all) =>
     all.includes(lead(l, 'dispute:firstContact.explain', { merchant: '\u0000' })) && s.includes(lead(l, 'dispute:close.done', { reference: '\u0000' })),
+  paymentReported: (s, l) => s.includes(translator(l)('payment:answer.filed')) && /\bPN-[2-9A-HJ-NP-Z]{5}\b/.test(s),
+  paymentWait: (s, l) => s.includes(lead(l, 'payment:answer.wait', { from: '\u0000' })),
+  paymentPaidShop: (s, l) => s.includes(lead(l, 'payment:answer.paidShop', { merchant: '\u0000' })),
+  paymentNotDebited: (s, l) => s.includes(translator(l)('payment:answer.notDebited')),
+  paymentPayeeWrong: (s, l) => s.includes(translator(l)('payment:answer.payeeWrong')),
+  paymentRegistered: (s, l) => s.includes(translator(l)('payment:answer.registered')),
 };
 
 const median = (xs: number[]) => {

@@ -17,7 +17,14 @@ export type End =
   | 'disputePlatform' // D4: the platform handles the payment complaint, same day
   | 'disputeOpen' // D3: a dispute is already open on the purchase
   | 'disputeTooOld' // D6.3: more than 180 days
-  | 'disputeWriteFirstThenClosed'; // D2: write to the merchant first (message to copy), then closed by the customer (D6.1)
+  | 'disputeWriteFirstThenClosed' // D2: write to the merchant first (message to copy), then closed by the customer (D6.1)
+  // A payment not registered (POLICY.md P):
+  | 'paymentReported' // P4, P5: reported with a proof (the invoice pause said)
+  | 'paymentWait' // P1, P2: too early, with the date to come back
+  | 'paymentPaidShop' // P3.3: paid the shop directly, ask them for a refund
+  | 'paymentNotDebited' // P3.1
+  | 'paymentPayeeWrong' // P3.2
+  | 'paymentRegistered'; // P1: the record shows it registered
 export type Step = string | { value: Record<string, unknown> };
 export interface Script {
   lang: 'en' | 'fr';
@@ -205,4 +212,61 @@ const DISPUTES: Record<'en' | 'fr', Dispute[]> = {
 const disputes = (lang: 'en' | 'fr'): Script[] =>
   DISPUTES[lang].map(([name, steps, end], i) => ({ lang, name: `dispute: ${name}`, user: `shopper-${lang}-${i}`, steps, end }));
 
-export const SCRIPTS: Script[] = [...build('en'), ...build('fr'), ...disputes('en'), ...disputes('fr')];
+// ---------------------------------------------------------------- payment not registered (Noah's shop purchases)
+
+type Payment = [string, Step[], End];
+
+/** Each a customer of their own, without a signed-in account (the demo lets anonymous visitors look up the purchases). */
+const PAYMENTS: Record<'en' | 'fr', Payment[]> = {
+  en: [
+    ['transfer 5 days ago, reported', ['my payment isnt showing', 'FL-800002', '5 days ago', 'By bank transfer', 'yes', 'yes', 'no', 'PAY-2024-001234', confirm], 'paymentReported'],
+    ['paid in the app, reported', ['i paid my invoice but it still says unpaid', 'FL-800005', '4 days ago', 'in the app', 'yes it left my account', 'yep', 'nope', 'PAY-555-8899', confirm], 'paymentReported'],
+    ['all typed, reported', ['payment not registered pls', 'fl 800005', 'four days ago', 'card', 'yes', 'yes they were', 'no i paid the invoice', 'PAY-2024-777001', 'ok'], 'paymentReported'],
+    ['date in the first message, reported', ['I paid 5 days ago by transfer and the invoice still says unpaid', 'FL-800002', 'By bank transfer', 'yes', 'yes', 'no', 'PAY-2024-001234', confirm], 'paymentReported'],
+    ['invoice already paid', ['my payment doesnt appear', 'FL-800006', '5 days ago', 'card', 'yes', 'yes', 'no', 'PAY-2024-060606', confirm], 'paymentReported'],
+    ['invoice cancelled', ['the money left my account but the order is still unpaid', 'FL-800007', '6 days ago', 'card', 'yes', 'yes', 'no', 'PAY-2024-070707', confirm], 'paymentReported'],
+    ['paid the shop directly', ['paid but nothing shows up on my invoice', 'FL-800005', '4 days ago', 'in the app', 'yes', 'yes', 'yes i paid the shop directly'], 'paymentPaidShop'],
+    ['paid the shop, typed', ['payment not showing??', 'FL-800005', '4 days ago', 'card', 'yep', 'yes', 'yes'], 'paymentPaidShop'],
+    ['money never left', ['i paid my invoice but its not registered', 'FL-800005', '4 days ago', 'card', 'no it hasnt'], 'paymentNotDebited'],
+    ['not debited, short', ['my payment isnt registered', 'FL-800005', '4 days ago', 'in the app', 'no'], 'paymentNotDebited'],
+    ['wrong payee', ['paid the invoice, still shows due', 'FL-800005', '4 days ago', 'card', 'yes', 'no i think i got the reference wrong'], 'paymentPayeeWrong'],
+    ['wrong details, short', ['my payment is missing', 'FL-800005', '4 days ago', 'in the app', 'yes', 'no'], 'paymentPayeeWrong'],
+    ['paid yesterday by card', ['i paid yesterday and its not showing', 'FL-800001', 'card'], 'paymentWait'],
+    ['paid yesterday, asked', ['payment isnt showing', 'FL-800001', 'yesterday', 'In the app or by card'], 'paymentWait'],
+    ['transfer yesterday', ['i did a bank transfer yesterday and the invoice is still unpaid', 'FL-800008', 'By bank transfer'], 'paymentWait'],
+    ['card 2 days ago', ['payment not showing yet', 'FL-800004', '2 days ago', 'card'], 'paymentWait'],
+    ['already registered', ['my payment isnt showing', 'FL-800003', '6 days ago', 'card'], 'paymentRegistered'],
+    ['cancel halfway', ['my payment isnt showing', 'FL-800002', 'forget it, cancel'], 'cancelled'],
+    ['wants a person', ['payment not registered', 'FL-800002', 'can i talk to an agent?'], 'human'],
+    ['from the refund topic', ['refund FL-800002 please', "The payment isn't showing", '5 days ago', 'By bank transfer', 'yes', 'yes', 'no', 'PAY-2024-001234', confirm], 'paymentReported'],
+  ],
+  fr: [
+    ['virement il y a 5 jours, signalé', ["mon paiement n'apparaît pas", 'FL-800002', 'il y a 5 jours', 'Par virement bancaire', 'oui', 'oui', 'non', 'PAY-2024-001234', confirm], 'paymentReported'],
+    ["payé dans l'appli, signalé", ['jai payé ma facture mais elle est toujours marquée impayée', 'FL-800005', 'il y a 4 jours', "dans l'appli", "oui c'est parti de mon compte", 'ouais', 'non', 'PAY-555-8899', confirm], 'paymentReported'],
+    ['tout tapé, signalé', ['paiement pas enregistre svp', 'fl 800005', 'il y a quatre jours', 'carte', 'oui', 'oui c était bon', "non j'ai payé la facture", 'PAY-2024-777001', 'ok'], 'paymentReported'],
+    ['date dans le premier message', ["j'ai payé il y a 5 jours par virement et la facture est toujours impayée", 'FL-800002', 'Par virement bancaire', 'oui', 'oui', 'non', 'PAY-2024-001234', confirm], 'paymentReported'],
+    ['facture déjà payée', ["mon paiement n'apparait pas", 'FL-800006', 'il y a 5 jours', 'carte', 'oui', 'oui', 'non', 'PAY-2024-060606', confirm], 'paymentReported'],
+    ['facture annulée', ["l'argent est parti de mon compte mais la commande est toujours impayée", 'FL-800007', 'il y a 6 jours', 'carte', 'oui', 'oui', 'non', 'PAY-2024-070707', confirm], 'paymentReported'],
+    ['payé la boutique directement', ["j'ai payé mais rien sur ma facture", 'FL-800005', 'il y a 4 jours', "dans l'appli", 'oui', 'oui', "oui j'ai payé la boutique directement"], 'paymentPaidShop'],
+    ['payé la boutique, court', ['paiement pas visible ??', 'FL-800005', 'il y a 4 jours', 'carte', 'ouais', 'oui', 'oui'], 'paymentPaidShop'],
+    ["l'argent n'est pas parti", ["j'ai payé ma facture mais elle est pas enregistrée", 'FL-800005', 'il y a 4 jours', 'carte', "non pas encore débité"], 'paymentNotDebited'],
+    ['pas débité, court', ["mon paiement n'est pas pris en compte", 'FL-800005', 'il y a 4 jours', "dans l'appli", 'non'], 'paymentNotDebited'],
+    ['mauvais bénéficiaire', ['facture payée mais toujours due', 'FL-800005', 'il y a 4 jours', 'carte', 'oui', "non, je me suis trompé de référence"], 'paymentPayeeWrong'],
+    ['mauvaises coordonnées, court', ['mon paiement a disparu', 'FL-800005', 'il y a 4 jours', "dans l'appli", 'oui', 'non'], 'paymentPayeeWrong'],
+    ['payé hier par carte', ["j'ai payé hier et ça apparaît pas", 'FL-800001', 'carte'], 'paymentWait'],
+    ['payé hier, demandé', ["paiement qui n'apparaît pas", 'FL-800001', 'hier', "Dans l'application ou par carte"], 'paymentWait'],
+    ['virement hier', ["j'ai fait un virement hier et la facture est toujours impayée", 'FL-800008', 'Par virement bancaire'], 'paymentWait'],
+    ['carte il y a 2 jours', ['paiement toujours pas visible', 'FL-800004', 'il y a 2 jours', 'carte'], 'paymentWait'],
+    ['déjà enregistré', ["mon paiement n'apparaît pas", 'FL-800003', 'il y a 6 jours', 'carte'], 'paymentRegistered'],
+    ['annule en route', ["mon paiement n'apparaît pas", 'FL-800002', 'laisse tomber, annule'], 'cancelled'],
+    ['veut un humain', ['paiement pas enregistré', 'FL-800002', 'je veux parler à un conseiller'], 'human'],
+    ['depuis le sujet remboursement', ['remboursement FL-800002 svp', "Le paiement n'apparaît pas", 'il y a 5 jours', 'Par virement bancaire', 'oui', 'oui', 'non', 'PAY-2024-001234', confirm], 'paymentReported'],
+  ],
+};
+
+/** The payment-not-registered conversations (topic from h12core). */
+export const PAYMENT_SCRIPTS: Script[] = (['en', 'fr'] as const).flatMap((lang) =>
+  PAYMENTS[lang].map(([name, steps, end], i): Script => ({ lang, name: `payment: ${name}`, user: `payer-${lang}-${i}`, steps, end })),
+);
+
+export const SCRIPTS: Script[] = [...build('en'), ...build('fr'), ...disputes('en'), ...disputes('fr'), ...PAYMENT_SCRIPTS];

@@ -254,9 +254,14 @@ describe('dispute with a merchant', () => {
       expect(summary).toContain(contact(lang, expected));
     });
 
-    it('the menu lists the dispute topic', async () => {
-      const c = h.conversation({ user: 'demo-noah', locale: 'en-GB' });
-      expect(await c.send('hi')).toContain(T('en')('dispute:menu.title'));
-    });
+    it.each([['en', 'en-GB', 'a problem with a merchant'], ['fr', 'fr-FR', 'un problème avec un marchand']] as const)(
+      'the welcome (%s) names it and the menu lists it',
+      async (lang, locale, words) => {
+        const c = h.conversation({ user: 'demo-noah', locale });
+        const said = await c.send(lang === 'en' ? 'hi' : 'bonjour');
+        expect(said).toContain(words);
+        expect(said).toContain(T(lang)('dispute:menu.title'));
+      },
+    );
   });
 });
