@@ -165,7 +165,7 @@ const DISPUTES: Record<'en' | 'fr', Dispute[]> = {
     ['never arrived, not contacted yet, later sorted', ['my order never arrived', 'FL-900001', 'not yet', confirm, 'hi its about my complaint with the seller again', "It's sorted, close it"], 'disputeWriteFirstThenClosed'],
     ['parcel missing, no contact, typed confirm', ['hey my parcel never came pls help', 'its FL-900001', 'no i havent', 'ok', 'back about my problem with the seller', "It's sorted, close it"], 'disputeWriteFirstThenClosed'],
     ['wrong item, first time asking', ['I got sent the wrong product', 'FL-900005', 'didnt contact them yet', confirm, 'problem with a seller', "It's sorted, close it"], 'disputeWriteFirstThenClosed'],
-    ['damaged, came here first', ['open a dispute', 'FL-900004', 'It arrived damaged', 'i came here first', confirm, 'seller issue again', "It's sorted, close it"], 'disputeWriteFirstThenClosed'],
+    ['damaged, came here first', ['open a dispute', 'FL-900004', 'It arrived damaged', 'i came here first', confirm, "it's about my dispute with the seller again", "It's sorted, close it"], 'disputeWriteFirstThenClosed'],
     ['D2 then the merchant did not answer', ['my headphones never showed up', 'FL-900001', 'Not yet', confirm, "the merchant didn't answer", 'Yes, this one', confirm], 'disputeSent'],
     ['D2 then the address bounced', ['i have an issue with a shop', 'FL-900001', 'It never arrived', 'not yet', confirm, 'the sellers email bounced back', 'Yes, this one', 'ok'], 'disputeSent'],
     ['D2 then an offer not good enough', ['parcel lost, i want to complain about the seller', 'FL-900001', 'no not yet', confirm, 'the seller only offered me a 5% discount lol', 'Yes, this one', confirm], 'disputeSent'],
