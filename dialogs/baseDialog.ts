@@ -68,7 +68,9 @@ export abstract class BaseDialog extends ComponentDialog {
     const t = tr(inner.context);
     const question = activeQuestion(inner);
     if (question && answersQuestion(inner.context, question)) return undefined;
-    const freeText = question?.parser !== undefined && FREE_TEXT.has(question.parser);
+    // Questions that take the customer's own words, and buttons whose free text a slot model reads
+    // ("their address doesn't work" is an answer, not a request for help): only a certain interruption counts.
+    const freeText = (question?.parser !== undefined && FREE_TEXT.has(question.parser)) || question?.slotModel !== undefined;
     switch (interruptionOf(understanding(inner.context), freeText ? SURE : undefined)) {
       case 'help':
         await inner.context.sendActivity(t('common:help.text'));

@@ -14,6 +14,7 @@ import { originOf } from './proof/fetchAttachment';
 import type { TopicDeps } from './refund/deps';
 import { RefundDialog } from './refund/refundDialog';
 import { PaymentDialog } from './payment/paymentDialog';
+import { DisputeDialog } from './dispute/disputeDialog';
 import { CaseStatusDialog } from './status/caseStatusDialog';
 import type { Topic } from './topics';
 import type { HumanOfferDeps } from '../src/handoff/offerHuman';
@@ -97,6 +98,12 @@ export function buildDialogs(deps: DialogDeps): MainDialog {
       dialog: new PaymentDialog(topicDeps),
     },
     ...(deps.extraTopics?.(topicDeps) ?? []),
+    {
+      id: DisputeDialog.id,
+      titleKey: 'dispute:menu.title',
+      intent: 'topic.dispute',
+      dialog: new DisputeDialog(topicDeps),
+    },
     {
       id: CaseStatusDialog.id,
       titleKey: 'status:menu.title',

@@ -80,6 +80,8 @@ function slots(deps: TopicDeps): SlotSpec<PaymentSlots>[] {
               prompt: msg('payment:ask.method'),
               retry: msg('payment:retry.method'),
               choices: PAYMENT_CHOICES.map((m) => ({ value: m, label: msg(`payment:method.${m}`) })),
+              // "in the app", "carte", "virement sepa": read by the recogniser's payment method model.
+              slotModel: 'paymentMethod',
             },
       accept: ({ state }, value) => {
         state.slots.method = value as PaymentSlots['method'];

@@ -268,7 +268,7 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
       return step.beginDialog(this.ASK, {
         promptId: this.CHOICE,
         choice: true,
-        promptOptions: choiceOptions({ prompt: q.prompt, retry: q.retry, choices: q.choices, ...(q.reasons ? { reasons: true } : {}) }),
+        promptOptions: choiceOptions({ prompt: q.prompt, retry: q.retry, choices: q.choices, ...(q.reasons ? { reasons: true } : {}), ...(q.slotModel ? { slotModel: q.slotModel } : {}) }),
       } satisfies AskOptions);
     }
     return step.next({ ok: true, value: q.value });
@@ -339,7 +339,8 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
           proofs: state.slots.proof?.kind === 'file' ? [state.slots.proof.meta] : [],
           language: turnLanguage(context),
           conversationReference: TurnContext.getConversationReference(context.activity),
-          status: opts.review || decision.review.required ? 'awaiting_review' : 'submitted',
+          status: opts.status ?? (opts.review || decision.review.required ? 'awaiting_review' : 'submitted'),
+          ...(opts.dispute ? { dispute: opts.dispute } : {}),
           ...(notes.length ? { note: notes.join(' | ') } : {}),
         });
         state.caseRef = record.reference;

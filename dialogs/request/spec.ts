@@ -9,7 +9,7 @@ import type { Dialog, DialogTurnResult, WaterfallStepContext } from 'botbuilder-
 import type { TFunction } from 'i18next';
 import type { CaseFacts, Decision, Topic } from '../../src/eligibility';
 import type { Language } from '../../src/i18n';
-import type { CaseRecord } from '../../src/cases/types';
+import type { CaseDisputeState, CaseRecord, NewCase } from '../../src/cases/types';
 import type { HumanOfferReason, HumanOfferResult } from '../../src/handoff/offerHuman';
 import type { Account, Order } from '../../src/services/ports';
 import type { ChoiceSpec } from '../prompts/localizedChoicePrompt';
@@ -47,7 +47,7 @@ export type Question =
   /** A typed answer read by `PARSERS[spec.parser]` (dialogs/request/parsers.ts). */
   | { kind: 'slot'; spec: SlotPromptSpec }
   /** Buttons (Adaptive-free suggested actions / hero card), recognised by title in any language or by intent. */
-  | { kind: 'choice'; prompt: Msg | Msg[]; retry?: Msg | Msg[]; choices: ChoiceSpec[]; reasons?: boolean }
+  | { kind: 'choice'; prompt: Msg | Msg[]; retry?: Msg | Msg[]; choices: ChoiceSpec[]; reasons?: boolean; /** free text read by this slot model (NluPort.slot) */ slotModel?: string }
   /** Nothing to ask, but the value must go through `accept` (e.g. an order number from the first message to look up). */
   | { kind: 'known'; value: unknown };
 
@@ -130,7 +130,13 @@ export interface RequestKit<S extends BaseSlots = BaseSlots> {
   /** Builds the facts (spec.facts) and has the engine decide. */
   assess(context: TurnContext, state: RequestState<S>, extra?: Record<string, unknown>): Promise<Assessment>;
   /** Records the case (idempotent per request); sets state.caseRef. */
-  record(context: TurnContext, state: RequestState<S>, a: Assessment, opts?: { review?: boolean; note?: string }): Promise<CaseRecord>;
+  record(
+    context: TurnContext,
+    state: RequestState<S>,
+    a: Assessment,
+    /** `status`: the case's first status (default `awaiting_review` when reviewed, else `submitted`); `dispute`: its dispute facts. */
+    opts?: { review?: boolean; note?: string; status?: NewCase['status']; dispute?: CaseDisputeState },
+  ): Promise<CaseRecord>;
   /** Sends the one answer: an Adaptive Card where the channel shows one, text otherwise. */
   sendAnswer(context: TurnContext, answer: Answer): Promise<void>;
   /** Records what was collected (if not yet) and offers a person. */
