@@ -11,7 +11,7 @@ import { PARSERS } from './request/parsers';
 import { turnLanguage } from '../src/bot/turnContext';
 
 /** Questions whose answers have a shape: an answer that fits it is never taken for an interruption. */
-const SHAPED = new Set(['order', 'amount', 'link', 'days', 'caseReference']);
+const SHAPED = new Set(['order', 'amount', 'link', 'days', 'caseReference', 'paidAt']);
 /** Questions that take the customer's own words: only a certain interruption counts there. */
 const FREE_TEXT = new Set(['reasonText', 'postText', 'locations']);
 

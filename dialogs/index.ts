@@ -43,6 +43,8 @@ export interface DialogDeps {
   ownOrigins?: () => readonly string[];
   /** The trained recogniser (reasons in free text). */
   nlu: NluPort;
+  /** More topics for the menu, built on the same ports (tests; a topic being tried out). */
+  extraTopics?: (deps: TopicDeps) => Topic[];
 }
 
 /** Origins a user's attachment may be fetched from: the bot itself, never an arbitrary URL. */
@@ -95,6 +97,7 @@ export function buildDialogs(deps: DialogDeps): MainDialog {
       intent: 'topic.paymentNotRegistered',
       dialog: new PaymentDialog(topicDeps),
     },
+    ...(deps.extraTopics?.(topicDeps) ?? []),
     {
       id: DisputeDialog.id,
       titleKey: 'dispute:menu.title',

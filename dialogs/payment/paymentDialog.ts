@@ -44,6 +44,20 @@ async function pauseInvoice(context: TurnContext, state: State, deps: TopicDeps,
   }
 }
 
+/** The pause on the case (agents and "where is my request?" read it), or a note when the port could not answer. */
+async function keepPause(reference: string, state: State, deps: TopicDeps): Promise<void> {
+  const p = state.slots.pause;
+  try {
+    if (p && p.invoiceId && p.result !== 'unavailable') {
+      await deps.cases.setInvoice(reference, { invoiceId: p.invoiceId, pause: p.result, at: deps.now().toISOString(), ...(state.slots.invoice ? { dueDate: state.slots.invoice.dueDate } : {}) }, 'bot');
+    } else {
+      await deps.cases.note(reference, 'bot', `invoice not paused: ${p?.invoiceId ?? 'no invoice found'} (P4), to pause by the team`);
+    }
+  } catch (err) {
+    deps.logger.warn({ err: (err as Error).message }, 'invoice pause not kept on the case');
+  }
+}
+
 const paused = (state: State) => state.slots.pause?.result === 'paused' || state.slots.pause?.result === 'already_paused';
 
 /** P6: the e-mail confirming the pause (one per case: sent again after an address is given, it is not duplicated). */
@@ -74,7 +88,7 @@ function conclusion(kit: RequestKit<PaymentSlots>, deps: TopicDeps): ((step: Wat
       if (decision.outcome === 'report_filed') {
         const record = await kit.record(step.context, state, assessment);
         await pauseInvoice(step.context, state, deps, assessment.account?.id);
-        await deps.cases.note(record.reference, 'bot', `invoice ${state.slots.pause?.invoiceId ?? '?'}: ${state.slots.pause?.result} (P4)`).catch(() => null);
+        await keepPause(record.reference, state, deps);
         await confirmPause(state, deps);
         await answer(step, state, decision, record.reference);
         return kit.askEmail(step, record.reference);

@@ -10,7 +10,7 @@ export function parsePaidAtAnswer(input: UserInput, lang: Language, params: Reco
   const now = typeof params.now === 'string' ? new Date(params.now) : new Date();
   const timeZone = typeof params.timeZone === 'string' ? params.timeZone : 'Europe/Paris';
   const r = parsePaymentDate(input.text ?? '', lang, now, timeZone);
-  if (!r.ok) return fail('format');
+  if (!r.ok) return fail(r.reason === 'none' ? 'format' : r.reason);
   if (Date.parse(r.value) > now.getTime() + 60_000) return fail('future');
   return ok({ at: r.value, hasTime: r.hasTime });
 }

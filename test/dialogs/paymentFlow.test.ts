@@ -64,7 +64,7 @@ describe('payment not showing', () => {
 
   describe('after 72 hours: the three checks, one button question each (P3)', () => {
     it.each(['en', 'fr'] as const)('the money never left the account: nothing to report, the invoice is due (P3.1, %s)', async (lang) => {
-      const { c, t, after } = await toChecks(lang, 'FL-800005', daysAgo(4, lang), 'card');
+      const { c, t, after } = await toChecks(lang, 'FL-800005', lang === 'fr' ? 'il y a 5 jours' : '5 days ago', 'card');
       expect(after).toContain(t('payment:ask.debited'));
       expect(after).toContain(t('refund:yes'));
       const answer = await c.send(t('refund:no'));
@@ -120,6 +120,7 @@ describe('payment not showing', () => {
       expect(record.topic).toBe('payment_not_received');
       expect(record.decision.outcome).toBe('report_filed');
       expect(record.decision.clauses).toEqual(expect.arrayContaining(['P4', 'P5', 'P6']));
+      expect((await h.cases.get(ref))?.invoice).toMatchObject({ invoiceId: 'INV-800005', pause: 'paused' });
     });
 
     it('an invoice already paid is not paused, and says so (en)', async () => {
@@ -165,6 +166,15 @@ describe('payment not showing', () => {
     const next = await c.send('FL-800005');
     expect(next).not.toContain(t('payment:ask.paidAt'));
     expect(next).toContain(t('payment:ask.method'));
+  });
+
+  it.each(['en', 'fr'] as const)('a date that is not a day is asked again, with examples (%s)', async (lang) => {
+    const t = T(lang);
+    const c = h.conversation({ user: 'demo-noah', locale: lang });
+    await c.send(lang === 'fr' ? "mon paiement n'apparaît pas" : "my payment isn't showing");
+    await c.send('FL-800005');
+    expect(await c.send(lang === 'fr' ? 'la semaine dernière' : 'last week')).toContain(t('payment:retry.paidAt.vague'));
+    expect(await c.send(lang === 'fr' ? 'mardi dernier' : 'last Tuesday')).toContain(t('payment:ask.method'));
   });
 
   it.each(['en', 'fr'] as const)('the menu offers it (%s)', async (lang) => {

@@ -49,7 +49,7 @@ describe('payment not showing, over HTTP', () => {
     expect(record!.facts.claims).toMatchObject({ orderNumber: 'FL-800005', paymentMethod: 'card', amountDebited: true, payeeDetailsCorrect: true, paidMerchantDirectly: false });
     expect(record!.facts.proof).toEqual({ paymentReference: 'PAY-2026-778899' });
     expect(record!.decision.outcome).toBe('report_filed');
-    expect(record!.history.map((h) => h.note ?? '').join(' ')).toContain('INV-800005: paused');
+    expect(record!.invoice).toMatchObject({ invoiceId: 'INV-800005', pause: 'paused' });
 
     const invoices = createServices(app.config, app.redis, app.keys).invoices;
     expect((await invoices.findForOrder('FL-800005', { accountId: 'ACC-NOAH' }))?.status).toBe('paused');
