@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ActivityTypes, MessageFactory, TurnContext } from 'botbuilder';
 import { DialogContext, DialogTurnResult, DialogTurnStatus, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
 import { evaluate } from '../../src/eligibility';
-import { LANGUAGES, translator } from '../../src/i18n';
+import { i18n, LANGUAGES, translator } from '../../src/i18n';
 import { foldTitle as fold } from '../../src/i18n/fold';
 import { tr, turnLanguage } from '../../src/bot/turnContext';
 import type { CaseOwner, CaseRecord } from '../../src/cases/types';
@@ -124,10 +124,13 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
       return this.askQuestion(step, question);
     }
     values.asking = 'summary';
+    // The topic's own re-prompt names its own fields (`<ns>:retry.summary`); refund's otherwise.
+    const summaryRetry = `${this.spec.ns}:retry.summary`;
+    const retry = i18n().exists(summaryRetry, { lng: 'en' }) ? summaryRetry : 'refund:retry.summary';
     return this.ask(step, {
       parser: 'fields',
-      prompt: msg('refund:retry.summary'),
-      retryKey: 'refund:retry.summary',
+      prompt: msg(retry),
+      retryKey: retry,
       params: { ns: this.spec.ns, fields: this.spec.summary(tr(step.context), turnLanguage(step.context), state).map((l) => l.field) },
       view: { name: 'summary', data: state },
     });

@@ -190,6 +190,14 @@ describe('dispute with a merchant', () => {
       expect(said).toContain(t('dispute:ask.order'));
     });
 
+    it('an answer the summary does not understand is asked again with the complaint\'s own fields', async () => {
+      const c = h.conversation({ user: 'demo-noah', locale });
+      await toSummary(c, lang, 'FL-900004', 'damaged', 'no_reply');
+      const again = await c.send('hmm');
+      expect(again).toContain(t('dispute:retry.summary'));
+      expect(again).not.toContain(T(lang)('refund:retry.summary'));
+    });
+
     it('a correction from the summary asks that question again, the rest kept', async () => {
       const c = h.conversation({ user: 'demo-noah', locale });
       await toSummary(c, lang, 'FL-900004', 'not_arrived', 'no_reply');
