@@ -24,8 +24,6 @@ export const closeActionSchema = z.object({ topic: z.literal('dispute'), action:
 
 /** Statuses of a dispute kept for the customer's return after writing to the merchant (D2). */
 const WAITING_FOR_CUSTOMER = new Set(['open']);
-/** Statuses the customer can close from the chat (D6.1). */
-const CLOSABLE = new Set(['open', 'waiting_merchant', 'platform_review', 'resolved', 'submitted', 'awaiting_review', 'in_review']);
 
 const RESUME = 'dispute.resume';
 
@@ -243,10 +241,11 @@ function conclusion(kit: RequestKit<DisputeSlots>, deps: TopicDeps): ((step: Wat
             const sent = await deps.services.merchants.sendComplaint({
               caseRef: record.reference,
               merchantName: merchant,
-              orderId: state.order?.facts.id ?? state.slots.order?.number ?? '',
-              problem: problem ?? 'not_arrived',
+              orderId: state.order!.facts.id,
+              problem: problem!,
               language: lang,
-              message: state.order && problem ? merchantMessage(t, lang, deps.timeZone, state.order, problem) : '',
+              // The engine files a delivery complaint only on a known order with a covered problem (D1, D3).
+              message: merchantMessage(t, lang, deps.timeZone, state.order!, problem!),
             });
             deadline = sent.deadline;
             await deps.cases.transition(record.reference, {
