@@ -6,6 +6,7 @@ import { tr, turnLanguage } from '../../src/bot/turnContext';
 import type { CaseDisputeState, CaseOwner, CaseRecord, NewCase } from '../../src/cases/types';
 import { offerHuman } from '../../src/handoff/offerHuman';
 import { findOrderNumberInText } from '../../src/services/orderNumber';
+import { supportsAdaptiveCards } from '../cards/channel';
 import { findUserAccount } from '../identity';
 import type { AskOptions } from '../prompts/askDialog';
 import { isHandoff } from '../prompts/askDialog';
@@ -227,8 +228,12 @@ function conclusion(kit: RequestKit<DisputeSlots>, deps: TopicDeps): ((step: Wat
           const record = await keep(step.context, kit, state, assessment, 'open', facts);
           await step.context.sendActivity(t('dispute:firstContact.explain', { merchant }));
           if (state.order && problem) await step.context.sendActivity(merchantMessage(t, lang, deps.timeZone, state.order, problem));
+          const after = t('dispute:firstContact.after', { merchant, reference: record.reference });
+          // With a "close it" button where the channel shows buttons; the words alone otherwise (SMS, e-mail).
           await step.context.sendActivity(
-            MessageFactory.attachment(CardFactory.heroCard('', t('dispute:firstContact.after', { merchant, reference: record.reference }), undefined, [closeButton(step.context, record.reference)])),
+            supportsAdaptiveCards(step.context.activity.channelId)
+              ? MessageFactory.attachment(CardFactory.heroCard('', after, undefined, [closeButton(step.context, record.reference)]))
+              : MessageFactory.text(after),
           );
           return kit.askEmail(step, record.reference);
         }

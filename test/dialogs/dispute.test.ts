@@ -210,6 +210,22 @@ describe('dispute with a merchant', () => {
     });
   });
 
+  it('on a channel without cards (SMS), every question and the D2 answer are plain text', async () => {
+    const c = h.conversation({ user: 'demo-noah', locale: 'en-GB', channelId: 'sms' });
+    const asked = await c.say(START.en);
+    expect(asked.map((r) => r.text).join('\n')).toContain(T('en')('dispute:ask.order'));
+    await c.send('FL-900001');
+    const contactQuestion = await c.say(problem('en', 'not_arrived'));
+    // The choices are listed in the text itself.
+    expect(contactQuestion.map((r) => r.activity.text ?? '').join('\n')).toContain(contact('en', 'not_contacted'));
+    await c.send(contact('en', 'not_contacted'));
+    const replies = await c.say('confirm');
+    for (const r of replies) expect(r.activity.attachments ?? []).toEqual([]);
+    const all = replies.map((r) => r.activity.text ?? '').join('\n');
+    expect(all).toContain('FL-900001');
+    expect(all).toContain(T('en')('dispute:firstContact.after', { merchant: 'SoundPoint', reference: referenceIn(all) }));
+  });
+
   describe('started from what customers type', () => {
     it.each([
       ['en', 'en-GB', 'my order never arrived'],
