@@ -140,6 +140,8 @@ describe('payment not showing', () => {
       await c.send(t('refund:yes'));
       await c.send(t('refund:no'));
       await c.send('PAY-2026-004457');
+      // Something unclear at the summary: the re-prompt names the report's own fields.
+      expect(await c.send('euh')).toContain(t('payment:retry.summary'));
       const asked = await c.send({ value: { action: 'refund.correct', field: 'paidAt' } });
       expect(asked).toContain(t('refund:summary.correcting'));
       expect(asked).toContain(t('payment:ask.paidAt'));
@@ -209,6 +211,18 @@ describe('payment not showing', () => {
       expect(moved).not.toContain(t('payment:ask.order'));
       expect(moved).not.toContain(t('payment:ask.paidAt'));
       expect(moved).toContain(t('payment:ask.method'));
+    });
+
+    it.each(['en', 'fr'] as const)('a problem with what was bought moves to the dispute topic, the purchase kept (%s)', async (lang) => {
+      const t = T(lang);
+      const c = h.conversation({ user: 'demo-noah', locale: lang });
+      const q = await c.send(lang === 'fr' ? 'je veux un remboursement pour FL-900001' : 'I want a refund for FL-900001');
+      expect(q).toContain(t('refund:shop.ask'));
+      expect(q).toContain(t('refund:shop.dispute'));
+      const moved = await c.send(t('refund:shop.dispute'));
+      expect(moved).toContain(t('dispute:start'));
+      expect(moved).not.toContain(t('dispute:ask.order'));
+      expect(moved).toContain(t('dispute:ask.problem'));
     });
 
     it('staying in the refund topic goes on with the refund questions (en)', async () => {
