@@ -7,11 +7,11 @@ import { interruptionOf, SURE } from './interruptions';
 import { fileAttachments } from './slots/proof';
 import { isChoiceTitle, type LocalizedChoiceOptions } from './prompts/localizedChoicePrompt';
 import type { SlotPromptSpec } from './prompts/slotPrompt';
-import { PARSERS } from './refund/questions';
+import { PARSERS } from './request/parsers';
 import { turnLanguage } from '../src/bot/turnContext';
 
 /** Questions whose answers have a shape: an answer that fits it is never taken for an interruption. */
-const SHAPED = new Set(['order', 'amount', 'link', 'days', 'caseReference']);
+const SHAPED = new Set(['order', 'amount', 'link', 'days', 'caseReference', 'paidAt']);
 /** Questions that take the customer's own words: only a certain interruption counts there. */
 const FREE_TEXT = new Set(['reasonText', 'postText', 'locations']);
 
@@ -68,7 +68,9 @@ export abstract class BaseDialog extends ComponentDialog {
     const t = tr(inner.context);
     const question = activeQuestion(inner);
     if (question && answersQuestion(inner.context, question)) return undefined;
-    const freeText = question?.parser !== undefined && FREE_TEXT.has(question.parser);
+    // Questions that take the customer's own words, and buttons whose free text a slot model reads
+    // ("their address doesn't work" is an answer, not a request for help): only a certain interruption counts.
+    const freeText = (question?.parser !== undefined && FREE_TEXT.has(question.parser)) || question?.slotModel !== undefined;
     switch (interruptionOf(understanding(inner.context), freeText ? SURE : undefined)) {
       case 'help':
         await inner.context.sendActivity(t('common:help.text'));
@@ -91,7 +93,7 @@ export abstract class BaseDialog extends ComponentDialog {
 
   /** A summary card pressed when the summary is no longer the question (after a correction): out of date, nothing changes. */
   private async staleCard(inner: DialogContext): Promise<DialogTurnResult | undefined> {
-    if (!isSummarySubmit(inner.context.activity.value) || activeQuestion(inner)?.parser === 'summary') return undefined;
+    if (!isSummarySubmit(inner.context.activity.value) || ['summary', 'fields'].includes(activeQuestion(inner)?.parser ?? '')) return undefined;
     await inner.context.sendActivity(tr(inner.context)('common:staleCard'));
     await inner.repromptDialog();
     return { status: DialogTurnStatus.waiting };

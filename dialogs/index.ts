@@ -13,6 +13,8 @@ import { MainDialog } from './mainDialog';
 import { originOf } from './proof/fetchAttachment';
 import type { TopicDeps } from './refund/deps';
 import { RefundDialog } from './refund/refundDialog';
+import { PaymentDialog } from './payment/paymentDialog';
+import { DisputeDialog } from './dispute/disputeDialog';
 import { CaseStatusDialog } from './status/caseStatusDialog';
 import type { Topic } from './topics';
 import type { HumanOfferDeps } from '../src/handoff/offerHuman';
@@ -41,6 +43,8 @@ export interface DialogDeps {
   ownOrigins?: () => readonly string[];
   /** The trained recogniser (reasons in free text). */
   nlu: NluPort;
+  /** More topics for the menu, built on the same ports (tests; a topic being tried out). */
+  extraTopics?: (deps: TopicDeps) => Topic[];
 }
 
 /** Origins a user's attachment may be fetched from: the bot itself, never an arbitrary URL. */
@@ -88,6 +92,19 @@ export function buildDialogs(deps: DialogDeps): MainDialog {
       dialog: new RefundDialog(topicDeps),
     },
     {
+      id: PaymentDialog.id,
+      titleKey: 'payment:menu.title',
+      intent: 'topic.paymentNotRegistered',
+      dialog: new PaymentDialog(topicDeps),
+    },
+    ...(deps.extraTopics?.(topicDeps) ?? []),
+    {
+      id: DisputeDialog.id,
+      titleKey: 'dispute:menu.title',
+      intent: 'topic.dispute',
+      dialog: new DisputeDialog(topicDeps),
+    },
+    {
       id: CaseStatusDialog.id,
       titleKey: 'status:menu.title',
       intent: 'topic.status',
@@ -95,5 +112,6 @@ export function buildDialogs(deps: DialogDeps): MainDialog {
       dialog: new CaseStatusDialog(topicDeps),
     },
   ];
+  topicDeps.topicIds = topics.map((x) => x.id);
   return new MainDialog(topics, topicDeps.human);
 }

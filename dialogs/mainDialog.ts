@@ -9,6 +9,7 @@ import { isRefundFormSubmit } from './slots/formSubmission';
 import { interruptionOf } from './interruptions';
 import { rerouteText } from './email/emailContactDialog';
 import type { Topic } from './topics';
+import { isTopicSwitch, type Carry } from './request/spec';
 
 const MENU = 'menuWaterfall';
 
@@ -53,8 +54,10 @@ export class MainDialog extends BaseDialog {
    * there, with the text, so the topic keeps every fact it holds. What the recogniser understood
    * decides the rest; when it is unsure, the customer picks between its two best guesses.
    */
-  private async route(step: WaterfallStepContext<{ text?: string }>) {
+  private async route(step: WaterfallStepContext<{ text?: string; switchTo?: string; carry?: Carry }>) {
     const context = step.context;
+    // A topic moved the customer to another one (a shop purchase in the refund topic): start it with the facts kept.
+    if (step.options?.switchTo && this.topics.some((x) => x.id === step.options.switchTo)) return step.beginDialog(step.options.switchTo, { carry: step.options.carry });
     const t = tr(context);
     const text = step.options?.text ?? context.activity.text;
     const u = understanding(context);
@@ -115,6 +118,7 @@ export class MainDialog extends BaseDialog {
   private async loop(step: WaterfallStepContext) {
     if (step.result === START_OVER) await this.sendMenu(step.context);
     // A topic's last question got an answer about something else: route that message now.
+    if (isTopicSwitch(step.result)) return step.replaceDialog(MENU, { switchTo: step.result.switchTo, carry: step.result.carry });
     const reroute = rerouteText(step.result);
     if (reroute) return step.replaceDialog(MENU, { text: reroute });
     return step.endDialog();

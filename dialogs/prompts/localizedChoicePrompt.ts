@@ -31,6 +31,8 @@ export interface LocalizedChoiceOptions {
   style?: ListStyle;
   /** The choices are refund reasons: free text is read by the recogniser's reason model. */
   reasons?: boolean;
+  /** The choices are the values of one of a topic's slots: free text is read by that slot's model (NluPort.slot). */
+  slotModel?: string;
 }
 
 /** Builds the PromptOptions a LocalizedChoicePrompt expects. */
@@ -98,6 +100,12 @@ export class LocalizedChoicePrompt extends ChoicePrompt {
     const folded = fold(utterance);
     const exact = build(turnLanguage(context), spec.choices).folded.findIndex((f) => f.has(folded));
     if (exact >= 0) return found(exact, 1);
+    // A topic's own slot first: "no reply at all" is how it went with the merchant, not "no".
+    if (spec.slotModel && this.nlu) {
+      const r = await this.nlu.slot(spec.slotModel, utterance, turnLanguage(context));
+      const bySlot = r.score >= 0.5 ? spec.choices.findIndex((c) => c.value === r.name) : -1;
+      if (bySlot >= 0) return found(bySlot, r.score);
+    }
     // Then what the recogniser understood: "yeah sure" is yes, "j'ai payé deux fois" is a reason.
     const u = understanding(context);
     const byIntent = u.score >= CLARIFY ? spec.choices.findIndex((c) => c.intent === u.intent) : -1;

@@ -9,7 +9,7 @@ import { choiceOptions, LocalizedChoicePrompt } from '../prompts/localizedChoice
 import { msg } from '../prompts/message';
 import { slotOptions, SlotPrompt } from '../prompts/slotPrompt';
 import type { TopicDeps } from './deps';
-import { PARSERS } from './questions';
+import { PARSERS } from '../request/parsers';
 
 export interface AdAlternativeOptions {
   adId: string;

@@ -1,4 +1,4 @@
-import { Attachment, CardFactory } from 'botbuilder';
+import type { Answer } from '../request/answer';
 import type { TFunction } from 'i18next';
 import type { Decision, Money } from '../../src/eligibility';
 import { formatDate, formatMoney, i18n, type Language } from '../../src/i18n';
@@ -15,16 +15,6 @@ export interface AnswerFacts {
   /** The amount on the order and the one the customer gave, when they differ. */
   recorded?: Money;
   claimed?: Money;
-}
-
-/** The provisional answer, in sections: each is plain words about the customer's own case. */
-export interface Answer {
-  outcome: string;
-  why?: string;
-  money?: string;
-  next: string[];
-  provisional: string;
-  reference?: string;
 }
 
 const clauseKey = (id: string) => `refund:clauses.${id.replace(/\./g, '_')}`;
@@ -116,27 +106,5 @@ export function composeAnswer(d: Decision, ctx: AnswerContext, facts: AnswerFact
   };
 }
 
-/** The answer as plain text, one paragraph per section. */
-export function answerText(a: Answer, t: TFunction): string {
-  const next = a.next.length ? [t('refund:answer.nextHeading'), ...a.next.map((n) => `• ${n}`)].join('\n') : undefined;
-  return [[a.outcome, a.why].filter(Boolean).join(' '), a.money, next, a.provisional, a.reference].filter(Boolean).join('\n\n');
-}
 
-/** The answer as an Adaptive Card 1.3: the same sections, the outcome first. */
-export function answerCard(a: Answer, t: TFunction): Attachment {
-  const block = (text: string, extra: Record<string, unknown> = {}) => ({ type: 'TextBlock', text, wrap: true, ...extra });
-  return CardFactory.adaptiveCard({
-    type: 'AdaptiveCard',
-    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-    version: '1.3',
-    speak: a.outcome,
-    body: [
-      block(a.outcome, { weight: 'Bolder', size: 'Medium' }),
-      ...(a.why ? [block(a.why)] : []),
-      ...(a.money ? [block(a.money, { spacing: 'Medium' })] : []),
-      ...(a.next.length ? [block(t('refund:answer.nextHeading'), { weight: 'Bolder', spacing: 'Medium' }), ...a.next.map((n) => block(`• ${n}`, { spacing: 'None' }))] : []),
-      block(a.provisional, { isSubtle: true, spacing: 'Medium' }),
-      ...(a.reference ? [block(a.reference, { spacing: 'Medium' })] : []),
-    ],
-  });
-}
+export { answerCard, answerText, type Answer } from '../request/answer';

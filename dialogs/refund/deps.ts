@@ -23,4 +23,6 @@ export interface TopicDeps {
   /** E-mails to the customer (absent in dialog tests that do not need them). */
   notifier?: Notifier;
   nlu: NluPort;
+  /** The dialog ids of the topics in the menu (filled once built): a topic moves the customer only to one that exists. */
+  topicIds?: readonly string[];
 }

@@ -13,7 +13,7 @@ import { LocalizedChoicePrompt } from '../prompts/localizedChoicePrompt';
 import { msg } from '../prompts/message';
 import { slotOptions, SlotPrompt } from '../prompts/slotPrompt';
 import type { TopicDeps } from '../refund/deps';
-import { PARSERS } from '../refund/questions';
+import { PARSERS } from '../request/parsers';
 
 interface StatusOptions {
   text?: string;

@@ -7,10 +7,15 @@ import { INTENTS } from './types';
 
 const utterances = z.array(z.string().min(1).max(500)).min(1);
 
-/** `locales/<lang>/intents.json`: utterances per intent, and per refund reason (`none`: states no reason). */
+/**
+ * `locales/<lang>/intents.json`: utterances per intent, per refund reason (`none`: states no reason),
+ * and per value of a topic's own slots (`slots.<model>.<value>`, e.g. `slots.disputeProblem.damaged`;
+ * `none`: says nothing about it), each slot read by a model of its own.
+ */
 export const corpusSchema = z.object({
   intents: z.object(Object.fromEntries(INTENTS.map((i) => [i, utterances])) as Record<(typeof INTENTS)[number], typeof utterances>).strict(),
   reasons: z.record(z.string(), utterances),
+  slots: z.record(z.string(), z.record(z.string(), utterances)).default({}),
 });
 export type Corpus = z.infer<typeof corpusSchema>;
 

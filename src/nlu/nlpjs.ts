@@ -25,6 +25,8 @@ function newNlp(lang: Language): Nlp {
 export class NlpjsNlu implements NluPort {
   private intents = new Map<Language, Nlp>();
   private reasons = new Map<Language, Nlp>();
+  /** `<lang>:<slot model>` → its model. */
+  private slots = new Map<string, Nlp>();
   private training: Promise<void> | undefined;
   ready = false;
 
@@ -42,6 +44,12 @@ export class NlpjsNlu implements NluPort {
         await reasons.train();
         this.intents.set(lang, intents);
         this.reasons.set(lang, reasons);
+        for (const [name, values] of Object.entries(corpora[lang].slots)) {
+          const model = newNlp(lang);
+          for (const [value, list] of Object.entries(values)) for (const u of list) model.addDocument(lang, u, value);
+          await model.train();
+          this.slots.set(`${lang}:${name}`, model);
+        }
       }
       this.ready = true;
     })();
@@ -77,6 +85,25 @@ export class NlpjsNlu implements NluPort {
   }
 
   /**
+   * Like a reason, what happened is often one clause of a longer message ("FL-900004 arrived broken
+   * and the seller doesn't answer"): the whole text and each clause are read, the most confident wins.
+   */
+  async slot(name: string, text: string, lang: Language): Promise<Scored<string>> {
+    if (!this.ready) throw new Error('the recogniser is not trained yet');
+    const model = this.slots.get(`${lang}:${name}`);
+    if (!model) return { name: 'none', score: 0 };
+    // Order numbers and references are facts, not what happened ("2 fois" stays).
+    const numbers = /[^\s,;.!?]*\d{3,}[^\s,;!?]*/g;
+    const plain = text.slice(0, MAX_CLASSIFIED).replace(numbers, ' ');
+    let best: Scored<string> = { name: 'none', score: 0 };
+    for (const part of new Set([plain, ...clausesOf(text, numbers)])) {
+      const r = await model.process(lang, part);
+      if (r.intent && r.intent !== 'None' && r.intent !== 'none' && r.score > best.score) best = { name: r.intent, score: r.score };
+    }
+    return best;
+  }
+
+  /**
    * A reason is often one clause of a longer message ("refund for FL-100001, I paid twice"): the
    * whole text and each clause are read, and the most confident reason wins.
    */
@@ -85,12 +112,7 @@ export class NlpjsNlu implements NluPort {
     // text without them, and each clause, a number also ending a clause.
     const numbers = /[^\s,;.!?]*\d[^\s,;!?]*/g;
     const plain = text.slice(0, MAX_CLASSIFIED).replace(numbers, ' ');
-    const clauses = text
-      .slice(0, MAX_CLASSIFIED)
-      .replace(numbers, ', ')
-      .split(/[,.;:!?\n()\u2014\u2013]+|\s-\s|\s(?:because|since|as|but|and|car|parce que|puisque|mais|et)\s/i)
-      .map((c) => c.trim())
-      .filter((c) => c.length > 2);
+    const clauses = clausesOf(text, numbers);
     let best: Scored<string> = { name: 'none', score: 0 };
     for (const part of new Set([plain, ...clauses])) {
       const r = await this.classify(this.reasons, lang, part);
@@ -98,4 +120,14 @@ export class NlpjsNlu implements NluPort {
     }
     return best;
   }
+}
+
+/** The clauses of a message, a number also ending a clause. */
+function clausesOf(text: string, numbers: RegExp): string[] {
+  return text
+    .slice(0, MAX_CLASSIFIED)
+    .replace(numbers, ', ')
+    .split(/[,.;:!?\n()\u2014\u2013]+|\s-\s|\s(?:because|since|as|but|and|car|parce que|puisque|mais|et)\s/i)
+    .map((c) => c.trim())
+    .filter((c) => c.length > 2);
 }

@@ -52,6 +52,11 @@ export interface NluPort {
   understand(text: string, lang: Language): Promise<Understanding>;
   /** The refund reason a message states, with its confidence, or `none`. */
   reason(text: string, lang: Language): Promise<Scored<string>>;
+  /**
+   * The value of one of a topic's own slots a message states (model `slots.<name>` of the corpora,
+   * e.g. `disputeProblem` → `damaged`), with its confidence, or `none`. An unknown model is `none`.
+   */
+  slot(name: string, text: string, lang: Language): Promise<Scored<string>>;
 }
 
 /** Above this score an intent is taken as meant. */

@@ -9,7 +9,11 @@ import { SCRIPTS, type End, type Script } from './corpus';
  * test Redis: each scripted conversation must reach its end; the median number of customer
  * messages to a provisional answer is printed (target: 4, and 3 when everything is in the first message).
  */
-const reached: Record<End, (said: string, lang: 'en' | 'fr') => boolean> = {
+/** The start of a message whose end names the case (the part before its first variable). */
+const lead = (lang: 'en' | 'fr', key: string, vars: Record<string, string> = {}) => translator(lang)(key, vars).split('\u0000')[0];
+const DS = /\bDS-[2-9A-HJ-NP-Z]{5}\b/;
+
+const reached: Record<End, (said: string, lang: 'en' | 'fr', all: string) => boolean> = {
   answer: (s, l) => s.includes(translator(l)('refund:answer.provisional')) && /\bRF-[2-9A-HJ-NP-Z]{5}\b/.test(s),
   greeting: (s, l) => s.includes(translator(l)('common:greeting')),
   thanks: (s, l) => s.includes(translator(l)('common:close.thanks')),
@@ -22,6 +26,19 @@ const reached: Record<End, (said: string, lang: 'en' | 'fr') => boolean> = {
     s.includes(translator(l)('human:handedOver.user_asked', { reference: '' }).split(' ')[0]),
   statusNotFound: (s, l) => s.includes(translator(l)('status:notFound', { reference: '' }).slice(0, 20)),
   cancelled: (s, l) => s.includes(translator(l)('common:cancel.done')),
+  disputeSent: (s, l) => s.includes(lead(l, 'dispute:answer.delivery', { merchant: '\u0000' })) && DS.test(s),
+  disputePlatform: (s, l) => s.includes(translator(l)('dispute:answer.payment')) && DS.test(s),
+  disputeOpen: (s, l) => s.includes(translator(l)('dispute:answer.alreadyOpen')),
+  disputeTooOld: (s, l) => s.includes(translator(l)('dispute:answer.tooOld')),
+  // The D2 answer (why to write to the merchant first, the message to copy) came, then the customer closed the case.
+  disputeWriteFirstThenClosed: (s, l, all) =>
+    all.includes(lead(l, 'dispute:firstContact.explain', { merchant: '\u0000' })) && s.includes(lead(l, 'dispute:close.done', { reference: '\u0000' })),
+  paymentReported: (s, l) => s.includes(translator(l)('payment:answer.filed')) && /\bPN-[2-9A-HJ-NP-Z]{5}\b/.test(s),
+  paymentWait: (s, l) => s.includes(lead(l, 'payment:answer.wait', { from: '\u0000' })),
+  paymentPaidShop: (s, l) => s.includes(lead(l, 'payment:answer.paidShop', { merchant: '\u0000' })),
+  paymentNotDebited: (s, l) => s.includes(translator(l)('payment:answer.notDebited')),
+  paymentPayeeWrong: (s, l) => s.includes(translator(l)('payment:answer.payeeWrong')),
+  paymentRegistered: (s, l) => s.includes(translator(l)('payment:answer.registered')),
 };
 
 const median = (xs: number[]) => {
@@ -48,15 +65,17 @@ describe('conversation corpus', () => {
       const conv = randomUUID();
       const locale = script.lang === 'fr' ? 'fr-FR' : 'en-GB';
       let said = '';
+      let all = '';
       let count = 0;
       let answeredAt: number | undefined;
       for (const step of script.steps) {
         count++;
         const activity = typeof step === 'string' ? { text: step, locale } : { ...step, locale };
-        said = texts(await send(baseUrl, conv, activity, 'demo-camille')).join('\n');
-        if (answeredAt === undefined && reached.answer(said, script.lang)) answeredAt = count;
+        said = texts(await send(baseUrl, conv, activity, script.user ?? 'demo-camille')).join('\n');
+        all += `${said}\n`;
+        if (answeredAt === undefined && reached.answer(said, script.lang, all)) answeredAt = count;
       }
-      if (!reached[script.end](said, script.lang)) failures.push(`[${script.lang}] ${script.name} → expected ${script.end}, last said:\n    ${said.slice(0, 300).replace(/\n/g, '\n    ')}`);
+      if (!reached[script.end](said, script.lang, all)) failures.push(`[${script.lang}] ${script.name} → expected ${script.end}, last said:\n    ${said.slice(0, 300).replace(/\n/g, '\n    ')}`);
       if (script.end === 'answer' && answeredAt !== undefined) {
         toAnswer[script.lang].push(answeredAt);
         if (script.allInFirst) toAnswer.allInFirst.push(answeredAt);

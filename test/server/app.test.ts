@@ -179,7 +179,7 @@ describe('the main menu', () => {
     const replies = await send(baseUrl, conv, { text: 'what is the weather in Lyon?', locale: 'en-GB' });
     expect(texts(replies)).toEqual([translator('en')('common:outOfScope')]);
     const buttons = replies[0].attachments?.[0].content.buttons.map((b: { title: string }) => b.title);
-    expect(buttons).toEqual(['Refund or cancellation', 'Where is my request?', 'Talk to a person']);
+    expect(buttons).toEqual(['Refund or cancellation', "A payment isn't showing", 'A problem with a merchant', 'Where is my request?', 'Talk to a person']);
   });
 
   it('says it did not understand a message that means nothing it knows, and shows the topics that work', async () => {
@@ -188,6 +188,6 @@ describe('the main menu', () => {
     const replies = await send(baseUrl, conv, { text: 'zxqv plorp', locale: 'en-GB' });
     expect(texts(replies)).toEqual(['Please pick one of the options below, or tell me in a few words what you need.']);
     const buttons = replies[0].attachments?.[0].content.buttons.map((b: { title: string }) => b.title);
-    expect(buttons).toEqual(['Refund or cancellation', 'Where is my request?']);
+    expect(buttons).toEqual(['Refund or cancellation', "A payment isn't showing", 'A problem with a merchant', 'Where is my request?']);
   });
 });

@@ -1,26 +1,25 @@
 /*
- * The questions of the refund and status dialogs: which pure parser reads each answer, with the
- * keyword lists it needs taken from the locales (both languages), and the file check of the proof.
+ * The questions of every topic (dialogs/request) and the status dialog: which pure parser reads each
+ * answer, with the keyword lists it needs taken from the locales (both languages), and the file
+ * check of the proof. A new slot kind adds its parser here (pure, in dialogs/slots).
  */
 import type { TurnContext } from 'botbuilder';
-import { MessageFactory } from 'botbuilder';
 import { turnLanguage as lang, TURN } from '../../src/bot/turnContext';
 import { LANGUAGES, translator } from '../../src/i18n';
 import { findCaseReferenceInText, parseCaseReference } from '../../src/cases/reference';
 import { ProofRejectedError } from '../../src/cases/proof';
 import type { ProofStore } from '../../src/cases/types';
-import { formatBytes } from './format';
-import { supportsAdaptiveCards } from '../cards/channel';
-import { summaryCard, summaryText } from '../cards/summary';
+import { formatBytes } from '../refund/format';
 import { msg, words } from '../prompts/message';
-import type { SlotParser, SlotResolver, SlotView } from '../prompts/slotPrompt';
+import type { SlotParser, SlotResolver } from '../prompts/slotPrompt';
 import { parseDays, parseLocations, parsePostText } from '../slots/adChange';
 import { parseAmount, parseAmountCheck } from '../slots/amount';
 import { parseReasonText } from '../slots/freeText';
 import { parseOrderNumber } from '../slots/orderNumber';
 import { parseProofAnswer, type ProofAnswer } from '../slots/proof';
-import { parseSummaryAction, type SummaryWords } from '../slots/summaryAction';
-import { CORRECTABLE_FIELDS, fail, ok, type ProofSlot, type RefundSlots } from '../slots/types';
+import { parseFieldAction, parseSummaryAction, type SummaryWords } from '../slots/summaryAction';
+import { parsePaidAtAnswer } from './paidAt';
+import { CORRECTABLE_FIELDS, fail, ok, type ProofSlot } from '../slots/types';
 import { parseLink } from '../slots/link';
 import { fetchAttachment, type FetchPolicy } from '../proof/fetchAttachment';
 
@@ -44,6 +43,13 @@ export const PARSERS: Record<string, SlotParser> = {
   link: (input) => parseLink(input.text),
   proof: (input, _lang, params) => parseProofAnswer(input, { optional: params.optional === true }),
   summary: (input) => parseSummaryAction(input, getSummaryWords()),
+  /** Any topic's summary: params `{ ns, fields }`, keywords `<ns>:summary.keywords.<field>` in both languages. */
+  fields: (input, _lang, params) => {
+    const ns = typeof params.ns === 'string' ? params.ns : 'refund';
+    const fields = Array.isArray(params.fields) ? (params.fields as string[]) : [];
+    return parseFieldAction(input, bothLanguages('refund:summary.keywords.confirm'), Object.fromEntries(fields.map((f) => [f, bothLanguages(`${ns}:summary.keywords.${f}`)])));
+  },
+  paidAt: (input, lang, params) => parsePaidAtAnswer(input, lang, params),
   locations: (input) => parseLocations(input.text),
   days: (input, lang) => parseDays(input.text, lang),
   postText: (input) => parsePostText(input.text),
@@ -95,9 +101,3 @@ export function proofResolver(proofs: ProofStore, policy: FetchPolicy): SlotReso
   };
 }
 
-export const VIEWS: Record<string, SlotView> = {
-  summary: (t, l, channelId, data) =>
-    supportsAdaptiveCards(channelId)
-      ? MessageFactory.attachment(summaryCard(t, l, data as RefundSlots))
-      : MessageFactory.text(summaryText(t, l, data as RefundSlots)),
-};
