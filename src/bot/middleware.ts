@@ -4,6 +4,8 @@ import { CONFIDENT, type NluRecognizer } from '../nlu';
 import { redactActivityInPlace } from './redact';
 import { ConversationData, CONVERSATION_DATA } from './conversationData';
 import { TURN } from './turnContext';
+import type { TurnGate } from '../storage/turnGate';
+import { TURN_HANDLE } from '../storage/conversationState';
 
 /** The store behind DedupeMiddleware (Redis in the app). */
 export interface SeenStore {
@@ -51,6 +53,52 @@ export class RedactionMiddleware implements Middleware {
       return send();
     });
     await next();
+  }
+}
+
+/**
+ * The storage side of a turn, in three Redis round trips (src/storage/turnGate.ts):
+ *  1. begin: drop a duplicate message, apply the conversation's rate limit, take the turn lock, and
+ *     read the continuity marker and the last language, in one script;
+ *  2. the conversation state is read here, alongside whatever `prefetch` starts (the desk's record);
+ *  3. after the turn: the state write (conditional on the eTag read in 2), the activity marked done,
+ *     the marker raised, the language kept and the lock released, in one script, with the turn's
+ *     deferred writes alongside.
+ * A turn that fails gives the lock back and does not mark the activity done: the channel's retry runs.
+ * Replaces the former dedupe, rate-limit and lock middlewares (one Redis round trip each, or two).
+ */
+export class TurnGateMiddleware implements Middleware {
+  constructor(
+    private readonly gate: TurnGate,
+    private readonly opts: {
+      /** Reads the conversation state into the turn (ConversationState.load). */
+      load: (context: TurnContext) => Promise<unknown>;
+      /** Starts reads the turn will need, so they travel with the state read. */
+      prefetch?: (context: TurnContext) => void;
+      /** Over the rate limit: tell the user (no state is read, no dialog runs). */
+      onLimited: (context: TurnContext, retryAfterMs: number, storedLanguage: string | undefined) => Promise<void>;
+    },
+  ) {}
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const { id, conversation, type } = context.activity;
+    if (!conversation?.id) return next();
+    const message = type === ActivityTypes.Message;
+    const begun = await this.gate.begin(conversation.id, { activityId: message && id ? id : undefined, rateLimited: message });
+    if (begun.kind === 'duplicate') return;
+    if (begun.kind === 'limited') return this.opts.onLimited(context, begun.retryAfterMs, begun.language);
+    const turn = begun.turn;
+    context.turnState.set(TURN_HANDLE, turn);
+    try {
+      this.opts.prefetch?.(context);
+      await this.opts.load(context);
+      await next();
+    } catch (err) {
+      await turn.abort();
+      throw err;
+    }
+    if (message) turn.language = context.turnState.get(TURN.language) as string | undefined;
+    await turn.commit();
   }
 }
 
