@@ -266,6 +266,11 @@ export async function createApp(config: Config, opts: { logger?: Logger } = {}):
     onTyping: (conversationId) => desk.customerTyping(conversationId),
     languageOf: (id) => language.lastKnown(id),
   });
+  // The web chat's log keeps its conversations whole: the desk reads it instead of keeping a copy.
+  desk.setConversationLog({
+    owns: (a) => webChat.channel.isOwnServiceUrl(a.serviceUrl),
+    activities: (id) => webChat.channel.store.entries(id),
+  });
   const agentApi = registerAgentApi(server, { config, redis, keys, logger, desk, cases, proofs });
   await desk.start();
   // The desk's queue, read from Redis at each scrape: every instance reports the same shared queue.

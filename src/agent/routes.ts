@@ -362,7 +362,7 @@ export function registerAgentApi(server: Server, deps: AgentApiDeps): AgentApi {
   async function detail(id: string, agent: string) {
     const conv = await desk.readable(id, agent);
     const record = conv.caseRef ? await deps.cases.get(conv.caseRef) : null;
-    const entries = await desk.relay.transcript(id, 500);
+    const entries = await desk.transcript(id, 500);
     const d = record?.decision;
     return {
       ...desk.summary(conv),

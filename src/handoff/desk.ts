@@ -89,7 +89,20 @@ export class DeskError extends Error {
 }
 
 
+/**
+ * A channel that keeps the whole conversation itself (the embedded Direct Line's log): the desk does
+ * not copy its ordinary turns into its own transcript, and reads them from there when an agent or a
+ * contact centre needs them ("no copy of what can be looked up", issue 13).
+ */
+export interface ConversationLog {
+  /** True when this activity's conversation is kept by the log. */
+  owns(activity: Partial<Activity>): boolean;
+  /** The conversation's activities, oldest first, with the log's sequence numbers (µs). */
+  activities(conversationId: string): Promise<{ activity: Partial<Activity>; seq: number }[]>;
+}
+
 export class Desk {
+  private log?: ConversationLog;
   readonly store: DeskStore;
   readonly relay: Relay;
   readonly feed: EventFeed;
@@ -158,7 +171,7 @@ export class Desk {
     };
 
     if (this.mode === 'external') {
-      const entries = await this.relay.transcript(id, 200);
+      const entries = await this.transcript(id, 200);
       const handoffContext = {
         caseRef: offer.caseRef ?? null,
         topic,
@@ -361,6 +374,52 @@ export class Desk {
    * Keeps the transcript (redacted: runs after RedactionMiddleware), relays the customer's typing
    * to the agent, and follows `handoff.status` from a contact centre.
    */
+  /** Set once the embedded channel exists (see ConversationLog). */
+  setConversationLog(log: ConversationLog): void {
+    this.log = log;
+  }
+
+  /**
+   * The conversation's transcript for an agent or a contact centre: the desk's own lines, and the
+   * ordinary turns a ConversationLog keeps (outside the stretch the desk's own lines cover, where
+   * the log holds the same messages again and the agents' ones as the bot's).
+   */
+  async transcript(id: string, limit = 500): Promise<TranscriptEntry[]> {
+    const own = await this.relay.transcript(id, limit);
+    if (!this.log) return own;
+    const logged = await this.log.activities(id).catch(() => []);
+    const msOf = (seq: string) => Number(seq.split('-')[0]);
+    const first = own.length ? msOf(own[0].seq) : Infinity;
+    const last = own.length ? msOf(own[own.length - 1].seq) : -Infinity;
+    const extra: TranscriptEntry[] = [];
+    for (const { activity: a, seq } of logged) {
+      if (a.type !== ActivityTypes.Message) continue;
+      const ms = Math.floor(seq / 1000);
+      if (ms >= first && ms <= last) continue;
+      const entrySeq = `${ms}-${seq % 1000}`;
+      const at = new Date(ms).toISOString();
+      if (a.from?.role === 'bot') {
+        if (!a.replyToId) continue; // the desk's own deliveries and notices: not the bot's turns
+        const text = [a.text ?? '', ...(a.attachments ?? []).map(cardText)].filter(Boolean).join('\n');
+        if (text) extra.push({ seq: entrySeq, from: 'bot', text: redactSecrets(text).text, at });
+      } else {
+        const text = typeof a.text === 'string' && a.text.trim() ? a.text : a.value !== undefined ? formSummary(a.value) : '';
+        const attachments = (a.attachments ?? [])
+          .filter((x) => !(x.contentType ?? '').startsWith('application/vnd.microsoft.card'))
+          .map((x) => ({ name: redactSecrets(x.name ?? 'file').text, contentType: x.contentType ?? 'application/octet-stream' }));
+        extra.push({ seq: entrySeq, from: 'customer', text: redactSecrets(text).text, at, ...(attachments.length ? { attachments } : {}) });
+      }
+    }
+    const order = (e: TranscriptEntry) => e.seq.split('-').map(Number) as [number, number];
+    return [...own, ...extra]
+      .sort((x, y) => {
+        const [a1, a2] = order(x);
+        const [b1, b2] = order(y);
+        return a1 - b1 || a2 - b2;
+      })
+      .slice(-limit);
+  }
+
   /**
    * Starts reading the desk's record of the conversation (one HGETALL), so that it travels with the
    * conversation state's read instead of after it (src/bot/middleware.ts, TurnGateMiddleware).
@@ -386,13 +445,16 @@ export class Desk {
         // written alongside the commit (one round trip, not one per line); with a person, at once.
         const handle = turnHandle(context);
         let deferred: Omit<TranscriptEntry, 'seq' | 'at'>[] | undefined;
+        // A conversation whose channel keeps it whole (ConversationLog) is not copied at all.
+        const logged = !!this.log?.owns(a);
         if (handle && id && a.type === ActivityTypes.Message) {
           const conv = await this.record(context, id).catch(() => null);
           if (!conv || !['waiting', 'assigned', 'external'].includes(conv.status)) {
             const lines: (Omit<TranscriptEntry, 'seq' | 'at'> & { at: string })[] = [];
             deferred = lines;
             const flush = async (): Promise<void> => {
-              if (lines.length) await this.relay.appendMany(id, lines.splice(0));
+              if (logged) lines.length = 0;
+              else if (lines.length) await this.relay.appendMany(id, lines.splice(0));
             };
             context.turnState.set(FLUSH, flush);
             handle.defer(flush);
@@ -420,7 +482,8 @@ export class Desk {
               for (const out of activities) {
                 if (out.type !== ActivityTypes.Message) continue;
                 const text = [out.text ?? '', ...(out.attachments ?? []).map(cardText)].filter(Boolean).join('\n');
-                if (!text) continue;
+                // The welcome of a logged conversation (a stream costs some 4 KB even for one line).
+                if (!text || (logged && a.type !== ActivityTypes.Message)) continue;
                 if (deferred) (deferred as { from: 'bot'; text: string; at: string }[]).push({ from: 'bot', text, at: new Date().toISOString() });
                 else await this.relay.append(id, { from: 'bot', text }).catch(() => undefined);
               }

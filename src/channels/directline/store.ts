@@ -199,6 +199,12 @@ export class ActivityStore {
     return { activities: entries.map((e) => e.activity), watermark: next };
   }
 
+  /** The whole log (at most `max` entries), oldest first, each with its sequence number. */
+  async entries(conv: string, max = 1000): Promise<{ activity: StoredActivity; seq: number }[]> {
+    const items = await this.scripts.dlReadBuffer(this.logKey(conv), '0', String(max));
+    return items.map((item) => parseEntry(item, conv));
+  }
+
   async length(conv: string): Promise<number> {
     return this.redis.llen(this.logKey(conv));
   }
