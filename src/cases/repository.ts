@@ -1,18 +1,23 @@
 /**
  * `CaseRepository` on Redis.
  *
- * Keys (all with the hash tag `{case}`, so every script below touches one Cluster slot):
- *   keys.global('case', <reference>)              the record, JSON, no expiry
- *   keys.global('case', 'owner:' + <index id>)    sorted set of references, score = creation time (ms)
- *   keys.global('case', 'order:' + <order id>)    the same, per order (upper case, trimmed): the case history
- *                                                 of an order (requestHistory, B10 / B11)
+ * Keys (issue 13: no unbounded key family in one Redis Cluster slot, so each record and each index
+ * has its own hash tag; every script below touches a single key):
+ *   keys.global('case:' + <reference>)                the record, JSON, no expiry
+ *   keys.global('case-owner:' + <index id>)           sorted set of references, score = creation time (ms)
+ *   keys.global('case-order:' + <order id>)           the same, per order (upper case, trimmed): the case history
+ *                                                     of an order (requestHistory, B10 / B11)
+ *   keys.global('case-req:' + <request key>)          the reference a request created (30 days)
  * Index ids are the case owner's channel user and, when verified, its account (./owner.ts).
- * A reference never contains `:`, so it cannot collide with an index key.
  *
- * - create: one Lua script does `SET NX` on the record and adds it to its owner indexes; a taken
- *   reference draws a new one (crypto randomness), so references are unique across instances.
- *   It is idempotent by `requestKey` (keys.global('case', 'req:' + key) → reference, 30 days): a
- *   retry returns the case the first attempt created.
+ * - create, in three idempotent steps (the keys live on different Cluster nodes):
+ *   1. the request key is claimed for a freshly drawn reference, or gives the reference an earlier
+ *      attempt of the same request claimed;
+ *   2. the record is written with `SET NX`; a reference another request already holds draws a new
+ *      one (crypto randomness) and moves the claim to it, so references are unique across instances;
+ *   3. the reference is added to its indexes (ZADD, in parallel).
+ *   A retry of the same request (same `requestKey`) finds its claim and its record, completes the
+ *   indexes and returns that case: never a second one.
  * - Durability: every write goes through `durabilityFor(redis).write` (WAIT for the replicas, master
  *   check on Sentinel) and resolves only once durable. When that cannot be confirmed the write is
  *   retried a few times (idempotently: create by request key, updates by re-confirming the exact
@@ -49,21 +54,30 @@ import {
 } from './types';
 
 /**
- * KEYS[1] record, KEYS[2] request key, KEYS[3..] owner indexes. ARGV[1] JSON, ARGV[2] score,
- * ARGV[3] reference, ARGV[4] request key TTL (s).
- * {1} = created; {0} = reference taken; {2, reference} = this request already created that case
- * (the request key is written again, so that WAIT covers the case, written in the same script).
+ * KEYS[1] request key. ARGV[1] a fresh reference, ARGV[2] TTL (s). {1} = claimed for it; {2, reference} =
+ * an earlier attempt of this request claimed that one (the key is written again, so WAIT covers it).
  */
-const CREATE = `
-local done = redis.call('GET', KEYS[2])
+const CLAIM_REQUEST = `
+local done = redis.call('GET', KEYS[1])
 if done then
-  redis.call('SET', KEYS[2], done, 'EX', ARGV[4])
+  redis.call('SET', KEYS[1], done, 'EX', ARGV[2])
   return {2, done}
 end
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return {0} end
-redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
-for i = 3, #KEYS do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return {1}
+`;
+
+/** KEYS[1] request key. ARGV[1] the reference it should hold, ARGV[2] the new one, ARGV[3] TTL (s). 1 = moved. */
+const MOVE_CLAIM = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1
+`;
+
+/** KEYS[1] record. ARGV[1] JSON. 1 = created, 0 = the reference is taken. */
+const CREATE_RECORD = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 1 end
+return 0
 `;
 
 /** KEYS[1] record. ARGV[1] the JSON expected. Writes it again (for WAIT) when unchanged: 1, else 0. */
@@ -126,23 +140,33 @@ export class RedisCaseRepository implements CaseRepository {
 
   /** Redis key of a case record. */
   caseKey(reference: CaseReference): string {
-    return this.keys.global('case', reference);
+    return this.keys.global(`case:${reference}`);
   }
 
   /** Redis key of one owner index (sorted set of references). */
   indexKey(indexId: string): string {
-    return this.keys.global('case', `owner:${indexId}`);
+    return this.keys.global(`case-owner:${indexId}`);
   }
 
   /** Redis key of the index of one order's cases (the order number as the engine compares it). */
   orderIndexKey(orderId: string): string {
-    return this.keys.global('case', `order:${orderId.trim().toUpperCase()}`);
+    return this.keys.global(`case-order:${orderId.trim().toUpperCase()}`);
+  }
+
+  /** Redis key of a request's claim (see create). */
+  requestKeyName(requestKey: string): string {
+    return this.keys.global(`case-req:${requestKey}`);
+  }
+
+  /** Several records at once, whatever their slots (MGET needs one slot on a Cluster): one round trip. */
+  private getMany(refs: string[]): Promise<(string | null)[]> {
+    return Promise.all(refs.map((r) => this.redis.get(this.caseKey(r))));
   }
 
   async requestHistory(orderId: string, exclude?: CaseReference, owner?: CaseOwner): Promise<{ earlierRequests: number; compensatedRequests: number }> {
     const refs = (await this.redis.zrevrange(this.orderIndexKey(orderId), 0, MAX_LIST_LIMIT - 1)).filter((r) => r !== exclude);
     if (refs.length === 0) return { earlierRequests: 0, compensatedRequests: 0 };
-    const raws = await this.redis.mget(...refs.map((r) => this.caseKey(r)));
+    const raws = await this.getMany(refs);
     let earlierRequests = 0;
     let compensatedRequests = 0;
     raws.forEach((raw, i) => {
@@ -167,10 +191,10 @@ export class RedisCaseRepository implements CaseRepository {
     const at = this.now().toISOString();
     const clean = redactUserText(input);
     const status = clean.status ?? 'submitted';
-    const requestKeyName = this.keys.global('case', `req:${requestKey}`);
-    for (let attempt = 0; attempt < this.maxReferenceAttempts; attempt++) {
-      const reference = this.generate(clean.topic);
-      const record = this.validate({
+    const requestKeyName = this.requestKeyName(requestKey);
+    const durability = durabilityFor(this.redis);
+    const build = (reference: CaseReference): CaseRecord =>
+      this.validate({
         reference,
         topic: clean.topic,
         profile: clean.profile,
@@ -186,21 +210,42 @@ export class RedisCaseRepository implements CaseRepository {
         createdAt: at,
         updatedAt: at,
       });
-      const indexKeys = ownerIndexIds(record.owner).map((id) => this.indexKey(id));
-      if (record.facts.order?.id) indexKeys.push(this.orderIndexKey(record.facts.order.id));
+    // 1. The request's claim: a fresh reference, or the one an earlier attempt of this request claimed.
+    let reference = this.generate(clean.topic);
+    const [claim] = await durability.write(requestKeyName, (p) => p.eval(CLAIM_REQUEST, 1, requestKeyName, reference, String(REQUEST_KEY_TTL_SECONDS)));
+    const [code, claimed] = claim as [number, string?];
+    const earlier = code === 2 && !!claimed;
+    if (earlier) reference = claimed as CaseReference;
+    // 2. The record.
+    let record: CaseRecord | undefined;
+    for (let attempt = 0; attempt < this.maxReferenceAttempts; attempt++) {
+      const candidate = build(reference);
       const key = this.caseKey(reference);
-      const [result] = await durabilityFor(this.redis).write(key, (p) =>
-        p.eval(CREATE, 2 + indexKeys.length, key, requestKeyName, ...indexKeys, JSON.stringify(record), String(Date.parse(at)), reference, String(REQUEST_KEY_TTL_SECONDS)),
-      );
-      const [code, existing] = result as [number, string?];
-      if (code === 1) return record;
-      if (code === 2 && existing) {
-        const found = await this.get(existing);
-        if (found) return found;
-        throw new NotDurableError(0, 1, `case ${existing} of request ${requestKey} is not readable yet`);
+      const [created] = await durability.write(key, (p) => p.eval(CREATE_RECORD, 1, key, JSON.stringify(candidate)));
+      if (created === 1) {
+        record = candidate;
+        break;
       }
+      if (earlier && attempt === 0) {
+        // This request's own record, from an earlier attempt: that case, never a second one.
+        record = (await this.get(reference)) ?? undefined;
+        if (!record) throw new NotDurableError(0, 1, `case ${reference} of request ${requestKey} is not readable yet`);
+        break;
+      }
+      // Taken by another request: draw again and move this request's claim to the new reference.
+      const next = this.generate(clean.topic);
+      const [moved] = await durability.write(requestKeyName, (p) => p.eval(MOVE_CLAIM, 1, requestKeyName, reference, next, String(REQUEST_KEY_TTL_SECONDS)));
+      if (moved !== 1) throw new NotDurableError(0, 1, `request ${requestKey}: its claim moved meanwhile`);
+      reference = next;
     }
-    throw new CaseStoreError(`no free case reference after ${this.maxReferenceAttempts} attempts`);
+    if (!record) throw new CaseStoreError(`no free case reference after ${this.maxReferenceAttempts} attempts`);
+    // 3. The indexes (each its own slot), in parallel; ZADD again on a retry is harmless.
+    const indexKeys = ownerIndexIds(record.owner).map((id) => this.indexKey(id));
+    if (record.facts.order?.id) indexKeys.push(this.orderIndexKey(record.facts.order.id));
+    const score = String(Date.parse(record.createdAt));
+    const ref = record.reference;
+    await Promise.all(indexKeys.map((k) => durability.write(k, (p) => p.zadd(k, score, ref))));
+    return record;
   }
 
   /** Runs an idempotent durable write, again after a short pause while it cannot be confirmed. */
@@ -248,7 +293,7 @@ export class RedisCaseRepository implements CaseRepository {
     );
     const refs = [...new Set(ranges.flat())];
     if (refs.length === 0) return [];
-    const raws = await this.redis.mget(...refs.map((r) => this.caseKey(r)));
+    const raws = await this.getMany(refs);
     const records: CaseRecord[] = [];
     raws.forEach((raw, i) => {
       if (raw !== null) records.push(this.parse(refs[i], raw));

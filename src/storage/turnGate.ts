@@ -43,7 +43,8 @@ if idh ~= '' then
   if cur and string.find(cur .. ' ', ' ' .. idh .. ' ', 1, true) then return {'dup'} end
 end
 if cur then return {'busy', tostring(redis.call('PTTL', KEYS[1]))} end
-local existed = redis.call('EXISTS', KEYS[2])
+-- a message of this conversation committed before (its id, or the continuity marker)
+local existed = redis.call('HEXISTS', KEYS[2], 'done') + redis.call('HEXISTS', KEYS[2], 'n')
 local max = tonumber(ARGV[4])
 if max > 0 then
   local t = redis.call('TIME')
@@ -372,7 +373,7 @@ export class TurnHandle {
     readonly storedMarker: number,
     /** The language the last committed turn stored. */
     readonly storedLanguage: string | undefined,
-    /** No message of this conversation was seen before this one (its turn record did not exist). */
+    /** No message of this conversation committed before this one. */
     readonly firstTurn: boolean,
   ) {
     this.timer = setInterval(() => {

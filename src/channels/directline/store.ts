@@ -18,7 +18,7 @@ import { durabilityFor } from '../../storage/durability';
  *
  * Compact: an entry is `"<id> <seq>\n<body>"`, the id left empty when it is the usual
  * `<conversation id>|<seq>`; the body is the activity without what a client never needs or what the
- * key already says (serviceUrl, recipient, the conversation, the conversation id inside replyToId),
+ * key already says (serviceUrl, the conversation, the conversation id inside replyToId),
  * deflated with a preset dictionary of the activity JSON's usual fragments (about a quarter of the JSON).
  * Entries written before (plain JSON bodies) are still read.
  *
@@ -285,7 +285,6 @@ function encodeBody(activity: Omit<StoredActivity, 'id'>, conv: string): Buffer 
   const a: Record<string, unknown> = { ...activity };
   delete a.id;
   delete a.serviceUrl;
-  delete a.recipient;
   const c = a.conversation as { id?: unknown } | undefined;
   if (c && c.id === conv && Object.keys(c).length === 1) delete a.conversation;
   if (typeof a.replyToId === 'string' && a.replyToId.startsWith(`${conv}|`)) a.replyToId = a.replyToId.slice(conv.length);
