@@ -90,7 +90,8 @@ if mode ~= 'none' then
     if tonumber(ARGV[12]) > 0 then redis.call('PEXPIRE', KEYS[3], ARGV[12]) else redis.call('PERSIST', KEYS[3]) end
   end
 end
-local touched = false
+-- 'last': this turn's token, so that a commit whose reply was lost can be told apart (RESOLVE).
+redis.call('HSET', KEYS[2], 'last', ARGV[2])
 if ARGV[3] ~= '' then
   local done = redis.call('HGET', KEYS[2], 'done') or ''
   local ids = {}
@@ -98,19 +99,13 @@ if ARGV[3] ~= '' then
   ids[#ids + 1] = ARGV[3]
   local keep = tonumber(ARGV[4])
   local from = math.max(1, #ids - keep + 1)
-  redis.call('HSET', KEYS[2], 'done', table.concat(ids, ' ', from, #ids), 'last', ARGV[2])
-  touched = true
+  redis.call('HSET', KEYS[2], 'done', table.concat(ids, ' ', from, #ids))
 end
 if ARGV[5] ~= '' then
   local n = tonumber(redis.call('HGET', KEYS[2], 'n') or '0')
   if tonumber(ARGV[5]) > n then redis.call('HSET', KEYS[2], 'n', ARGV[5]) end
-  touched = true
 end
-if ARGV[6] ~= '' then
-  redis.call('HSET', KEYS[2], 'lang', ARGV[6])
-  touched = true
-end
-if not touched then redis.call('HSET', KEYS[2], 'last', ARGV[2]) end
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[2], 'lang', ARGV[6]) end
 if tonumber(ARGV[7]) > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[7]) end
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return {'ok'}
