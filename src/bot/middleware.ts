@@ -7,38 +7,6 @@ import { TURN } from './turnContext';
 import type { TurnGate } from '../storage/turnGate';
 import { TURN_HANDLE } from '../storage/conversationState';
 
-/** The store behind DedupeMiddleware (Redis in the app). */
-export interface SeenStore {
-  /** Claims the id for a turn about to run; false when it was already claimed or done. */
-  claim(conversationId: string, activityId: string): Promise<boolean>;
-  /** The turn committed: remember the id for good (for the dedupe window). */
-  done(conversationId: string, activityId: string): Promise<void>;
-  /** The turn failed: forget the id, so the channel's retry is processed. */
-  release(conversationId: string, activityId: string): Promise<void>;
-}
-
-/**
- * Drops an activity whose id was already processed in this conversation (channel retries). The id is
- * claimed before the turn (so two copies arriving together run once), kept only once the turn has
- * committed, and released when the turn fails, so the retry of a failed turn is processed, not lost.
- */
-export class DedupeMiddleware implements Middleware {
-  constructor(private readonly seen: SeenStore) {}
-
-  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
-    const { id, conversation, type } = context.activity;
-    if (!(id && conversation?.id && type === ActivityTypes.Message)) return next();
-    if (!(await this.seen.claim(conversation.id, id))) return;
-    try {
-      await next();
-    } catch (err) {
-      await this.seen.release(conversation.id, id).catch(() => undefined);
-      throw err;
-    }
-    await this.seen.done(conversation.id, id).catch(() => undefined);
-  }
-}
-
 /**
  * Removes card numbers and IBANs from the incoming activity (text, card values, attachment names,
  * channel data) before anything stores, logs or matches them, and from everything the bot sends,
@@ -99,17 +67,6 @@ export class TurnGateMiddleware implements Middleware {
     }
     if (message) turn.language = context.turnState.get(TURN.language) as string | undefined;
     await turn.commit();
-  }
-}
-
-/** Serialises the turns of one conversation, across instances, with the Redis lock. */
-export class TurnLockMiddleware implements Middleware {
-  constructor(private readonly withLock: <T>(conversationId: string, fn: () => Promise<T>) => Promise<T>) {}
-
-  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
-    const id = context.activity.conversation?.id;
-    if (!id) return next();
-    await this.withLock(id, next);
   }
 }
 
@@ -190,29 +147,6 @@ function clientInfoLocale(entities: unknown): string | undefined {
     | { locale?: unknown }
     | undefined;
   return typeof info?.locale === 'string' ? info.locale : undefined;
-}
-
-/**
- * Caps how many messages one conversation may send per minute, across instances. Over the cap the
- * user is told to slow down and the turn goes no further (no state read, no dialog).
- */
-export class RateLimitMiddleware implements Middleware {
-  constructor(
-    private readonly consume: (conversationId: string) => Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }>,
-    private readonly onLimited: (context: TurnContext, retryAfterMs: number) => Promise<void>,
-  ) {}
-
-  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
-    const { conversation, type } = context.activity;
-    if (type === ActivityTypes.Message && conversation?.id) {
-      const r = await this.consume(conversation.id);
-      if (!r.allowed) {
-        await this.onLimited(context, r.retryAfterMs);
-        return;
-      }
-    }
-    await next();
-  }
 }
 
 /** Single line breaks become markdown hard breaks, which Web Chat and Teams render as new lines. */
