@@ -14,9 +14,9 @@ describe('two bot processes on one Redis', () => {
 
   beforeAll(async () => {
     const env = { REDIS_URL: process.env.TEST_REDIS_URL!, REDIS_KEY_PREFIX: prefix };
-    [a, b] = await Promise.all([startBotProcess(env), startBotProcess(env)]);
+    [a, b] = await Promise.all([startBotProcess(env, { startTimeoutMs: 90000 }), startBotProcess(env, { startTimeoutMs: 90000 })]);
     redis = new Redis(process.env.TEST_REDIS_URL!);
-  }, 60000);
+  }, 120000);
 
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
