@@ -30,7 +30,8 @@ import { isStorageUnavailable } from './errors';
  * in the turn (the user is told the truth: saved, or not), then in the background until Redis answers or
  * the lock's own expiry makes it moot, so a lock its holder gave up never blocks the conversation for its
  * whole lifetime. A duplicate of a committed activity is dropped (its id is in `done`, written in the same
- * script as the state); one whose turn did not commit finds neither the lock nor `done`, and runs once.
+ * script as the state); a copy that arrives while its original still holds the lock waits for it, and
+ * runs once if that turn did not commit.
  */
 
 /** KEYS lock, turn. ARGV value, id hash, lock ttl ms, rate max (0: none), rate window ms, turn ttl ms (0: none). */
@@ -40,8 +41,9 @@ local idh = ARGV[2]
 if idh ~= '' then
   local done = redis.call('HGET', KEYS[2], 'done')
   if done and string.find(' ' .. done .. ' ', ' ' .. idh .. ' ', 1, true) then return {'dup'} end
-  if cur and string.find(cur .. ' ', ' ' .. idh .. ' ', 1, true) then return {'dup'} end
 end
+-- A copy of a message whose turn holds the lock waits like any other message: that turn may yet fail
+-- (or be a lock its holder gave up after a timeout), and then this copy must run.
 if cur then return {'busy', tostring(redis.call('PTTL', KEYS[1]))} end
 -- a message of this conversation committed before (its id, or the continuity marker)
 local existed = redis.call('HEXISTS', KEYS[2], 'done') + redis.call('HEXISTS', KEYS[2], 'n')

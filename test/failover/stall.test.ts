@@ -94,7 +94,7 @@ async function casesByConversation(redis: Redis, prefix: string): Promise<Map<st
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
     cursor = next;
     for (const key of keys) {
-      if (!/(RF|PN|DS)-[0-9A-Z]{5}$/.test(key) || (await redis.type(key)) !== 'string') continue;
+      if (!/\{case:(RF|PN|DS)-[0-9A-Z]{5}\}$/.test(key)) continue;
       const r = JSON.parse((await redis.get(key)) ?? '{}');
       const conv = r.conversationReference?.conversation?.id as string;
       expect(r.facts?.claims).toEqual(FACTS);

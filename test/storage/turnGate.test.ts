@@ -54,14 +54,17 @@ describe('TurnGate', () => {
     json,
   });
 
-  it('a duplicate is dropped while its turn runs and once it committed; another message waits for the lock', async () => {
+  it('a copy waits while its original runs, and is dropped once that turn committed; another message waits for the lock', async () => {
     const g = gate();
     const conv = randomUUID();
     const first = await g.begin(conv, { activityId: 'a1', rateLimited: true });
     expect(first.kind).toBe('ok');
-    expect((await g.begin(conv, { activityId: 'a1' })).kind).toBe('duplicate');
+    await expect(g.begin(conv, { activityId: 'a1' })).rejects.toBeInstanceOf(TurnBusyError);
     await expect(g.begin(conv, { activityId: 'a2' })).rejects.toBeInstanceOf(TurnBusyError);
+    const copy = g.begin(conv, { activityId: 'a1' });
+    await sleep(50);
     await (first as { turn: TurnHandle }).turn.commit();
+    expect((await copy).kind).toBe('duplicate');
     expect((await g.begin(conv, { activityId: 'a1' })).kind).toBe('duplicate');
     const second = await g.begin(conv, { activityId: 'a2' });
     expect(second.kind).toBe('ok');
