@@ -15,16 +15,16 @@ import { isStorageUnavailable } from './storage/errors';
 import { ContinuityMiddleware } from './bot/continuity';
 import { RedisCaseRepository } from './cases/repository';
 import { RedisStorage } from './storage/redisStorage';
-import { LockTimeoutError, TurnLock } from './storage/turnLock';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { LockTimeoutError } from './storage/turnLock';
+import { StateConflictError, TurnBusyError, TurnGate } from './storage/turnGate';
+import { stateKeyFor, turnHandle, TurnConversationState } from './storage/conversationState';
+import { isLanguage } from './i18n';
 import {
-  DedupeMiddleware,
   LanguageMiddleware,
   LineBreakMiddleware,
   localeLanguage,
-  RateLimitMiddleware,
   RedactionMiddleware,
-  TurnLockMiddleware,
+  TurnGateMiddleware,
 } from './bot/middleware';
 import { SupportBot } from './bot/supportBot';
 import { turnLanguage, TURN } from './bot/turnContext';
@@ -58,6 +58,8 @@ export interface App {
   keys: Keyspace;
   logger: Logger;
   conversationState: ConversationState;
+  /** The Redis key of a botbuilder storage key (conversation state lives in its conversation's hash tag). */
+  stateKey(storageKey: string): string;
   /** The live handoff (queue, relay, agents' actions). */
   desk: Desk;
   /** E-mails to customers: `notifications.notifier` is what the agent desk calls (notifyDecision…). */
@@ -69,6 +71,11 @@ export interface App {
   listen(): Promise<{ port: number; metricsPort?: number }>;
   /** Stops taking requests, waits for turns in flight (bounded), closes Redis. */
   close(): Promise<void>;
+}
+
+/** The conversation is busy with another turn (or this one lost its lock to a newer one): try again. */
+function isBusy(err: unknown): boolean {
+  return err instanceof TurnBusyError || err instanceof LockTimeoutError || err instanceof StateConflictError;
 }
 
 /** Moved to ./storage/errors (recognised by error class or code); re-exported for existing callers. */
@@ -98,9 +105,19 @@ export async function createApp(config: Config, opts: { logger?: Logger; warmUp?
   });
 
   const keys = keyspace(config.redis.keyPrefix);
-  const storage = new RedisStorage(redis, { keyspace: keys, ttlSeconds: config.redis.stateTtlSeconds });
-  const conversationState = new ConversationState(storage);
-  const lock = new TurnLock(redis, keys, { waitMs: config.redis.turnLockWaitMs });
+  let onUnconfirmed: (conversationId: string, marker: number) => void = () => undefined;
+  const gate = new TurnGate(redis, keys, {
+    waitMs: config.redis.turnLockWaitMs,
+    rateMax: config.limits.messagesPerMinute,
+    rateWindowMs: 60000,
+    ttlSeconds: config.redis.stateTtlSeconds,
+    onUnconfirmed: (conversationId, marker) => onUnconfirmed(conversationId, marker),
+    onError: (err, conversationId) => logger.warn({ conversationId, err: (err as Error).message }, 'turn lock: could not give the lock back yet'),
+  });
+  // Conversation state lives in its conversation's hash tag, next to the lock: one script commits a turn.
+  const stateKeyOf = stateKeyFor(keys);
+  const storage = new RedisStorage(redis, { keyspace: keys, ttlSeconds: config.redis.stateTtlSeconds, keyFor: stateKeyOf });
+  const conversationState: ConversationState = new TurnConversationState(storage, stateKeyOf);
 
   const auth = new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppId: config.botAuth.appId ?? '',
@@ -115,7 +132,7 @@ export async function createApp(config: Config, opts: { logger?: Logger; warmUp?
     logger,
     conversationState,
     dialogStateProperty: DIALOG_STATE,
-    classify: (err) => (err instanceof LockTimeoutError ? 'busy' : isStorageUnavailable(err) ? 'storage_unavailable' : 'error'),
+    classify: (err) => (isBusy(err) ? 'busy' : isStorageUnavailable(err) ? 'storage_unavailable' : 'error'),
   });
   // The recogniser is trained before the server exists, so /readyz never answers before it can understand.
   const nlu = createNlu(config.nlu.provider);
@@ -140,39 +157,23 @@ export async function createApp(config: Config, opts: { logger?: Logger; warmUp?
     logger,
     ttlSeconds: config.redis.stateTtlSeconds,
   });
-  const messageLimiter = new RateLimiterRedis({
-    storeClient: redis,
-    keyPrefix: keys.global('ratelimit', 'messages'),
-    points: config.limits.messagesPerMinute,
-    duration: 60,
-  });
+  onUnconfirmed = (conversationId, marker) => continuity.confirmLater(conversationId, marker);
+  // Set once the desk exists: its record of the conversation is read alongside the state.
+  let prefetch: ((context: TurnContext) => void) | undefined;
   adapter.use(
     turnObserver,
     new LineBreakMiddleware(),
-    new DedupeMiddleware({
-      // Claimed for as long as a turn may take; kept 10 minutes once done; released when the turn fails.
-      claim: async (conv, id) => (await redis.set(keys.conversation(conv, `seen:${id}`), 'pending', 'PX', config.redis.turnLockWaitMs + 60000, 'NX')) === 'OK',
-      done: async (conv, id) => void (await redis.set(keys.conversation(conv, `seen:${id}`), 'done', 'EX', 600)),
-      release: async (conv, id) => void (await redis.del(keys.conversation(conv, `seen:${id}`))),
-    }),
     new RedactionMiddleware(),
-    new RateLimitMiddleware(
-      async (conversationId) => {
-        try {
-          await messageLimiter.consume(conversationId);
-          return { allowed: true };
-        } catch (res) {
-          if (res instanceof RateLimiterRes) return { allowed: false, retryAfterMs: res.msBeforeNext };
-          throw res; // Redis unreachable: the turn fails like any other storage failure.
-        }
-      },
-      async (context, retryAfterMs) => {
+    new TurnGateMiddleware(gate, {
+      load: (context) => conversationState.load(context),
+      prefetch: (context) => prefetch?.(context),
+      onLimited: async (context, retryAfterMs, stored) => {
         metrics.rateLimitRejections.inc({ limit: 'messages' });
-        const lang = language.lastKnown(context.activity.conversation?.id) ?? localeLanguage(context.activity.locale) ?? config.defaultLanguage;
+        const lang =
+          localeLanguage(context.activity.locale) ?? (isLanguage(stored) ? stored : undefined) ?? language.lastKnown(context.activity.conversation?.id) ?? config.defaultLanguage;
         await context.sendActivity(translator(lang)('common:error.tooFast', { seconds: Math.ceil(retryAfterMs / 1000) }));
       },
-    ),
-    new TurnLockMiddleware((conversationId, fn) => lock.withLock(conversationId, fn)),
+    }),
     // Teams: mentions and HTML removed, scopes, files, Universal Actions, used cards (before anything reads the text).
     new TeamsMiddleware({
       conversationState,
@@ -191,7 +192,7 @@ export async function createApp(config: Config, opts: { logger?: Logger; warmUp?
 
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     // The previous turn of this conversation still holds the lock: not a failure, just too soon.
-    const busy = error instanceof LockTimeoutError;
+    const busy = isBusy(error);
     // A write the user would be told about could not be confirmed durable: say so, never a reference.
     const notConfirmed = !busy && error instanceof NotDurableError;
     const storageDown = !busy && !notConfirmed && isStorageUnavailable(error);
@@ -200,12 +201,15 @@ export async function createApp(config: Config, opts: { logger?: Logger; warmUp?
     else if (notConfirmed) logger.warn({ conversationId, err: error.message }, 'turn failed: write not confirmed durable');
     else if (storageDown) logger.warn({ conversationId, err: error.message }, 'turn failed: storage unavailable');
     else logger.error({ conversationId, err: error }, 'turn failed');
-    // State may be unreadable (Redis down): the activity's locale, then detection on its text, then
-    // what this instance last saw of the conversation.
+    // State may be unreadable (Redis down): the activity's locale, then detection on its text, then the
+    // language the last committed turn stored in Redis (read with the lock, on any instance), then what
+    // this instance last saw of the conversation.
+    const stored = turnHandle(context)?.storedLanguage;
     const lang = context.turnState.get(TURN.language)
       ? turnLanguage(context)
       : (localeLanguage(context.activity.locale) ??
         detectLanguage(context.activity.text ?? '') ??
+        (isLanguage(stored) ? stored : undefined) ??
         language.lastKnown(conversationId) ??
         config.defaultLanguage);
     if (context.activity.type === ActivityTypes.Message || context.activity.type === ActivityTypes.ConversationUpdate) {
@@ -246,6 +250,7 @@ export async function createApp(config: Config, opts: { logger?: Logger; warmUp?
   });
   // After redaction, the lock and the language: the transcript holds only redacted text, in turn order.
   adapter.use(desk.middleware());
+  prefetch = (context) => desk.prefetch(context);
   dialog = buildDialogs({ config, redis, keys, logger, services, cases, proofs, onHumanOffer: desk.onOffer, notifier: notifications.notifier, ownOrigins, nlu });
   const bot = new SupportBot({ conversationState, dialog, brandName: config.brandName, logger, intercept: desk.intercept });
 
@@ -295,6 +300,11 @@ export async function createApp(config: Config, opts: { logger?: Logger; warmUp?
   // The Web Chat bundle is compressed before the app is returned, so before it listens and /readyz
   // answers (without the warm-up, a request for it waits for the compression instead).
   if (warm) await webChat.staticReady;
+  // The web chat's log keeps its conversations whole: the desk reads it instead of keeping a copy.
+  desk.setConversationLog({
+    owns: (a) => webChat.channel.isOwnServiceUrl(a.serviceUrl),
+    activities: (id) => webChat.channel.store.entries(id),
+  });
   const agentApi = registerAgentApi(server, { config, redis, keys, logger, desk, cases, proofs });
   await desk.start();
   // The desk's queue, read from Redis at each scrape: every instance reports the same shared queue.
@@ -330,6 +340,7 @@ export async function createApp(config: Config, opts: { logger?: Logger; warmUp?
     keys,
     logger,
     conversationState,
+    stateKey: stateKeyOf,
     desk,
     notifications,
     metrics,
@@ -363,6 +374,7 @@ export async function createApp(config: Config, opts: { logger?: Logger; warmUp?
         await notifications.stop();
         await metricsEndpoint.close();
         continuity.close();
+        await Promise.race([gate.settled(), new Promise((r) => setTimeout(r, 1000))]);
         durability.close();
         await redis.quit().catch(() => redis.disconnect());
       })();

@@ -5,7 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response, Server } from 'restify';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { SubjectRateLimiter } from '../storage/rateLimit';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
@@ -72,8 +73,9 @@ export function registerAgentApi(server: Server, deps: AgentApiDeps): AgentApi {
   if (config.handoff.demoAgent && !agents.some((a) => a.name === 'demo')) agents.push({ name: 'demo', hash: DEMO_HASH });
   const auth = new AgentAuth(redis, keys, agents, config.handoff.sessionTtlSeconds);
   const links = new ProofLinks(redis, keys);
-  const byAddress = new RateLimiterRedis({ storeClient: redis, keyPrefix: keys.global('desk', 'login-addr'), points: deps.loginLimits?.perAddress ?? 10, duration: 900 });
-  const byName = new RateLimiterRedis({ storeClient: redis, keyPrefix: keys.global('desk', 'login-name'), points: deps.loginLimits?.perName ?? 5, duration: 900 });
+  // Each address's and name's counter in its own Cluster slot (src/storage/rateLimit.ts), not all under {desk}.
+  const byAddress = new SubjectRateLimiter(redis, keys, 'desk-login-addr', { points: deps.loginLimits?.perAddress ?? 10, duration: 900 });
+  const byName = new SubjectRateLimiter(redis, keys, 'desk-login-name', { points: deps.loginLimits?.perName ?? 5, duration: 900 });
   const streams = new Set<() => void>();
   const perAgent = new Map<string, (() => void)[]>();
   const body = jsonBody(MAX_BODY);
@@ -360,7 +362,7 @@ export function registerAgentApi(server: Server, deps: AgentApiDeps): AgentApi {
   async function detail(id: string, agent: string) {
     const conv = await desk.readable(id, agent);
     const record = conv.caseRef ? await deps.cases.get(conv.caseRef) : null;
-    const entries = await desk.relay.transcript(id, 500);
+    const entries = await desk.transcript(id, 500);
     const d = record?.decision;
     return {
       ...desk.summary(conv),

@@ -7,16 +7,16 @@ import type { Keyspace } from '../storage/keys';
 import type { RedisClient } from '../storage/redisClient';
 import { DIALOG_STATE } from './conversationData';
 import { tr } from './turnContext';
+import { turnHandle } from '../storage/conversationState';
 
-/** KEYS[1] marker. ARGV[1] turn number, ARGV[2] TTL in s (0: none). Keeps the highest number. */
+/**
+ * KEYS[1] the conversation's turn record (field `n`, see src/storage/turnGate.ts). ARGV[1] turn
+ * number, ARGV[2] TTL in s (0: none). Keeps the highest number.
+ */
 const RAISE = `
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-local n = tonumber(ARGV[1])
-if n > cur then
-  if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) else redis.call('SET', KEYS[1], ARGV[1]) end
-else
-  if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-end
+local cur = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+if tonumber(ARGV[1]) > cur then redis.call('HSET', KEYS[1], 'n', ARGV[1]) end
+if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 return cur
 `;
 
@@ -45,7 +45,7 @@ export interface ContinuityOptions {
  * went back a few turns, or to nothing), instead of restarting it silently.
  *
  * Each saved turn numbers itself in the state (`continuity.seq`) and then raises a small marker kept
- * apart from the state (`conv:{id}:turns`) to that number, durably (src/storage/durability.ts: the
+ * apart from the state (field `n` of `conv:{id}:turn`) to that number, durably (src/storage/durability.ts: the
  * replicas have the marker, hence the state written before it). When that cannot be confirmed, this
  * instance keeps raising the marker in the background until it lands (on the new master, after a
  * failover). A turn that finds the marker ahead of its state knows the state is older than what the
@@ -64,7 +64,7 @@ export class ContinuityMiddleware implements Middleware {
   }
 
   private markerKey(conversationId: string): string {
-    return this.opts.keys.conversation(conversationId, 'turns');
+    return this.opts.keys.conversation(conversationId, 'turn');
   }
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
@@ -72,7 +72,9 @@ export class ContinuityMiddleware implements Middleware {
     const conversationId = a.conversation?.id;
     if (a.type !== ActivityTypes.Message || !conversationId) return next();
     const data = await this.data.get(context, {});
-    const marker = Number((await this.opts.redis.get(this.markerKey(conversationId))) ?? 0);
+    // Read with the lock (src/storage/turnGate.ts), or on its own outside the gate.
+    const handle = turnHandle(context);
+    const marker = handle ? handle.storedMarker : Number((await this.opts.redis.hget(this.markerKey(conversationId), 'n')) ?? 0);
     const seq = data.seq ?? 0;
     if (marker > seq) {
       this.opts.logger.warn({ conversationId, stateTurn: seq, markerTurn: marker }, 'conversation state went back: lost track');
@@ -82,8 +84,17 @@ export class ContinuityMiddleware implements Middleware {
     }
     data.seq = Math.max(seq, marker) + 1;
     await next();
-    // The state is saved (bot.run ends with saveChanges): the marker follows it.
-    await this.raise(conversationId, data.seq);
+    // The state is saved (bot.run ends with saveChanges): the marker follows it, in the turn's commit
+    // (same script as the state, then WAIT; when WAIT falls short, `confirmLater` raises it again).
+    if (handle) handle.marker = data.seq;
+    else await this.raise(conversationId, data.seq);
+  }
+
+  /** A committed turn whose replication was not confirmed: its marker is raised again until it lands. */
+  confirmLater(conversationId: string, seq: number): void {
+    const prev = this.pending.get(conversationId);
+    this.pending.set(conversationId, { seq: Math.max(seq, prev?.seq ?? 0), since: prev?.since ?? Date.now() });
+    this.schedule();
   }
 
   private async lostTrackMessage(context: TurnContext): Promise<string> {

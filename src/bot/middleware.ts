@@ -4,38 +4,8 @@ import { CONFIDENT, type NluRecognizer } from '../nlu';
 import { redactActivityInPlace } from './redact';
 import { ConversationData, CONVERSATION_DATA } from './conversationData';
 import { TURN } from './turnContext';
-
-/** The store behind DedupeMiddleware (Redis in the app). */
-export interface SeenStore {
-  /** Claims the id for a turn about to run; false when it was already claimed or done. */
-  claim(conversationId: string, activityId: string): Promise<boolean>;
-  /** The turn committed: remember the id for good (for the dedupe window). */
-  done(conversationId: string, activityId: string): Promise<void>;
-  /** The turn failed: forget the id, so the channel's retry is processed. */
-  release(conversationId: string, activityId: string): Promise<void>;
-}
-
-/**
- * Drops an activity whose id was already processed in this conversation (channel retries). The id is
- * claimed before the turn (so two copies arriving together run once), kept only once the turn has
- * committed, and released when the turn fails, so the retry of a failed turn is processed, not lost.
- */
-export class DedupeMiddleware implements Middleware {
-  constructor(private readonly seen: SeenStore) {}
-
-  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
-    const { id, conversation, type } = context.activity;
-    if (!(id && conversation?.id && type === ActivityTypes.Message)) return next();
-    if (!(await this.seen.claim(conversation.id, id))) return;
-    try {
-      await next();
-    } catch (err) {
-      await this.seen.release(conversation.id, id).catch(() => undefined);
-      throw err;
-    }
-    await this.seen.done(conversation.id, id).catch(() => undefined);
-  }
-}
+import type { TurnGate } from '../storage/turnGate';
+import { TURN_HANDLE } from '../storage/conversationState';
 
 /**
  * Removes card numbers and IBANs from the incoming activity (text, card values, attachment names,
@@ -54,14 +24,49 @@ export class RedactionMiddleware implements Middleware {
   }
 }
 
-/** Serialises the turns of one conversation, across instances, with the Redis lock. */
-export class TurnLockMiddleware implements Middleware {
-  constructor(private readonly withLock: <T>(conversationId: string, fn: () => Promise<T>) => Promise<T>) {}
+/**
+ * The storage side of a turn, in three Redis round trips (src/storage/turnGate.ts):
+ *  1. begin: drop a duplicate message, apply the conversation's rate limit, take the turn lock, and
+ *     read the continuity marker and the last language, in one script;
+ *  2. the conversation state is read here, alongside whatever `prefetch` starts (the desk's record);
+ *  3. after the turn: the state write (conditional on the eTag read in 2), the activity marked done,
+ *     the marker raised, the language kept and the lock released, in one script, with the turn's
+ *     deferred writes alongside.
+ * A turn that fails gives the lock back and does not mark the activity done: the channel's retry runs.
+ * Replaces the former dedupe, rate-limit and lock middlewares (one Redis round trip each, or two).
+ */
+export class TurnGateMiddleware implements Middleware {
+  constructor(
+    private readonly gate: TurnGate,
+    private readonly opts: {
+      /** Reads the conversation state into the turn (ConversationState.load). */
+      load: (context: TurnContext) => Promise<unknown>;
+      /** Starts reads the turn will need, so they travel with the state read. */
+      prefetch?: (context: TurnContext) => void;
+      /** Over the rate limit: tell the user (no state is read, no dialog runs). */
+      onLimited: (context: TurnContext, retryAfterMs: number, storedLanguage: string | undefined) => Promise<void>;
+    },
+  ) {}
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
-    const id = context.activity.conversation?.id;
-    if (!id) return next();
-    await this.withLock(id, next);
+    const { id, conversation, type } = context.activity;
+    if (!conversation?.id) return next();
+    const message = type === ActivityTypes.Message;
+    const begun = await this.gate.begin(conversation.id, { activityId: message && id ? id : undefined, rateLimited: message });
+    if (begun.kind === 'duplicate') return;
+    if (begun.kind === 'limited') return this.opts.onLimited(context, begun.retryAfterMs, begun.language);
+    const turn = begun.turn;
+    context.turnState.set(TURN_HANDLE, turn);
+    try {
+      this.opts.prefetch?.(context);
+      await this.opts.load(context);
+      await next();
+    } catch (err) {
+      await turn.abort();
+      throw err;
+    }
+    if (message) turn.language = context.turnState.get(TURN.language) as string | undefined;
+    await turn.commit();
   }
 }
 
@@ -142,29 +147,6 @@ function clientInfoLocale(entities: unknown): string | undefined {
     | { locale?: unknown }
     | undefined;
   return typeof info?.locale === 'string' ? info.locale : undefined;
-}
-
-/**
- * Caps how many messages one conversation may send per minute, across instances. Over the cap the
- * user is told to slow down and the turn goes no further (no state read, no dialog).
- */
-export class RateLimitMiddleware implements Middleware {
-  constructor(
-    private readonly consume: (conversationId: string) => Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }>,
-    private readonly onLimited: (context: TurnContext, retryAfterMs: number) => Promise<void>,
-  ) {}
-
-  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
-    const { conversation, type } = context.activity;
-    if (type === ActivityTypes.Message && conversation?.id) {
-      const r = await this.consume(conversation.id);
-      if (!r.allowed) {
-        await this.onLimited(context, r.retryAfterMs);
-        return;
-      }
-    }
-    await next();
-  }
 }
 
 /** Single line breaks become markdown hard breaks, which Web Chat and Teams render as new lines. */

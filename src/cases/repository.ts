@@ -1,23 +1,30 @@
 /**
  * `CaseRepository` on Redis.
  *
- * Keys (all with the hash tag `{case}`, so every script below touches one Cluster slot):
- *   keys.global('case', <reference>)              the record, JSON, no expiry
- *   keys.global('case', 'owner:' + <index id>)    sorted set of references, score = creation time (ms)
- *   keys.global('case', 'order:' + <order id>)    the same, per order (upper case, trimmed): the case history
- *                                                 of an order (requestHistory, B10 / B11)
- *   keys.global('case', 'sweep:deadline')        disputes waiting for a merchant, score = the deadline (ms); and
- *                                                 disputes moved to the platform whose customer is not told yet
- *   keys.global('case', 'sweep:expiry')           open disputes, score = when D6.3 closes them (ms)
+ * Keys (issue 13: no unbounded key family in one Redis Cluster slot, so each record and each index
+ * has its own hash tag; every script below touches a single key):
+ *   keys.global('case:' + <reference>)                the record, JSON, no expiry
+ *   keys.global('case-owner:' + <index id>)           sorted set of references, score = creation time (ms)
+ *   keys.global('case-order:' + <order id>)           the same, per order (upper case, trimmed): the case history
+ *                                                     of an order (requestHistory, B10 / B11)
+ *   keys.global('case-req:' + <request key>)          the reference a request created (30 days)
+ *   keys.global('case-sweep:deadline')                disputes waiting for a merchant, score = the deadline (ms); and
+ *                                                     disputes moved to the platform whose customer is not told yet
+ *   keys.global('case-sweep:expiry')                  open disputes, score = when D6.3 closes them (ms)
  * Index ids are the case owner's channel user and, when verified, its account (./owner.ts).
- * The two sweep indexes are written in the same script as the record (create and every update), so
- * they always say what the record says (src/disputes/sweep.ts reads them).
- * A reference never contains `:`, so it cannot collide with an index key.
+ * The two sweep indexes (src/disputes/sweep.ts reads them) live in their own slots, so they are written
+ * next to the record, not in its script: a score the new record needs is added before the record is
+ * written and again after; one it no longer needs is removed after. A crash in between leaves at most
+ * an extra or early entry, which `dueForSweep` checks against the record and puts right.
  *
- * - create: one Lua script does `SET NX` on the record and adds it to its owner indexes; a taken
- *   reference draws a new one (crypto randomness), so references are unique across instances.
- *   It is idempotent by `requestKey` (keys.global('case', 'req:' + key) → reference, 30 days): a
- *   retry returns the case the first attempt created.
+ * - create, in three idempotent steps (the keys live on different Cluster nodes):
+ *   1. the request key is claimed for a freshly drawn reference, or gives the reference an earlier
+ *      attempt of the same request claimed;
+ *   2. the record is written with `SET NX`; a reference another request already holds draws a new
+ *      one (crypto randomness) and moves the claim to it, so references are unique across instances;
+ *   3. the reference is added to its indexes (ZADD, in parallel).
+ *   A retry of the same request (same `requestKey`) finds its claim and its record, completes the
+ *   indexes and returns that case: never a second one.
  * - Durability: every write goes through `durabilityFor(redis).write` (WAIT for the replicas, master
  *   check on Sentinel) and resolves only once durable. When that cannot be confirmed the write is
  *   retried a few times (idempotently: create by request key, updates by re-confirming the exact
@@ -62,26 +69,30 @@ import {
 } from './types';
 
 /**
- * KEYS[1] record, KEYS[2] request key, KEYS[3..] owner indexes, then (disputes) the two sweep
- * indexes. ARGV[1] JSON, ARGV[2] score, ARGV[3] reference, ARGV[4] request key TTL (s), then one
- * score per sweep index ('' = not listed).
- * {1} = created; {0} = reference taken; {2, reference} = this request already created that case
- * (the request key is written again, so that WAIT covers the case, written in the same script).
+ * KEYS[1] request key. ARGV[1] a fresh reference, ARGV[2] TTL (s). {1} = claimed for it; {2, reference} =
+ * an earlier attempt of this request claimed that one (the key is written again, so WAIT covers it).
  */
-const CREATE = `
-local done = redis.call('GET', KEYS[2])
+const CLAIM_REQUEST = `
+local done = redis.call('GET', KEYS[1])
 if done then
-  redis.call('SET', KEYS[2], done, 'EX', ARGV[4])
+  redis.call('SET', KEYS[1], done, 'EX', ARGV[2])
   return {2, done}
 end
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then return {0} end
-redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
-local sweep = #ARGV - 4
-for i = 3, #KEYS - sweep do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
-for j = 1, sweep do
-  if ARGV[4 + j] ~= '' then redis.call('ZADD', KEYS[#KEYS - sweep + j], ARGV[4 + j], ARGV[3]) end
-end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return {1}
+`;
+
+/** KEYS[1] request key. ARGV[1] the reference it should hold, ARGV[2] the new one, ARGV[3] TTL (s). 1 = moved. */
+const MOVE_CLAIM = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1
+`;
+
+/** KEYS[1] record. ARGV[1] JSON. 1 = created, 0 = the reference is taken. */
+const CREATE_RECORD = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 1 end
+return 0
 `;
 
 /** KEYS[1] record. ARGV[1] the JSON expected. Writes it again (for WAIT) when unchanged: 1, else 0. */
@@ -98,23 +109,12 @@ const REQUEST_KEY_TTL_SECONDS = 30 * 86400;
 const DURABLE_ATTEMPTS = 3;
 const DURABLE_BACKOFF_MS = [150, 400];
 
-/**
- * KEYS[1] record, KEYS[2] deadline sweep index, KEYS[3] expiry sweep index. ARGV[1] the JSON read,
- * ARGV[2] the new JSON, ARGV[3] the reference, ARGV[4] / ARGV[5] its score in each index ('' = not
- * listed). 1 = written, 0 = changed meanwhile, -1 = gone (and taken out of the indexes).
- */
+/** KEYS[1] record. ARGV[1] the JSON read, ARGV[2] the new JSON. 1 = written, 0 = changed meanwhile, -1 = gone. */
 const COMPARE_AND_SET = `
 local cur = redis.call('GET', KEYS[1])
-if not cur then
-  redis.call('ZREM', KEYS[2], ARGV[3])
-  redis.call('ZREM', KEYS[3], ARGV[3])
-  return -1
-end
+if not cur then return -1 end
 if cur ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
-for i = 2, 3 do
-  if ARGV[i + 2] == '' then redis.call('ZREM', KEYS[i], ARGV[3]) else redis.call('ZADD', KEYS[i], ARGV[i + 2], ARGV[3]) end
-end
 return 1
 `;
 
@@ -187,28 +187,38 @@ export class RedisCaseRepository implements CaseRepository {
 
   /** Redis key of a case record. */
   caseKey(reference: CaseReference): string {
-    return this.keys.global('case', reference);
+    return this.keys.global(`case:${reference}`);
   }
 
   /** Redis key of one owner index (sorted set of references). */
   indexKey(indexId: string): string {
-    return this.keys.global('case', `owner:${indexId}`);
+    return this.keys.global(`case-owner:${indexId}`);
   }
 
   /** Redis key of one sweep index (src/disputes/sweep.ts). */
   sweepKey(kind: 'deadline' | 'expiry'): string {
-    return this.keys.global('case', `sweep:${kind}`);
+    return this.keys.global(`case-sweep:${kind}`);
   }
 
   /** Redis key of the index of one order's cases (the order number as the engine compares it). */
   orderIndexKey(orderId: string): string {
-    return this.keys.global('case', `order:${orderId.trim().toUpperCase()}`);
+    return this.keys.global(`case-order:${orderId.trim().toUpperCase()}`);
+  }
+
+  /** Redis key of a request's claim (see create). */
+  requestKeyName(requestKey: string): string {
+    return this.keys.global(`case-req:${requestKey}`);
+  }
+
+  /** Several records at once, whatever their slots (MGET needs one slot on a Cluster): one round trip. */
+  private getMany(refs: string[]): Promise<(string | null)[]> {
+    return Promise.all(refs.map((r) => this.redis.get(this.caseKey(r))));
   }
 
   async requestHistory(orderId: string, exclude?: CaseReference, owner?: CaseOwner): Promise<{ earlierRequests: number; compensatedRequests: number }> {
     const refs = (await this.redis.zrevrange(this.orderIndexKey(orderId), 0, MAX_LIST_LIMIT - 1)).filter((r) => r !== exclude);
     if (refs.length === 0) return { earlierRequests: 0, compensatedRequests: 0 };
-    const raws = await this.redis.mget(...refs.map((r) => this.caseKey(r)));
+    const raws = await this.getMany(refs);
     let earlierRequests = 0;
     let compensatedRequests = 0;
     raws.forEach((raw, i) => {
@@ -234,10 +244,10 @@ export class RedisCaseRepository implements CaseRepository {
     const clean = redactUserText(input);
     const status = clean.status ?? (clean.topic === 'dispute' ? 'open' : 'submitted');
     if (!statusAllowedFor(clean.topic, status)) throw new CaseStoreError(`a ${clean.topic} case cannot start as ${status}`);
-    const requestKeyName = this.keys.global('case', `req:${requestKey}`);
-    for (let attempt = 0; attempt < this.maxReferenceAttempts; attempt++) {
-      const reference = this.generate(clean.topic);
-      const record = this.validate({
+    const requestKeyName = this.requestKeyName(requestKey);
+    const durability = durabilityFor(this.redis);
+    const build = (reference: CaseReference): CaseRecord =>
+      this.validate({
         reference,
         topic: clean.topic,
         profile: clean.profile,
@@ -255,38 +265,44 @@ export class RedisCaseRepository implements CaseRepository {
         createdAt: at,
         updatedAt: at,
       });
-      const indexKeys = ownerIndexIds(record.owner).map((id) => this.indexKey(id));
-      if (record.facts.order?.id) indexKeys.push(this.orderIndexKey(record.facts.order.id));
-      const sweepArgs: string[] = [];
-      if (record.topic === 'dispute') {
-        const scores = sweepScores(record);
-        indexKeys.push(this.sweepKey('deadline'), this.sweepKey('expiry'));
-        sweepArgs.push(score(scores.deadline), score(scores.expiry));
-      }
+    // 1. The request's claim: a fresh reference, or the one an earlier attempt of this request claimed.
+    let reference = this.generate(clean.topic);
+    const [claim] = await durability.write(requestKeyName, (p) => p.eval(CLAIM_REQUEST, 1, requestKeyName, reference, String(REQUEST_KEY_TTL_SECONDS)));
+    const [code, claimed] = claim as [number, string?];
+    const earlier = code === 2 && !!claimed;
+    if (earlier) reference = claimed as CaseReference;
+    // 2. The record (a dispute's sweep scores first: an extra entry is harmless, a missing one is not).
+    if (clean.topic === 'dispute') await this.syncSweep(reference, sweepScores(build(reference)), 'before');
+    let record: CaseRecord | undefined;
+    for (let attempt = 0; attempt < this.maxReferenceAttempts; attempt++) {
+      const candidate = build(reference);
       const key = this.caseKey(reference);
-      const [result] = await durabilityFor(this.redis).write(key, (p) =>
-        p.eval(
-          CREATE,
-          2 + indexKeys.length,
-          key,
-          requestKeyName,
-          ...indexKeys,
-          JSON.stringify(record),
-          String(Date.parse(at)),
-          reference,
-          String(REQUEST_KEY_TTL_SECONDS),
-          ...sweepArgs,
-        ),
-      );
-      const [code, existing] = result as [number, string?];
-      if (code === 1) return record;
-      if (code === 2 && existing) {
-        const found = await this.get(existing);
-        if (found) return found;
-        throw new NotDurableError(0, 1, `case ${existing} of request ${requestKey} is not readable yet`);
+      const [created] = await durability.write(key, (p) => p.eval(CREATE_RECORD, 1, key, JSON.stringify(candidate)));
+      if (created === 1) {
+        record = candidate;
+        break;
       }
+      if (earlier && attempt === 0) {
+        // This request's own record, from an earlier attempt: that case, never a second one.
+        record = (await this.get(reference)) ?? undefined;
+        if (!record) throw new NotDurableError(0, 1, `case ${reference} of request ${requestKey} is not readable yet`);
+        break;
+      }
+      // Taken by another request: draw again and move this request's claim to the new reference.
+      const next = this.generate(clean.topic);
+      const [moved] = await durability.write(requestKeyName, (p) => p.eval(MOVE_CLAIM, 1, requestKeyName, reference, next, String(REQUEST_KEY_TTL_SECONDS)));
+      if (moved !== 1) throw new NotDurableError(0, 1, `request ${requestKey}: its claim moved meanwhile`);
+      reference = next;
     }
-    throw new CaseStoreError(`no free case reference after ${this.maxReferenceAttempts} attempts`);
+    if (!record) throw new CaseStoreError(`no free case reference after ${this.maxReferenceAttempts} attempts`);
+    // 3. The indexes (each its own slot), in parallel; ZADD again on a retry is harmless.
+    const indexKeys = ownerIndexIds(record.owner).map((id) => this.indexKey(id));
+    if (record.facts.order?.id) indexKeys.push(this.orderIndexKey(record.facts.order.id));
+    const score = String(Date.parse(record.createdAt));
+    const ref = record.reference;
+    await Promise.all(indexKeys.map((k) => durability.write(k, (p) => p.zadd(k, score, ref))));
+    if (record.topic === 'dispute') await this.syncSweep(ref, sweepScores(record), 'after');
+    return record;
   }
 
   /** Runs an idempotent durable write, again after a short pause while it cannot be confirmed. */
@@ -334,7 +350,7 @@ export class RedisCaseRepository implements CaseRepository {
     );
     const refs = [...new Set(ranges.flat())];
     if (refs.length === 0) return [];
-    const raws = await this.redis.mget(...refs.map((r) => this.caseKey(r)));
+    const raws = await this.getMany(refs);
     const records: CaseRecord[] = [];
     raws.forEach((raw, i) => {
       if (raw !== null) records.push(this.parse(refs[i], raw));
@@ -482,8 +498,39 @@ export class RedisCaseRepository implements CaseRepository {
     });
   }
 
+  /**
+   * The disputes due in one sweep index, checked against their records: an entry the record no longer
+   * needs (gone, or moved on) is removed, an early one gets its real score back, so a stale hint never
+   * comes back run after run.
+   */
   async dueForSweep(kind: 'deadline' | 'expiry', now: Date, limit: number): Promise<CaseReference[]> {
-    return this.redis.zrangebyscore(this.sweepKey(kind), '-inf', String(now.getTime()), 'LIMIT', 0, Math.max(1, Math.floor(limit)));
+    const key = this.sweepKey(kind);
+    const refs = await this.redis.zrangebyscore(key, '-inf', String(now.getTime()), 'LIMIT', 0, Math.max(1, Math.floor(limit)));
+    const raws = await this.getMany(refs);
+    const due: CaseReference[] = [];
+    await Promise.all(
+      refs.map(async (ref, i) => {
+        const raw = raws[i];
+        const wanted = raw === null || raw === undefined ? undefined : sweepScores(this.parse(ref, raw))[kind];
+        if (wanted === undefined || Number.isNaN(wanted)) await this.redis.zrem(key, ref);
+        else if (wanted > now.getTime()) await this.redis.zadd(key, String(wanted), ref);
+        else due.push(ref);
+      }),
+    );
+    return refs.filter((r) => due.includes(r));
+  }
+
+  /** Writes a dispute's two sweep scores: `before` the record only adds, `after` adds and removes. */
+  private async syncSweep(ref: CaseReference, scores: { deadline?: number; expiry?: number }, phase: 'before' | 'after'): Promise<void> {
+    const durability = durabilityFor(this.redis);
+    await Promise.all(
+      (['deadline', 'expiry'] as const).map((kind) => {
+        const key = this.sweepKey(kind);
+        const value = score(scores[kind]);
+        if (value !== '') return durability.write(key, (p) => p.zadd(key, value, ref));
+        return phase === 'after' ? durability.write(key, (p) => p.zrem(key, ref)) : undefined;
+      }),
+    );
   }
 
   /**
@@ -502,23 +549,25 @@ export class RedisCaseRepository implements CaseRepository {
       const raw = await this.redis.get(key);
       if (raw === null) {
         // A hint left in a sweep index for a case that is gone (only ever by hand) goes too.
-        await this.redis.zrem(this.sweepKey('deadline'), ref);
-        await this.redis.zrem(this.sweepKey('expiry'), ref);
+        await this.syncSweep(ref, {}, 'after');
         return null;
       }
       const current = this.parse(ref, raw);
       const next = change(current, this.now().toISOString());
       const json = next === current ? raw : JSON.stringify(this.validate(next));
+      const dispute = next.topic === 'dispute';
       const scores = sweepScores(next);
-      const sweep = [this.sweepKey('deadline'), this.sweepKey('expiry')];
       try {
-        const [written] = await durability.write(key, (p) =>
-          next === current
-            ? p.eval(TOUCH, 1, key, raw)
-            : p.eval(COMPARE_AND_SET, 3, key, ...sweep, raw, json, ref, score(scores.deadline), score(scores.expiry)),
-        );
-        if (written === 1) return next;
-        if (written === -1) return null;
+        if (dispute) await this.syncSweep(ref, scores, 'before');
+        const [written] = await durability.write(key, (p) => (next === current ? p.eval(TOUCH, 1, key, raw) : p.eval(COMPARE_AND_SET, 1, key, raw, json)));
+        if (written === 1) {
+          if (dispute) await this.syncSweep(ref, scores, 'after');
+          return next;
+        }
+        if (written === -1) {
+          if (dispute) await this.syncSweep(ref, {}, 'after');
+          return null;
+        }
       } catch (err) {
         if (!isStorageUnavailable(err) || ++unconfirmed >= DURABLE_ATTEMPTS) throw err;
         await new Promise((r) => setTimeout(r, DURABLE_BACKOFF_MS[unconfirmed - 1] ?? 400));

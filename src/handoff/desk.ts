@@ -27,6 +27,7 @@ import type { Keyspace } from '../storage/keys';
 import type { RedisClient } from '../storage/redisClient';
 import { translator, type Language, isLanguage } from '../i18n';
 import { turnLanguage, TURN } from '../bot/turnContext';
+import { turnHandle } from '../storage/conversationState';
 import { redactDeep, redactSecrets } from '../bot/redact';
 import type { CaseRecord, CaseRepository, CaseStatus, ProofStore } from '../cases/types';
 import type { AccountsPort } from '../services/ports';
@@ -61,6 +62,10 @@ export interface DeskDeps {
 }
 
 const ENTRY = Symbol('deskEntry');
+/** The desk's record of the conversation, read alongside the conversation state (see `prefetch`). */
+const PREFETCHED = Symbol('deskPrefetched');
+/** Writes the transcript lines an ordinary turn kept for its end (before a handoff reads them). */
+const FLUSH = Symbol('deskFlush');
 const PROACTIVE = Symbol('deskProactive');
 const EMAIL = /^[^\s@<>()[\]]{1,64}@[^\s@<>()[\]]{1,190}\.[A-Za-z]{2,24}$/;
 
@@ -84,7 +89,20 @@ export class DeskError extends Error {
 }
 
 
+/**
+ * A channel that keeps the whole conversation itself (the embedded Direct Line's log): the desk does
+ * not copy its ordinary turns into its own transcript, and reads them from there when an agent or a
+ * contact centre needs them ("no copy of what can be looked up", issue 13).
+ */
+export interface ConversationLog {
+  /** True when this activity's conversation is kept by the log. */
+  owns(activity: Partial<Activity>): boolean;
+  /** The conversation's activities, oldest first, with the log's sequence numbers (µs). */
+  activities(conversationId: string): Promise<{ activity: Partial<Activity>; seq: number }[]>;
+}
+
 export class Desk {
+  private log?: ConversationLog;
   readonly store: DeskStore;
   readonly relay: Relay;
   readonly feed: EventFeed;
@@ -130,6 +148,7 @@ export class Desk {
     const a = context.activity;
     const id = a.conversation?.id;
     if (!id) return;
+    await (context.turnState.get(FLUSH) as (() => Promise<void>) | undefined)?.();
     const t = translator(turnLanguage(context));
     const record = offer.caseRef ? await this.deps.cases.get(offer.caseRef).catch(() => null) : null;
     const tier = await this.tierOf(context, offer, record);
@@ -152,7 +171,7 @@ export class Desk {
     };
 
     if (this.mode === 'external') {
-      const entries = await this.relay.transcript(id, 200);
+      const entries = await this.transcript(id, 200);
       const handoffContext = {
         caseRef: offer.caseRef ?? null,
         topic,
@@ -238,7 +257,7 @@ export class Desk {
     const a = context.activity;
     const id = a.conversation?.id;
     if (!id || a.type !== ActivityTypes.Message) return false;
-    const conv = await this.store.get(id);
+    const conv = await this.record(context, id);
     if (!conv || !['waiting', 'assigned', 'external'].includes(conv.status)) {
       await this.offerProAtOnce(context, id);
       return false;
@@ -294,8 +313,11 @@ export class Desk {
    */
   private async offerProAtOnce(context: TurnContext, id: string): Promise<void> {
     if (!this.deps.accounts || context.turnState.get(TURN.languageSwitched)) return;
-    const first = await this.store.redis.set(this.store.key(`prochecked:${id}`), '1', 'EX', 7 * 86400, 'NX');
-    if (first !== 'OK') return;
+    // The turn's lock knows whether this is the conversation's first message (src/storage/turnGate.ts).
+    const handle = turnHandle(context);
+    if (handle) {
+      if (!handle.firstTurn) return;
+    } else if ((await this.store.redis.set(this.store.key(`prochecked:${id}`), '1', 'EX', 7 * 86400, 'NX')) !== 'OK') return;
     try {
       const account = await findUserAccount(this.deps.accounts, context.activity);
       if (account?.tier !== 'pro') return;
@@ -352,18 +374,100 @@ export class Desk {
    * Keeps the transcript (redacted: runs after RedactionMiddleware), relays the customer's typing
    * to the agent, and follows `handoff.status` from a contact centre.
    */
+  /** Set once the embedded channel exists (see ConversationLog). */
+  setConversationLog(log: ConversationLog): void {
+    this.log = log;
+  }
+
+  /**
+   * The conversation's transcript for an agent or a contact centre: the desk's own lines, and the
+   * ordinary turns a ConversationLog keeps (outside the stretch the desk's own lines cover, where
+   * the log holds the same messages again and the agents' ones as the bot's).
+   */
+  async transcript(id: string, limit = 500): Promise<TranscriptEntry[]> {
+    const own = await this.relay.transcript(id, limit);
+    if (!this.log) return own;
+    const logged = await this.log.activities(id).catch(() => []);
+    const msOf = (seq: string) => Number(seq.split('-')[0]);
+    const first = own.length ? msOf(own[0].seq) : Infinity;
+    const last = own.length ? msOf(own[own.length - 1].seq) : -Infinity;
+    const extra: TranscriptEntry[] = [];
+    for (const { activity: a, seq } of logged) {
+      if (a.type !== ActivityTypes.Message) continue;
+      const ms = Math.floor(seq / 1000);
+      if (ms >= first && ms <= last) continue;
+      const entrySeq = `${ms}-${seq % 1000}`;
+      const at = new Date(ms).toISOString();
+      if (a.from?.role === 'bot') {
+        if (!a.replyToId) continue; // the desk's own deliveries and notices: not the bot's turns
+        const text = [a.text ?? '', ...(a.attachments ?? []).map(cardText)].filter(Boolean).join('\n');
+        if (text) extra.push({ seq: entrySeq, from: 'bot', text: redactSecrets(text).text, at });
+      } else {
+        const text = typeof a.text === 'string' && a.text.trim() ? a.text : a.value !== undefined ? formSummary(a.value) : '';
+        const attachments = (a.attachments ?? [])
+          .filter((x) => !(x.contentType ?? '').startsWith('application/vnd.microsoft.card'))
+          .map((x) => ({ name: redactSecrets(x.name ?? 'file').text, contentType: x.contentType ?? 'application/octet-stream' }));
+        extra.push({ seq: entrySeq, from: 'customer', text: redactSecrets(text).text, at, ...(attachments.length ? { attachments } : {}) });
+      }
+    }
+    const order = (e: TranscriptEntry) => e.seq.split('-').map(Number) as [number, number];
+    return [...own, ...extra]
+      .sort((x, y) => {
+        const [a1, a2] = order(x);
+        const [b1, b2] = order(y);
+        return a1 - b1 || a2 - b2;
+      })
+      .slice(-limit);
+  }
+
+  /**
+   * Starts reading the desk's record of the conversation (one HGETALL), so that it travels with the
+   * conversation state's read instead of after it (src/bot/middleware.ts, TurnGateMiddleware).
+   */
+  prefetch(context: TurnContext): void {
+    const id = context.activity.conversation?.id;
+    if (!id || context.activity.type !== ActivityTypes.Message) return;
+    const p = this.store.get(id);
+    p.catch(() => undefined);
+    context.turnState.set(PREFETCHED, p);
+  }
+
+  private record(context: TurnContext, id: string): Promise<DeskConversation | null> {
+    return (context.turnState.get(PREFETCHED) as Promise<DeskConversation | null> | undefined) ?? this.store.get(id);
+  }
+
   middleware(): Middleware {
     return {
       onTurn: async (context, next) => {
         const a = context.activity;
         const id = a.conversation?.id;
+        // An ordinary turn (no person involved) keeps its transcript lines for the end of the turn,
+        // written alongside the commit (one round trip, not one per line); with a person, at once.
+        const handle = turnHandle(context);
+        let deferred: Omit<TranscriptEntry, 'seq' | 'at'>[] | undefined;
+        // A conversation whose channel keeps it whole (ConversationLog) is not copied at all.
+        const logged = !!this.log?.owns(a);
+        if (handle && id && a.type === ActivityTypes.Message) {
+          const conv = await this.record(context, id).catch(() => null);
+          if (!conv || !['waiting', 'assigned', 'external'].includes(conv.status)) {
+            const lines: (Omit<TranscriptEntry, 'seq' | 'at'> & { at: string })[] = [];
+            deferred = lines;
+            const flush = async (): Promise<void> => {
+              if (logged) lines.length = 0;
+              else if (lines.length) await this.relay.appendMany(id, lines.splice(0));
+            };
+            context.turnState.set(FLUSH, flush);
+            handle.defer(flush);
+          }
+        }
         if (id && a.type === ActivityTypes.Message) {
           const text = typeof a.text === 'string' && a.text.trim() ? a.text : a.value !== undefined ? formSummary(a.value) : '';
           const attachments = (a.attachments ?? [])
             .filter((x) => !(x.contentType ?? '').startsWith('application/vnd.microsoft.card'))
             .map((x) => ({ name: redactSecrets(x.name ?? 'file').text, contentType: x.contentType ?? 'application/octet-stream' }));
-          const entry = await this.relay.append(id, { from: 'customer', text, ...(attachments.length ? { attachments } : {}) });
-          context.turnState.set(ENTRY, entry);
+          const line = { from: 'customer' as const, text, ...(attachments.length ? { attachments } : {}) };
+          if (deferred) (deferred as (typeof line & { at: string })[]).push({ ...line, at: new Date().toISOString() });
+          else context.turnState.set(ENTRY, await this.relay.append(id, line));
         } else if (id && a.type === ActivityTypes.Typing) {
           await this.customerTyping(id);
           return;
@@ -378,7 +482,10 @@ export class Desk {
               for (const out of activities) {
                 if (out.type !== ActivityTypes.Message) continue;
                 const text = [out.text ?? '', ...(out.attachments ?? []).map(cardText)].filter(Boolean).join('\n');
-                if (text) await this.relay.append(id, { from: 'bot', text }).catch(() => undefined);
+                // The welcome of a logged conversation (a stream costs some 4 KB even for one line).
+                if (!text || (logged && a.type !== ActivityTypes.Message)) continue;
+                if (deferred) (deferred as { from: 'bot'; text: string; at: string }[]).push({ from: 'bot', text, at: new Date().toISOString() });
+                else await this.relay.append(id, { from: 'bot', text }).catch(() => undefined);
               }
             }
             return res;

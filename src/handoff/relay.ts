@@ -92,9 +92,22 @@ export class Relay {
       );
       return { seq: seq as string, ...clean };
     }
-    const seq = (await this.redis.xadd(key, 'MAXLEN', '~', String(TRANSCRIPT_MAX), '*', 'e', JSON.stringify(clean))) as string;
-    await this.redis.expire(key, TRANSCRIPT_TTL_SECONDS);
-    return { seq, ...clean };
+    // One round trip: the entry and its expiry together.
+    const replies = await this.redis.pipeline().xadd(key, 'MAXLEN', '~', String(TRANSCRIPT_MAX), '*', 'e', JSON.stringify(clean)).expire(key, TRANSCRIPT_TTL_SECONDS).exec();
+    const [err, seq] = replies?.[0] ?? [new Error('desk transcript: no reply')];
+    if (err) throw err;
+    return { seq: seq as string, ...clean };
+  }
+
+  /** Several lines of the customer or the bot (not an agent), in order, in one round trip. */
+  async appendMany(conversationId: string, entries: (Omit<TranscriptEntry, 'seq' | 'at'> & { at: string })[]): Promise<void> {
+    const key = this.store.transcriptKey(conversationId);
+    const p = this.redis.pipeline();
+    for (const entry of entries) p.xadd(key, 'MAXLEN', '~', String(TRANSCRIPT_MAX), '*', 'e', JSON.stringify({ ...entry, text: redactSecrets(entry.text).text }));
+    p.expire(key, TRANSCRIPT_TTL_SECONDS);
+    const replies = (await p.exec()) ?? [];
+    const failed = replies.find(([err]) => err);
+    if (failed) throw failed[0];
   }
 
   async transcript(conversationId: string, limit = 500): Promise<TranscriptEntry[]> {

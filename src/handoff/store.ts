@@ -139,8 +139,9 @@ export class DeskStore {
   mineKey(agent: string): string {
     return this.key(`mine:${agent}`);
   }
+  /** In the conversation's own hash tag: every conversation has one, so they must not share a slot. */
   transcriptKey(id: string): string {
-    return this.key(`t:${id}`);
+    return this.keys.conversation(id, 'desk:t');
   }
 
   async enqueue(c: Omit<DeskConversation, 'unread'>, score: number): Promise<boolean> {

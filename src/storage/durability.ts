@@ -69,6 +69,7 @@ export class Durability {
   private readonly replicas: ReplicaSetting;
   private readonly cacheMs: number;
   private readonly replicaCache = new Map<string, { count: number; at: number }>();
+  private readonly refreshing = new Set<string>();
   /** A replica was seen once: from then on a write always waits for at least one (see replicasNeeded). */
   private hadReplicas = false;
   private readonly sentinels: Redis[] = [];
@@ -141,15 +142,31 @@ export class Durability {
     const id = `${node.options.host}:${node.options.port}`;
     const cached = this.replicaCache.get(id);
     if (cached && Date.now() - cached.at < this.cacheMs) return Math.max(cached.count, this.hadReplicas ? 1 : 0);
+    if (cached) {
+      // Stale: answer with it and count again in the background, so that a turn's commit is not held
+      // up by an INFO round trip every few seconds (a failover clears the cache: counted before use).
+      if (!this.refreshing.has(id)) {
+        this.refreshing.add(id);
+        void this.countReplicas(node, id)
+          .catch(() => undefined)
+          .finally(() => this.refreshing.delete(id));
+      }
+      return Math.max(cached.count, this.hadReplicas ? 1 : 0);
+    }
+    const count = await this.countReplicas(node, id);
+    // A deployment with replicas whose master has none in sync right now (just promoted, its
+    // replicas still syncing, or its only replica lost) cannot make a write durable: wait for one
+    // anyway, so that the write is reported as not confirmed instead of silently at risk.
+    return Math.max(count, this.hadReplicas ? 1 : 0);
+  }
+
+  private async countReplicas(node: Redis, id: string): Promise<number> {
     const info = await node.info('replication');
     // Replicas in sync only (a replica still loading the master's snapshot cannot acknowledge).
     const count = (info.match(/^slave\d+:.*state=online/gm) ?? []).length;
     if (count > 0) this.hadReplicas = true;
     this.replicaCache.set(id, { count, at: Date.now() });
-    // A deployment with replicas whose master has none in sync right now (just promoted, its
-    // replicas still syncing, or its only replica lost) cannot make a write durable: wait for one
-    // anyway, so that the write is reported as not confirmed instead of silently at risk.
-    return Math.max(count, this.hadReplicas ? 1 : 0);
+    return count;
   }
 
   /**

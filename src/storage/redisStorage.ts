@@ -13,6 +13,11 @@ export interface RedisStorageOptions {
    * clock. 0 (the default) keeps items forever.
    */
   ttlSeconds?: number;
+  /**
+   * The Redis key of an item (default: `keyspace.state(key)`). The app keeps conversation state in its
+   * conversation's hash tag, next to the turn lock, so that one script can commit a turn.
+   */
+  keyFor?: (key: string) => string;
 }
 
 /**
@@ -116,6 +121,7 @@ export class RedisStorage implements Storage {
   private readonly client: RedisClient & StorageScripts;
   private readonly keys: Keyspace;
   private readonly ttlMs: number;
+  private readonly keyFor: (key: string) => string;
 
   constructor(client: RedisClient, options: RedisStorageOptions) {
     const ttlSeconds = options.ttlSeconds ?? 0;
@@ -127,6 +133,8 @@ export class RedisStorage implements Storage {
     }
     this.keys = options.keyspace ?? keyspace(options.prefix as string);
     this.ttlMs = Math.ceil(ttlSeconds * 1000);
+    const keys = this.keys;
+    this.keyFor = options.keyFor ?? ((key) => keys.state(key));
     client.defineCommand('botStorageRead', { numberOfKeys: 1, lua: READ_LUA });
     client.defineCommand('botStorageWrite', { numberOfKeys: 1, lua: WRITE_LUA });
     this.client = client as RedisClient & StorageScripts;
@@ -134,7 +142,7 @@ export class RedisStorage implements Storage {
 
   /** The Redis key an item is stored under. */
   redisKey(key: string): string {
-    return this.keys.state(key);
+    return this.keyFor(key);
   }
 
   async read(keys: string[]): Promise<StoreItems> {
@@ -143,8 +151,8 @@ export class RedisStorage implements Storage {
     const docs = await Promise.all(
       wanted.map((key) =>
         this.ttlMs > 0
-          ? this.client.botStorageRead(this.keys.state(key), this.ttlMs)
-          : this.client.hget(this.keys.state(key), 'd'),
+          ? this.client.botStorageRead(this.keyFor(key), this.ttlMs)
+          : this.client.hget(this.keyFor(key), 'd'),
       ),
     );
     const data: StoreItems = {};
@@ -174,7 +182,7 @@ export class RedisStorage implements Storage {
       const outcomes = await Promise.allSettled(
         segment.map((op) =>
           this.client.botStorageWrite(
-            this.keys.state(op.key),
+            this.keyFor(op.key),
             op.mode,
             op.expected,
             op.eTag,
@@ -214,7 +222,7 @@ export class RedisStorage implements Storage {
 
   async delete(keys: string[]): Promise<void> {
     const wanted = uniqueKeys(keys);
-    await Promise.all(wanted.map((key) => this.client.del(this.keys.state(key))));
+    await Promise.all(wanted.map((key) => this.client.del(this.keyFor(key))));
   }
 }
 

@@ -199,11 +199,23 @@ describe('RedisCaseRepository', () => {
     expect(await repo.getForOwner('RF-22222', alice)).toBeNull();
   });
 
-  it('keys share one hash tag, so the create script is Cluster-safe', async () => {
+  it('every record and every index has its own hash tag: no unbounded key family in one Cluster slot', async () => {
     const c = await repo.create(await newCase(alice));
+    const d = await repo.create(await newCase(alice));
     const tag = (k: string) => /\{[^}]*\}/.exec(k)?.[0];
-    expect(tag(repo.caseKey(c.reference))).toBe(tag(repo.indexKey('user:["msteams","alice"]')));
+    const tags = [repo.caseKey(c.reference), repo.caseKey(d.reference), repo.indexKey('user:["msteams","alice"]'), repo.orderIndexKey('FL-100001'), repo.requestKeyName('x')].map(tag);
+    expect(new Set(tags).size).toBe(tags.length);
     expect(repo.caseKey(c.reference).startsWith(`${keys.prefix}:`)).toBe(true);
+  });
+
+  it('a retried create after a partial first attempt completes the same case, never a second', async () => {
+    const input = { ...(await newCase(alice)), requestKey: `retry-${Math.random()}` };
+    const first = await repo.create(input);
+    // As if the first attempt stopped after writing the record: its indexes are gone.
+    await redis.zrem(repo.indexKey('user:["msteams","alice"]'), first.reference);
+    const again = await repo.create(input);
+    expect(again.reference).toBe(first.reference);
+    expect((await repo.listByOwner(alice, { limit: 100 })).filter((r) => r.reference === first.reference)).toHaveLength(1);
   });
 
   it('a record that is not valid in Redis is an error, not a silent null', async () => {

@@ -1,3 +1,4 @@
+import { ActivityStore } from '../../src/channels/directline/store';
 import { randomUUID } from 'node:crypto';
 import restify from 'restify';
 import { WebSocket } from 'ws';
@@ -290,8 +291,8 @@ describe('Direct Line channel: shutdown', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect((await dl.post(token, conv, { type: 'message', text: 'too late' })).status).toBe(503);
     await closing;
-    const log = await one.redis.lrange(keyspace(one.prefix).conversation(conv, 'dl:log'), 0, -1);
-    expect(log.map((x) => JSON.parse(x.slice(x.indexOf('\n') + 1)).text)).toEqual(['slow', 'echo: slow']);
+    const log = await new ActivityStore(one.redis, keyspace(one.prefix), 60).entries(conv);
+    expect(log.map((x) => x.activity.text)).toEqual(['slow', 'echo: slow']);
     await posting;
     await one.close();
   });

@@ -1,3 +1,4 @@
+import { ActivityStore } from '../../src/channels/directline/store';
 import { createServer, Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
@@ -77,7 +78,7 @@ describe('the widget embedded in a host site', () => {
 
     // What the bot received: the user and the account from the token.
     const conv = JSON.parse(Buffer.from((generated[0] as { token: string }).token.split('.')[1], 'base64url').toString()).conv;
-    const log = (await app.redis.lrange(app.keys.conversation(conv, 'dl:log'), 0, -1)).map((x) => JSON.parse(x.slice(x.indexOf('\n') + 1)));
+    const log = (await new ActivityStore(app.redis, app.keys, 60).entries(conv)).map((x) => x.activity as any);
     const mine = log.filter((a) => a.from.role === 'user');
     expect(mine.length).toBeGreaterThan(0);
     for (const a of mine) {

@@ -24,10 +24,10 @@ async function scanAll(node: Redis, pattern: string): Promise<string[]> {
 
 /** What is in Redis after the run, against what the customers were told and saw. */
 export async function checkOutcome(redis: Redis | Cluster, prefix: string, loops: Loops, facts: unknown): Promise<Outcome> {
-  const pattern = `${prefix}:global:{case}:*`;
+  const pattern = `${prefix}:global:{case:*`;
   if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
   const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  const keys = (await Promise.all(nodes.map((n) => scanAll(n, pattern)))).flat().filter((k) => /:\{case\}:(RF|PN|DS)-[0-9A-Z]{5}$/.test(k));
+  const keys = (await Promise.all(nodes.map((n) => scanAll(n, pattern)))).flat().filter((k) => /:\{case:(RF|PN|DS)-[0-9A-Z]{5}\}$/.test(k));
   const records = new Map<string, any>();
   for (const k of keys) {
     const raw = await redis.get(k);

@@ -151,7 +151,9 @@ export class Loops {
     let attempts = 0;
     while (!this.stopping && step < 3 && attempts < 40) {
       attempts++;
-      const instance = this.turnNo++ % this.bots.length;
+      // Each turn of a conversation on the next instance: never the same one twice in a row.
+      const instance = (loop + attempts) % this.bots.length;
+      this.turnNo++;
       const base = this.bots[instance].baseUrl;
       const activity = step === 0 ? { type: 'message', text: FIRST, locale: 'en-GB' } : step === 1 ? { type: 'message', text: 'skip', locale: 'en-GB' } : { type: 'message', value: { action: 'refund.confirm' }, locale: 'en-GB' };
       const at = Date.now();

@@ -20,7 +20,7 @@ describe('a conversation whose state went back', () => {
   }, 60000);
   afterAll(async () => app?.close());
 
-  const stateKey = (conv: string) => app.keys.state(`test/conversations/${conv}/`);
+  const stateKey = (conv: string) => app.stateKey(`test/conversations/${conv}/`);
   const say = async (conv: string, activity: Record<string, unknown>, user: string) => texts(await send(baseUrl, conv, activity, user)).join('\n');
 
   it('says it lost track and names the latest recorded request, then goes on normally', async () => {

@@ -70,7 +70,9 @@ describe('refund conversations over HTTP', () => {
     // The bytes are in the proof store, not in the case or the conversation state.
     const stored = await new RedisProofStore(app.redis, app.keys).get(record!.proofs[0].storeId);
     expect(Buffer.compare(stored!.bytes, PNG)).toBe(0);
-    const stateKeys = await app.redis.keys(`${app.keys.prefix}:state:*`);
+    // Conversation state lives in the conversation's hash tag (src/storage/conversationState.ts).
+    const stateKeys = [...(await app.redis.keys(`${app.keys.prefix}:state:*`)), app.stateKey(`test/conversations/${conv}/`)].filter(Boolean);
+    expect(await app.redis.exists(app.stateKey(`test/conversations/${conv}/`))).toBe(1);
     expect(stateKeys.length).toBeGreaterThan(0);
     for (const k of stateKeys) {
       const type = await app.redis.type(k);

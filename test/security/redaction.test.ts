@@ -228,7 +228,7 @@ describe('every dialog path, then the whole Redis keyspace and the logs', () => 
         else if (type === 'stream') {
           const entries = JSON.stringify(await app.redis.xrange(key, '-', '+'));
           dump.push(entries);
-          if (key.includes('{desk}') && entries.includes('while I wait: card')) deskTranscripts++;
+          if (key.endsWith(':desk:t') && entries.includes('while I wait: card')) deskTranscripts++;
         }
       }
     } while (cursor !== '0');

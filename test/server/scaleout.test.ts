@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { RedisStorage } from '../../src/storage/redisStorage';
 import { keyspace } from '../../src/storage/keys';
+import { stateKeyFor } from '../../src/storage/conversationState';
 import { startBotProcess, BotProcess } from '../support/botProcess';
 import { send } from '../support/app';
 
@@ -13,9 +14,9 @@ describe('two bot processes on one Redis', () => {
 
   beforeAll(async () => {
     const env = { REDIS_URL: process.env.TEST_REDIS_URL!, REDIS_KEY_PREFIX: prefix };
-    [a, b] = await Promise.all([startBotProcess(env), startBotProcess(env)]);
+    [a, b] = await Promise.all([startBotProcess(env, { startTimeoutMs: 90000 }), startBotProcess(env, { startTimeoutMs: 90000 })]);
     redis = new Redis(process.env.TEST_REDIS_URL!);
-  }, 60000);
+  }, 120000);
 
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
@@ -32,7 +33,7 @@ describe('two bot processes on one Redis', () => {
       expect(replies.length).toBeGreaterThan(0);
       expect(replies.map((r) => r.text ?? '').join(' ')).not.toContain('Sorry');
     }
-    const storage = new RedisStorage(redis, { keyspace: keyspace(prefix) });
+    const storage = new RedisStorage(redis, { keyspace: keyspace(prefix), keyFor: stateKeyFor(keyspace(prefix)) });
     const key = `test/conversations/${conversationId}/`; // ConversationState key: channel/conversations/id/namespace
     const state = await storage.read([key]);
     expect(state[key]?.conversationData?.turns).toBe(50);

@@ -1,4 +1,5 @@
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { SubjectRateLimiter } from '../../storage/rateLimit';
 import type { RedisClient } from '../../storage/redisClient';
 import type { Keyspace } from '../../storage/keys';
 
@@ -54,7 +55,8 @@ export class Limits {
       const { points, duration } = settings[name] ?? DEFAULT_LIMITS[name];
       this.limiters.set(
         name,
-        new RateLimiterRedis({ storeClient: redis, keyPrefix: keys.global('ratelimit', `dl-${name}`), points, duration }),
+        // Each subject's counter in its own Cluster slot (src/storage/rateLimit.ts).
+        new SubjectRateLimiter(redis, keys, `dl-${name}`, { points, duration }),
       );
     }
   }

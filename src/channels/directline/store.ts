@@ -1,3 +1,4 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Activity } from 'botbuilder';
 import type { RedisClient } from '../../storage/redisClient';
 import type { Keyspace } from '../../storage/keys';
@@ -14,6 +15,12 @@ import { durabilityFor } from '../../storage/durability';
  * All three share the conversation's hash tag, so the append script is Cluster-safe. Every write
  * renews the TTL (DIRECTLINE_ACTIVITY_TTL_SECONDS) of the log and the meta: an idle conversation
  * disappears, an active one stays.
+ *
+ * Compact: an entry is `"<id> <seq>\n<body>"`, the id left empty when it is the usual
+ * `<conversation id>|<seq>`; the body is the activity without what a client never needs or what the
+ * key already says (serviceUrl, the conversation, the conversation id inside replyToId),
+ * deflated with a preset dictionary of the activity JSON's usual fragments (about a quarter of the JSON).
+ * Entries written before (plain JSON bodies) are still read.
  *
  * Every log entry carries a sequence number, `"<activity id> <seq>\n<json>"`, and a watermark is
  * the sequence number of the last activity the client has: "give me what comes after seq N". A
@@ -58,10 +65,10 @@ local last = tonumber(redis.call('HGET', KEYS[2], 'seq') or '0')
 local seq = math.max(last + 1, now)
 local s = string.format('%d', seq)
 redis.call('HSET', KEYS[2], 'seq', s)
-if id == '' then id = ARGV[1] .. s end
 redis.call('RPUSH', KEYS[1], id .. ' ' .. s .. '\\n' .. ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
+if id == '' then id = ARGV[1] .. s end
 return {id, s}
 `;
 
@@ -106,13 +113,25 @@ redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
+interface StoreScripts {
+  dlAppend(log: string, meta: string, idPrefix: string, body: Buffer, ttl: string, keepId: string, max: string): Promise<[string, string]>;
+  dlReadBuffer(log: string, watermark: string, max: string): Promise<Buffer[]>;
+}
+
 export class ActivityStore {
+  private readonly scripts: StoreScripts;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keyspace,
     private readonly ttlSeconds: number,
     private readonly maxActivities = 5000,
-  ) {}
+  ) {
+    // Loaded once, called by hash (EVALSHA).
+    redis.defineCommand('dlAppend', { numberOfKeys: 2, lua: APPEND });
+    redis.defineCommand('dlRead', { numberOfKeys: 1, lua: READ });
+    this.scripts = redis as unknown as StoreScripts;
+  }
 
   private metaKey(conv: string): string {
     return this.keys.conversation(conv, 'dl:meta');
@@ -146,18 +165,16 @@ export class ActivityStore {
 
   /** Appends one activity (its `id` is assigned unless `keepId` is given) and returns id and its sequence number. */
   async append(conv: string, activity: Omit<StoredActivity, 'id'>, keepId?: string): Promise<{ id: string; watermark: number }> {
-    const body = JSON.stringify({ ...activity, id: undefined });
+    const body = encodeBody(activity, conv);
     let result: unknown;
     try {
-      result = await this.redis.eval(
-        APPEND,
-        2,
+      result = await this.scripts.dlAppend(
         this.logKey(conv),
         this.metaKey(conv),
         `${conv}|`,
         body,
         String(this.ttlSeconds),
-        keepId ?? '',
+        keepId && keepId !== '' ? keepId : '',
         String(this.maxActivities),
       );
     } catch (err) {
@@ -174,12 +191,18 @@ export class ActivityStore {
    */
   async read(conv: string, watermark: number, max = 100): Promise<{ activities: StoredActivity[]; watermark: number }> {
     const from = Math.max(0, Math.floor(watermark));
-    const items = (await this.redis.eval(READ, 1, this.logKey(conv), String(from), String(max))) as string[];
-    const entries = items.map(parseEntry);
+    const items = await this.scripts.dlReadBuffer(this.logKey(conv), String(from), String(max));
+    const entries = items.map((item) => parseEntry(item, conv));
     // Nothing new: the client keeps its watermark (never moved back), even when it is ahead of the
     // log's end (entries a failover lost): what is appended next has a higher sequence number anyway.
     const next = entries.length ? entries[entries.length - 1].seq : from;
     return { activities: entries.map((e) => e.activity), watermark: next };
+  }
+
+  /** The whole log (at most `max` entries), oldest first, each with its sequence number. */
+  async entries(conv: string, max = 1000): Promise<{ activity: StoredActivity; seq: number }[]> {
+    const items = await this.scripts.dlReadBuffer(this.logKey(conv), '0', String(max));
+    return items.map((item) => parseEntry(item, conv));
   }
 
   async length(conv: string): Promise<number> {
@@ -188,9 +211,9 @@ export class ActivityStore {
 
   /** The activity with this id, if it is still in the log (latest version). Scans: for rare lookups only. */
   async find(conv: string, id: string): Promise<StoredActivity | undefined> {
-    const items = await this.redis.lrange(this.logKey(conv), 0, -1);
+    const items = await this.redis.lrangeBuffer(this.logKey(conv), 0, -1);
     for (let i = items.length - 1; i >= 0; i--) {
-      const entry = parseEntry(items[i]);
+      const entry = parseEntry(items[i], conv);
       if (entry.activity.id === id) return entry.activity;
     }
     return undefined;
@@ -218,14 +241,77 @@ export class ActivityStore {
   }
 }
 
-/** `"<id> <seq>\n<json>"` (or `"<id>\n<json>"`, written before sequence numbers: seq 0). */
-function parseEntry(item: string): { activity: StoredActivity; seq: number } {
-  const nl = item.indexOf('\n');
-  const header = item.slice(0, nl);
+/**
+ * Fragments the activity JSON of this bot usually holds: deflate finds them here instead of spelling
+ * them out in every entry. Never change it in place (entries written with it must stay readable): add
+ * a new version byte and dictionary instead.
+ */
+const DICTIONARY_V1 = Buffer.from(
+  [
+    '"wrap":true},{"type":"TextBlock","text":"',
+    '"spacing":"Medium"',
+    '"weight":"Bolder","size":"Medium"',
+    '"isSubtle":true',
+    '{"type":"FactSet","facts":[{"title":"',
+    '","value":"',
+    '"actions":[{"type":"Action.Submit","title":"',
+    '"style":"positive","data":{"action":"',
+    '"attachments":[{"contentType":"application/vnd.microsoft.card.adaptive","content":{"type":"AdaptiveCard","$schema":"http://adaptivecards.io/schemas/adaptive-card.json","version":"1.3","speak":"',
+    '"body":[{"type":"TextBlock","text":"',
+    '"attachments":[{"contentType":"application/vnd.microsoft.card.hero","content":{"text":"',
+    '"buttons":[{"type":"messageBack","title":"',
+    '","displayText":"',
+    '","text":"',
+    '"value":{"topic":"',
+    '"value":{"action":"',
+    '"suggestedActions":{"actions":[{"type":"imBack","title":"',
+    '"attachmentLayout":"list"',
+    '"inputHint":"acceptingInput"',
+    '"replyToId":"|',
+    '"timestamp":"20',
+    '"locale":"en-GB"',
+    '"locale":"fr-FR"',
+    '"from":{"id":"',
+    '","name":"',
+    '","role":"bot"}',
+    '","role":"user"}',
+    '{"type":"message","channelId":"directline",',
+    '{"type":"message","text":"',
+  ].join(''),
+);
+
+/** The activity as stored: without what the key says or a client never needs, deflated (version byte 1). */
+function encodeBody(activity: Omit<StoredActivity, 'id'>, conv: string): Buffer {
+  const a: Record<string, unknown> = { ...activity };
+  delete a.id;
+  delete a.serviceUrl;
+  const c = a.conversation as { id?: unknown } | undefined;
+  if (c && c.id === conv && Object.keys(c).length === 1) delete a.conversation;
+  if (typeof a.replyToId === 'string' && a.replyToId.startsWith(`${conv}|`)) a.replyToId = a.replyToId.slice(conv.length);
+  if (a.channelData && typeof a.channelData === 'object' && Object.keys(a.channelData).length === 0) delete a.channelData;
+  const packed = deflateRawSync(Buffer.from(JSON.stringify(a)), { dictionary: DICTIONARY_V1, level: 9 });
+  return Buffer.concat([Buffer.from([1]), packed]);
+}
+
+function decodeBody(body: Buffer, conv: string): StoredActivity {
+  if (body[0] !== 1) return JSON.parse(body.toString('utf8')) as StoredActivity; // written before compaction
+  const a = JSON.parse(inflateRawSync(body.subarray(1), { dictionary: DICTIONARY_V1 }).toString('utf8')) as Record<string, unknown>;
+  if (a.conversation === undefined) a.conversation = { id: conv };
+  if (typeof a.replyToId === 'string' && a.replyToId.startsWith('|')) a.replyToId = `${conv}${a.replyToId}`;
+  return a as StoredActivity;
+}
+
+/**
+ * `"<id> <seq>\n<body>"` (or `"<id>\n<json>"`, written before sequence numbers: seq 0); an empty id is
+ * the usual `<conversation id>|<seq>`.
+ */
+function parseEntry(item: Buffer, conv: string): { activity: StoredActivity; seq: number } {
+  const nl = item.indexOf(10);
+  const header = item.subarray(0, nl).toString('utf8');
   const sp = header.lastIndexOf(' ');
-  const id = sp === -1 ? header : header.slice(0, sp);
   const seq = sp === -1 ? 0 : Number(header.slice(sp + 1));
-  const activity = JSON.parse(item.slice(nl + 1)) as StoredActivity;
+  const id = (sp === -1 ? header : header.slice(0, sp)) || `${conv}|${header.slice(sp + 1)}`;
+  const activity = decodeBody(item.subarray(nl + 1), conv);
   activity.id = id;
   return { activity, seq };
 }

@@ -1,3 +1,4 @@
+import { SubjectRateLimiter } from '../../storage/rateLimit';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { UploadConfig } from '../../config';
 import type { Keyspace } from '../../storage/keys';
@@ -61,8 +62,9 @@ export class UploadGuard {
     private readonly config: UploadConfig,
     private readonly ttlSeconds: number,
   ) {
-    this.perAddress = new RateLimiterRedis({ storeClient: redis, keyPrefix: keys.global('ratelimit', 'upload-bytes-addr'), points: config.bytesPerMinutePerAddress, duration: 60 });
-    this.perToken = new RateLimiterRedis({ storeClient: redis, keyPrefix: keys.global('ratelimit', 'upload-bytes-user'), points: config.bytesPerMinutePerToken, duration: 60 });
+    // Each subject's counter in its own Cluster slot (src/storage/rateLimit.ts).
+    this.perAddress = new SubjectRateLimiter(redis, keys, 'upload-bytes-addr', { points: config.bytesPerMinutePerAddress, duration: 60 });
+    this.perToken = new SubjectRateLimiter(redis, keys, 'upload-bytes-user', { points: config.bytesPerMinutePerToken, duration: 60 });
   }
 
   private countKey(conv: string): string {
