@@ -4,7 +4,7 @@ import { LangEn } from '@nlpjs/lang-en';
 import { LangFr } from '@nlpjs/lang-fr';
 import { LANGUAGES, type Language } from '../i18n';
 import { loadCorpora, type Corpus } from './corpus';
-import { CONFIDENT, isIntent, type Intent, type NluPort, type Scored, type Understanding } from './types';
+import { CONFIDENT, isIntent, SUMMARY_READINGS, type Intent, type NluPort, type Scored, type SummaryReading, type Understanding } from './types';
 
 /** Longest text given to the classifier; the facts of a longer message are read elsewhere. */
 const MAX_CLASSIFIED = 1000;
@@ -25,6 +25,7 @@ function newNlp(lang: Language): Nlp {
 export class NlpjsNlu implements NluPort {
   private intents = new Map<Language, Nlp>();
   private reasons = new Map<Language, Nlp>();
+  private summaries = new Map<Language, Nlp>();
   private training: Promise<void> | undefined;
   ready = false;
 
@@ -38,10 +39,14 @@ export class NlpjsNlu implements NluPort {
         for (const [intent, list] of Object.entries(corpora[lang].intents)) for (const u of list) intents.addDocument(lang, u, intent);
         const reasons = newNlp(lang);
         for (const [reason, list] of Object.entries(corpora[lang].reasons)) for (const u of list) reasons.addDocument(lang, u, reason);
+        const summaries = newNlp(lang);
+        for (const [reading, list] of Object.entries(corpora[lang].summary)) for (const u of list) summaries.addDocument(lang, u, reading);
         await intents.train();
         await reasons.train();
+        await summaries.train();
         this.intents.set(lang, intents);
         this.reasons.set(lang, reasons);
+        this.summaries.set(lang, summaries);
       }
       this.ready = true;
     })();
@@ -97,5 +102,12 @@ export class NlpjsNlu implements NluPort {
       if (r.intent !== 'None' && r.intent !== 'none' && r.score > best.score) best = { name: r.intent, score: r.score };
     }
     return best;
+  }
+
+  /** Confirm, a field to change, or nothing of the two, in an answer to the summary of a request. */
+  async summary(text: string, lang: Language): Promise<Scored<SummaryReading>> {
+    const r = await this.classify(this.summaries, lang, text);
+    const name = (SUMMARY_READINGS as readonly string[]).includes(r.intent) ? (r.intent as SummaryReading) : 'none';
+    return { name, score: name === 'none' ? 0 : r.score };
   }
 }
