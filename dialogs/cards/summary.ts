@@ -41,8 +41,11 @@ export function summaryLines(t: TFunction, lang: Language, slots: RefundSlots): 
   return fields.map((field) => ({ field, label: t(`refund:summary.${field}`) as string, value: value(field) }));
 }
 
-/** Adaptive Card 1.3: the facts, a Confirm button and one "change" button per field. */
-export function summaryCard(t: TFunction, lang: Language, slots: RefundSlots): Attachment {
+/**
+ * Adaptive Card 1.3: the facts, a Confirm button and one "change" button per field. Every button
+ * carries the card's token: once a newer summary is shown, this one's buttons are out of date.
+ */
+export function summaryCard(t: TFunction, lang: Language, slots: RefundSlots, card: string): Attachment {
   const lines = summaryLines(t, lang, slots);
   return CardFactory.adaptiveCard({
     type: 'AdaptiveCard',
@@ -55,11 +58,11 @@ export function summaryCard(t: TFunction, lang: Language, slots: RefundSlots): A
       { type: 'FactSet', facts: lines.map((l) => ({ title: l.label, value: l.value })) },
     ],
     actions: [
-      { type: 'Action.Submit', title: t('refund:summary.confirm'), style: 'positive', data: { action: 'refund.confirm' } },
+      { type: 'Action.Submit', title: t('refund:summary.confirm'), style: 'positive', data: { action: 'refund.confirm', card } },
       ...lines.map(({ field }) => ({
         type: 'Action.Submit',
         title: t(`refund:summary.change.${field}`),
-        data: { action: 'refund.correct', field },
+        data: { action: 'refund.correct', field, card },
       })),
     ],
   });

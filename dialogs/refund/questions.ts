@@ -1,6 +1,7 @@
 /*
- * The questions of the refund and status dialogs: which pure parser reads each answer, with the
- * keyword lists it needs taken from the locales (both languages), and the file check of the proof.
+ * The questions of the refund and status dialogs: which pure parser reads each answer (with the
+ * button titles it needs, in both languages), the file check of the proof, and the recogniser's
+ * reading of a typed answer to the summary.
  */
 import type { TurnContext } from 'botbuilder';
 import { MessageFactory } from 'botbuilder';
@@ -12,27 +13,29 @@ import type { ProofStore } from '../../src/cases/types';
 import { formatBytes } from './format';
 import { supportsAdaptiveCards } from '../cards/channel';
 import { summaryCard, summaryText } from '../cards/summary';
-import { msg, words } from '../prompts/message';
+import { msg } from '../prompts/message';
 import type { SlotParser, SlotResolver, SlotView } from '../prompts/slotPrompt';
 import { parseDays, parseLocations, parsePostText } from '../slots/adChange';
 import { parseAmount, parseAmountCheck } from '../slots/amount';
 import { parseReasonText } from '../slots/freeText';
 import { parseOrderNumber } from '../slots/orderNumber';
 import { parseProofAnswer, type ProofAnswer } from '../slots/proof';
-import { parseSummaryAction, type SummaryWords } from '../slots/summaryAction';
+import { parseSummaryAction, summaryFromReading, type SummaryAnswer, type SummaryTitles } from '../slots/summaryAction';
+import { understanding, type NluPort } from '../../src/nlu';
+import { newCardToken } from '../cards/token';
 import { CORRECTABLE_FIELDS, fail, ok, type ProofSlot, type RefundSlots } from '../slots/types';
 import { parseLink } from '../slots/link';
 import { fetchAttachment, type FetchPolicy } from '../proof/fetchAttachment';
 
-const bothLanguages = (key: string): string[] => LANGUAGES.flatMap((l) => words(translator(l), key));
+const bothLanguages = (key: string): string[] => LANGUAGES.map((l) => translator(l)(key) as string);
 
-let summaryWords: SummaryWords | undefined;
-function getSummaryWords(): SummaryWords {
-  summaryWords ??= {
-    confirm: bothLanguages('refund:summary.keywords.confirm'),
-    fields: Object.fromEntries(CORRECTABLE_FIELDS.map((f) => [f, bothLanguages(`refund:summary.keywords.${f}`)])) as unknown as SummaryWords['fields'],
+let summaryTitles: SummaryTitles | undefined;
+function getSummaryTitles(): SummaryTitles {
+  summaryTitles ??= {
+    confirm: bothLanguages('refund:summary.confirm'),
+    fields: Object.fromEntries(CORRECTABLE_FIELDS.map((f) => [f, bothLanguages(`refund:summary.change.${f}`)])) as SummaryTitles['fields'],
   };
-  return summaryWords;
+  return summaryTitles;
 }
 
 export const PARSERS: Record<string, SlotParser> = {
@@ -43,7 +46,7 @@ export const PARSERS: Record<string, SlotParser> = {
   reasonText: (input) => parseReasonText(input.text),
   link: (input) => parseLink(input.text),
   proof: (input, _lang, params) => parseProofAnswer(input, { optional: params.optional === true }),
-  summary: (input) => parseSummaryAction(input, getSummaryWords()),
+  summary: (input) => parseSummaryAction(input, getSummaryTitles()),
   locations: (input) => parseLocations(input.text),
   days: (input, lang) => parseDays(input.text, lang),
   postText: (input) => parsePostText(input.text),
@@ -95,9 +98,24 @@ export function proofResolver(proofs: ProofStore, policy: FetchPolicy): SlotReso
   };
 }
 
+/**
+ * A typed answer to the summary, read by the recogniser ("yes send it", "the amount is wrong",
+ * "changer le motif"); a button needs no reading. A plain "no" asks which field to change.
+ */
+export function summaryResolver(nlu: NluPort): SlotResolver {
+  return async (value, context: TurnContext) => {
+    const answer = value as SummaryAnswer;
+    if (answer.kind === 'action') return { ok: true, value: answer.action };
+    const reading = await nlu.summary(answer.text, lang(context));
+    const action = summaryFromReading(reading, understanding(context));
+    if (action.ok) return { ok: true, value: action.value };
+    return { ok: false, error: action.error, message: [msg(action.error === 'which' ? 'refund:summary.which' : 'refund:retry.summary')] };
+  };
+}
+
 export const VIEWS: Record<string, SlotView> = {
-  summary: (t, l, channelId, data) =>
+  summary: (t, l, channelId, data, card = newCardToken()) =>
     supportsAdaptiveCards(channelId)
-      ? MessageFactory.attachment(summaryCard(t, l, data as RefundSlots))
+      ? MessageFactory.attachment(summaryCard(t, l, data as RefundSlots, card))
       : MessageFactory.text(summaryText(t, l, data as RefundSlots)),
 };

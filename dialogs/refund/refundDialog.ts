@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ActivityTypes, MessageFactory, TurnContext } from 'botbuilder';
 import { DialogContext, DialogTurnResult, DialogTurnStatus, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
 import { evaluate, type CaseFacts, type Decision } from '../../src/eligibility';
-import { formatMoney, LANGUAGES, translator } from '../../src/i18n';
+import { formatMoney } from '../../src/i18n';
 import { tr, turnLanguage } from '../../src/bot/turnContext';
 import type { CaseOwner, CaseRecord } from '../../src/cases/types';
 import { offerHuman, type HumanOfferReason, type HumanOfferResult } from '../../src/handoff/offerHuman';
@@ -10,10 +10,11 @@ import type { Account, Order } from '../../src/services/ports';
 import { BaseDialog } from '../baseDialog';
 import { findUserAccount } from '../identity';
 import { supportsAdaptiveCards } from '../cards/channel';
-import { refundFormCard } from '../cards/form';
+import { formIsCurrent, isFormRequest, refundFormCard } from '../cards/form';
+import { answerOutOfDate, newCardToken } from '../cards/token';
 import { AskDialog, isHandoff, yesNo, type AskOptions } from '../prompts/askDialog';
 import { choiceOptions, LocalizedChoicePrompt } from '../prompts/localizedChoicePrompt';
-import { msg, words } from '../prompts/message';
+import { msg } from '../prompts/message';
 import { slotOptions, SlotPrompt, type SlotPromptSpec } from '../prompts/slotPrompt';
 import { extractFacts } from '../slots/extract';
 import type { AmountCheck } from '../slots/amount';
@@ -28,8 +29,7 @@ import { AdAlternativeDialog, type AdAlternativeResult } from './adAlternativeDi
 import { answerCard, answerText, composeAnswer } from './answer';
 import type { TopicDeps } from './deps';
 import { refundFacts, type FactsInput } from './facts';
-import { PARSERS, proofResolver, VIEWS } from './questions';
-import { foldTitle as fold } from '../../src/i18n/fold';
+import { PARSERS, proofResolver, summaryResolver, VIEWS } from './questions';
 
 /** What the refund conversation keeps, in its own waterfall state (never shared with other dialogs). */
 export interface RefundState {
@@ -47,6 +47,8 @@ export interface RefundState {
   requestId?: string;
   /** The customer chose to change the amount: ask for it rather than confirm the one on record. */
   askAmount?: boolean;
+  /** The token of the form card last shown (dialogs/cards/token.ts): an older form is out of date. */
+  formCard?: string;
 }
 
 interface FlowOptions {
@@ -70,14 +72,6 @@ const known = (value: unknown): Answer => ({ ok: true, value });
 const stateOf = (step: WaterfallStepContext<FlowOptions>): RefundState => (step.values as { state: RefundState }).state;
 
 
-/** "Fill in a form instead", "formulaire"…: the button or a short request for the form card. */
-function isFormRequest(text: string | undefined): boolean {
-  if (!text || text.length > 60) return false;
-  const n = fold(text);
-  return LANGUAGES.some((l) => [...words(translator(l), 'refund:form.keywords'), translator(l)('refund:form.offer')].some((w) => fold(w) === n));
-}
-
-
 /**
  * The refund and cancellation conversation (POLICY.md section R, or B with the balance-only profile):
  * collects the order number, amount, reason and proof (asking only for what is missing), shows a
@@ -97,7 +91,7 @@ export class RefundDialog extends BaseDialog {
 
   constructor(private readonly deps: TopicDeps) {
     super(RefundDialog.id, deps.human);
-    this.addDialog(new SlotPrompt(SLOT, PARSERS, { proof: proofResolver(deps.proofs, deps.attachments) }, VIEWS));
+    this.addDialog(new SlotPrompt(SLOT, PARSERS, { proof: proofResolver(deps.proofs, deps.attachments), summary: summaryResolver(deps.nlu) }, VIEWS));
     this.addDialog(new LocalizedChoicePrompt(CHOICE, deps.nlu));
     this.addDialog(new AskDialog(ASK, CHOICE));
     this.addDialog(new AdAlternativeDialog(deps));
@@ -421,12 +415,16 @@ export class RefundDialog extends BaseDialog {
     if (a.type !== ActivityTypes.Message) return undefined;
     const t = tr(inner.context);
     const cards = supportsAdaptiveCards(a.channelId);
-    if (cards && isFormRequest(a.text)) {
+    if (cards && isFormRequest(inner.context)) {
       const state = this.flowState(inner);
-      await inner.context.sendActivity(MessageFactory.attachment(refundFormCard(t, reasonsFor(this.deps.profile, state?.order?.facts.serviceType))));
+      const card = newCardToken();
+      if (state) state.formCard = card;
+      await inner.context.sendActivity(MessageFactory.attachment(refundFormCard(t, reasonsFor(this.deps.profile, state?.order?.facts.serviceType), card)));
       return { status: DialogTurnStatus.waiting };
     }
     if (isRefundFormSubmit(a.value)) {
+      // A form sent after the request was confirmed, or an older form than the last one shown: out of date.
+      if (!formIsCurrent(a.value, this.flowState(inner), inner.stack.some((i) => i.id === AdAlternativeDialog.id))) return answerOutOfDate(inner);
       const current = this.flowState(inner) ?? { slots: {}, unknownOrders: 0 };
       const currency = current.order?.facts.amountPaid.currency ?? 'EUR';
       const form = parseRefundForm(a.value, turnLanguage(inner.context), currency);

@@ -106,8 +106,15 @@ export class NlpjsNlu implements NluPort {
 
   /** Confirm, a field to change, or nothing of the two, in an answer to the summary of a request. */
   async summary(text: string, lang: Language): Promise<Scored<SummaryReading>> {
-    const r = await this.classify(this.summaries, lang, text);
-    const name = (SUMMARY_READINGS as readonly string[]).includes(r.intent) ? (r.intent as SummaryReading) : 'none';
-    return { name, score: name === 'none' ? 0 : r.score };
+    const read = async (l: Language): Promise<Scored<SummaryReading>> => {
+      const r = await this.classify(this.summaries, l, text);
+      const name = (SUMMARY_READINGS as readonly string[]).includes(r.intent) ? (r.intent as SummaryReading) : 'none';
+      return { name, score: name === 'none' ? 0 : r.score };
+    };
+    const main = await read(lang);
+    if (main.score >= CONFIDENT) return main;
+    // "changer le montant" in an English conversation.
+    const other = await read(lang === 'fr' ? 'en' : 'fr');
+    return other.score > main.score ? other : main;
   }
 }
