@@ -1,4 +1,6 @@
-import { Attachment, CardFactory } from 'botbuilder';
+import { Activity, Attachment, CardAction, CardFactory, MessageFactory } from 'botbuilder';
+import { supportsSuggestedActions } from 'botbuilder-dialogs';
+import { supportsAdaptiveCards } from '../cards/channel';
 import type { TFunction } from 'i18next';
 import type { Decision, Money } from '../../src/eligibility';
 import { formatDate, formatMoney, i18n, type Language } from '../../src/i18n';
@@ -15,6 +17,11 @@ export interface AnswerFacts {
   /** The amount on the order and the one the customer gave, when they differ. */
   recorded?: Money;
   claimed?: Money;
+  /**
+   * What the offer of a person said (src/handoff/offerHuman composeHumanOffer), when the case went
+   * to the team with this answer: it becomes part of "what happens next", its buttons the answer's.
+   */
+  handoff?: { lines: string[] };
 }
 
 /** The provisional answer, in sections: each is plain words about the customer's own case. */
@@ -23,7 +30,8 @@ export interface Answer {
   why?: string;
   money?: string;
   next: string[];
-  provisional: string;
+  /** That the answer is provisional until the team's check; a review has no provisional answer to qualify. */
+  provisional?: string;
   reference?: string;
 }
 
@@ -102,16 +110,23 @@ export function composeAnswer(d: Decision, ctx: AnswerContext, facts: AnswerFact
   for (const step of d.nextSteps) {
     // The notification is said once, in the provisional line.
     if ((step === 'provide_missing_facts' && d.missingFacts.length) || step === 'await_confirmation') continue;
+    // R8's priority agent is asked as its own question right after, or given already with a person's offer.
+    if (step === 'offer_priority_agent') continue;
+    // Handed to the team with this answer: the offer says who looks at it and when.
+    if (facts.handoff && step === 'agent_review') continue;
     const key = i18n().exists(`refund:nextSteps.${step}`, { lng: lang }) ? `refund:nextSteps.${step}` : 'refund:nextSteps.other';
     next.push(t(key));
   }
+
+  if (facts.handoff) next.push(...facts.handoff.lines);
+  const review = d.outcome === 'needs_review' || d.outcome === 'suspended';
 
   return {
     outcome: t(`refund:answer.outcome.${d.outcome}`),
     ...(reasons.length ? { why: reasons.join(' ') } : {}),
     ...(money.length ? { money: money.join(' ') } : {}),
     next: [...new Set(next)],
-    provisional: t('refund:answer.provisional'),
+    ...(review ? {} : { provisional: t('refund:answer.provisional') }),
     ...(facts.reference ? { reference: t('refund:answer.reference', { reference: facts.reference }) } : {}),
   };
 }
@@ -135,8 +150,27 @@ export function answerCard(a: Answer, t: TFunction): Attachment {
       ...(a.why ? [block(a.why)] : []),
       ...(a.money ? [block(a.money, { spacing: 'Medium' })] : []),
       ...(a.next.length ? [block(t('refund:answer.nextHeading'), { weight: 'Bolder', spacing: 'Medium' }), ...a.next.map((n) => block(`• ${n}`, { spacing: 'None' }))] : []),
-      block(a.provisional, { isSubtle: true, spacing: 'Medium' }),
+      ...(a.provisional ? [block(a.provisional, { isSubtle: true, spacing: 'Medium' })] : []),
       ...(a.reference ? [block(a.reference, { spacing: 'Medium' })] : []),
     ],
   });
+}
+
+/**
+ * The answer as the one message the customer reads: a card where the channel shows one, text
+ * otherwise, with the offer's buttons (e.g. "Stop waiting") as suggested actions, or listed where
+ * the channel has no buttons.
+ */
+export function answerMessage(channelId: string, a: Answer, t: TFunction, actions: CardAction[] = []): Partial<Activity> {
+  const suggested = actions.length > 0 && supportsSuggestedActions(channelId, actions.length);
+  let message: Partial<Activity>;
+  if (supportsAdaptiveCards(channelId)) {
+    // Teams shows no suggested actions: the buttons go in the same message, under the answer.
+    const cards = [answerCard(a, t), ...(actions.length && !suggested ? [CardFactory.heroCard('', undefined, actions)] : [])];
+    message = MessageFactory.list(cards);
+  } else {
+    message = MessageFactory.text([answerText(a, t), ...(actions.length && !suggested ? actions.map((x) => `• ${x.title}`) : [])].join('\n'));
+  }
+  if (suggested) message.suggestedActions = { actions, to: [] };
+  return message;
 }

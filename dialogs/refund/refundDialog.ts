@@ -5,7 +5,7 @@ import { evaluate, type CaseFacts, type Decision } from '../../src/eligibility';
 import { formatMoney } from '../../src/i18n';
 import { tr, turnLanguage } from '../../src/bot/turnContext';
 import type { CaseOwner, CaseRecord } from '../../src/cases/types';
-import { offerHuman, type HumanOfferReason, type HumanOfferResult } from '../../src/handoff/offerHuman';
+import { composeHumanOffer, offerHuman, type HumanOfferReason, type HumanOfferResult } from '../../src/handoff/offerHuman';
 import type { Account, Order } from '../../src/services/ports';
 import { BaseDialog } from '../baseDialog';
 import { findUserAccount } from '../identity';
@@ -26,7 +26,7 @@ import type { ProofSlot, RefundSlots } from '../slots/types';
 import { REFUND_REASONS, type Money, type RefundReason } from '../../src/eligibility';
 import { EmailContactDialog, isEmailContactResult, type EmailContactOptions } from '../email/emailContactDialog';
 import { AdAlternativeDialog, type AdAlternativeResult } from './adAlternativeDialog';
-import { answerCard, answerText, composeAnswer } from './answer';
+import { answerMessage, composeAnswer } from './answer';
 import type { TopicDeps } from './deps';
 import { refundFacts, type FactsInput } from './facts';
 import { PARSERS, proofResolver, summaryResolver, VIEWS } from './questions';
@@ -363,22 +363,16 @@ export class RefundDialog extends BaseDialog {
     const handoff: HumanOfferReason | undefined =
       order?.lookup === 'unknown' ? 'unknown_order' : order?.lookup === 'unavailable' ? 'service_unavailable' : decision.review.required ? 'needs_review' : undefined;
     const record = await this.record(step.context, state, assessment, { review: handoff !== undefined });
-    // One answer, one message: a card where the channel shows one, text otherwise.
-    const claimed = state.slots.amount;
+    // One answer, one message: a card where the channel shows one, text otherwise; a person's offer is part of it.
+    const offer = handoff ? await composeHumanOffer(step.context, { reason: handoff, caseRef: record.reference, priority: decision.review.priority }, this.deps.human) : undefined;
     const answer = composeAnswer(
       decision,
       { t, lang: turnLanguage(step.context), timeZone: this.deps.timeZone },
-      { reference: record.reference, recorded: state.order?.facts.amountPaid, claimed },
+      { reference: record.reference, recorded: state.order?.facts.amountPaid, claimed: state.slots.amount, ...(offer ? { handoff: offer } : {}) },
     );
-    await step.context.sendActivity(
-      supportsAdaptiveCards(step.context.activity.channelId)
-        ? MessageFactory.attachment(answerCard(answer, t))
-        : MessageFactory.text(answerText(answer, t)),
-    );
-    if (handoff) {
-      await offerHuman(step.context, { reason: handoff, caseRef: record.reference, priority: decision.review.priority }, this.deps.human);
-      return this.askEmail(step, record.reference);
-    }
+    await step.context.sendActivity(answerMessage(step.context.activity.channelId, answer, t, offer?.actions));
+    // A person will answer in the chat (the live desk): the desk takes an e-mail address itself if it needs one.
+    if (handoff) return offer?.result.queued ? step.endDialog() : this.askEmail(step, record.reference);
     if (decision.nextSteps.includes('offer_priority_agent')) {
       // R8: a verified Pro account is offered a priority agent.
       return step.beginDialog(ASK, { promptId: CHOICE, choice: true, promptOptions: yesNo(msg('refund:proAgent.offer')) } satisfies AskOptions);

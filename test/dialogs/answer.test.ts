@@ -20,10 +20,12 @@ const ctx = (lang: 'en' | 'fr') => ({ t: translator(lang), lang, timeZone: 'Euro
 const CLAUSE_ID = /\((?:R|B)\d/;
 
 describe('the decision as one answer about the customer\'s case', () => {
-  it.each(LANGUAGES.flatMap((l) => OUTCOMES.map((o) => [o, l] as const)))('%s (%s): outcome, provisional once, no clause id, no raw key', (outcome, lang) => {
+  it.each(LANGUAGES.flatMap((l) => OUTCOMES.map((o) => [o, l] as const)))('%s (%s): outcome, provisional once (none for a review), no clause id, no raw key', (outcome, lang) => {
     const text = answerText(composeAnswer({ ...base, outcome, clauses: ['R4', 'R6.3', 'R1.1'], nextSteps: ['await_confirmation', 'agent_review'] }, ctx(lang), { reference: 'RF-ABCDE' }), translator(lang));
     expect(text).toContain(translator(lang)(`refund:answer.outcome.${outcome}`));
-    expect(text.split(translator(lang)('refund:answer.provisional')).length).toBe(2);
+    // A review has no provisional answer to qualify: "this is a first answer" would contradict "before we can answer".
+    const review = outcome === 'needs_review' || outcome === 'suspended';
+    expect(text.split(translator(lang)('refund:answer.provisional')).length).toBe(review ? 1 : 2);
     expect(text).toContain('RF-ABCDE');
     expect(text).not.toMatch(CLAUSE_ID);
     expect(text).not.toMatch(/refund:|\{\{/);
