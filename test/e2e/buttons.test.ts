@@ -42,7 +42,7 @@ describe.each([
   });
 
   /** The button with this exact name in the latest bot activity or suggested actions. */
-  const button = (name: string) => chat.page.getByRole('button', { name: shown(name, true) }).last();
+  const button = (name: string, page = chat.page) => page.getByRole('button', { name: shown(name, true) }).last();
 
   it('the reason list and the R7 offer are buttons with their translated titles, clicked to the end', async () => {
     const { page } = chat;
@@ -84,5 +84,28 @@ describe.each([
     await page.waitForTimeout(300); // let Web Chat scroll to the end
     await page.screenshot({ path: screenshotPath(`buttons-pause-${lang}.png`) });
     expect(chat.problems).toEqual([]);
+  });
+
+  it('a review answer is one message, with the offer of a person and its Stop button', async () => {
+    const review = await openChat(browser, baseUrl, locale);
+    const { page } = review;
+    page.setDefaultTimeout(30000);
+    await waitForText(page, shown(t('common:welcome', { brand: 'Acme' }).slice(0, 12)), { timeout: 40000 });
+    await say(page, lang === 'fr' ? "remboursement FL-100001, j'ai payé 45 € par erreur" : 'refund for FL-100001, I paid €45 by mistake');
+    await waitForText(page, shown(t('refund:ask.proofOptional').slice(0, 20)), { timeout: 40000 });
+    await say(page, lang === 'fr' ? 'passer' : 'skip');
+    await waitForText(page, shown(t('refund:summary.title')), { timeout: 40000 });
+    const before = await page.locator('.webchat__basic-transcript__activity').count();
+    await button(t('refund:summary.confirm'), page).click();
+    await waitForText(page, /RF-[A-Z0-9]{5}/, { timeout: 40000 });
+    await page.locator(`button:has-text("${t('handoff:stop.button')}")`).last().waitFor();
+    await page.waitForTimeout(500);
+    // The customer's press and one answer: nothing else came after it.
+    expect((await page.locator('.webchat__basic-transcript__activity').count()) - before).toBeLessThanOrEqual(2);
+    const text = await transcript(page);
+    expect(text.match(/RF-[A-Z0-9]{5}/g)).toHaveLength(1);
+    expect(text).not.toMatch(shown(t('refund:answer.provisional')));
+    await page.screenshot({ path: screenshotPath(`review-answer-${lang}.png`) });
+    await review.context.close();
   });
 });
