@@ -119,7 +119,8 @@ export function composeAnswer(d: Decision, ctx: AnswerContext, facts: AnswerFact
   }
 
   if (facts.handoff) next.push(...facts.handoff.lines);
-  const review = d.outcome === 'needs_review' || d.outcome === 'suspended';
+  // A review with nothing decided yet has no provisional answer to qualify; one that names an amount does.
+  const review = (d.outcome === 'needs_review' || d.outcome === 'suspended') && money.length === 0;
 
   return {
     outcome: t(`refund:answer.outcome.${d.outcome}`),
