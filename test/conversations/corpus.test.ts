@@ -10,7 +10,8 @@ import { SCRIPTS, type End, type Script } from './corpus';
  * messages to a provisional answer is printed (target: 4, and 3 when everything is in the first message).
  */
 const reached: Record<End, (said: string, lang: 'en' | 'fr') => boolean> = {
-  answer: (s, l) => s.includes(translator(l)('refund:answer.provisional')) && /\bRF-[2-9A-HJ-NP-Z]{5}\b/.test(s),
+  // The answer card, whatever the outcome (a review has no "first answer" line): it ends with the reference.
+  answer: (s, l) => s.includes(translator(l)('refund:answer.reference', { reference: 'RF-' }).split('RF-')[0]) && /\bRF-[2-9A-HJ-NP-Z]{5}\b/.test(s),
   greeting: (s, l) => s.includes(translator(l)('common:greeting')),
   thanks: (s, l) => s.includes(translator(l)('common:close.thanks')),
   goodbye: (s, l) => s.includes(translator(l)('common:close.goodbye')),
