@@ -16,6 +16,8 @@ export function isFormRequest(context: TurnContext): boolean {
   if (typeof text !== 'string' || !text.trim()) return false;
   const n = foldTitle(text);
   if (LANGUAGES.some((l) => foldTitle(translator(l)('refund:form.offer')) === n)) return true;
+  // A long message is about something else, even if it mentions a form ("I filled in your form and…").
+  if (text.length > 80) return false;
   const u = understanding(context);
   return u.intent === 'form' && u.score >= CONFIDENT;
 }
