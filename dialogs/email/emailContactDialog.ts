@@ -46,16 +46,18 @@ const MAX_WRONG_ADDRESSES = 3;
 const MEANS: Record<'yes' | 'confirmYes' | 'change' | 'no', readonly Intent[]> = {
   yes: ['yes'],
   confirmYes: ['yes'],
-  change: [],
+  // "Is this address right?" "no, it's wrong": the address is to be changed.
+  change: ['no'],
   no: ['no', 'skip'],
 };
 
 /** The customer's answer is this button (its title in either language) or, understood by the recogniser, means it. */
-function says(context: TurnContext, text: string, button: keyof typeof MEANS): boolean {
+function says(context: TurnContext, text: string, button: keyof typeof MEANS, understood = true): boolean {
   const n = fold(text);
   // A button's title means that button, whatever else the words could be read as.
   const titled = (Object.keys(MEANS) as (keyof typeof MEANS)[]).find((b) => LANGUAGES.some((l) => fold(translator(l)(`email:ask.${b}`)) === n));
   if (titled) return titled === button;
+  if (!understood) return false;
   const u = understanding(context);
   return u.score >= CONFIDENT && (MEANS[button] as readonly string[]).includes(u.intent);
 }
@@ -97,7 +99,8 @@ export class EmailContactDialog extends Dialog<EmailContactOptions> {
     const text = (a.text ?? '').trim();
     const t = tr(dc.context);
     const address = parseEmailAddress(text);
-    if (!address && says(dc.context, text, 'no')) return this.settle(dc, state, { optedOut: true });
+    // At "is this address right?", a typed no means the address is wrong (below); only the button opts out.
+    if (!address && says(dc.context, text, 'no', state.stage !== 'confirm')) return this.settle(dc, state, { optedOut: true });
     if (address) {
       state.typed = address;
       state.stage = 'confirm';
