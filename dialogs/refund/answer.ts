@@ -67,6 +67,9 @@ function why(d: Decision, ctx: AnswerContext): string | undefined {
 export function composeAnswer(d: Decision, ctx: AnswerContext, facts: AnswerFacts = {}): Answer {
   const { t, lang } = ctx;
   const amountDiffers = d.conflictingFacts.includes('claims.amount') && facts.recorded && facts.claimed;
+  // "Your ad hasn't been broadcast yet, so it can be refunded" says the outcome about this case: the
+  // headline is then only its tone ("Good news."), not "your request can be refunded" a second time.
+  const because = why(d, ctx);
   const reasons = [
     amountDiffers
       ? t('refund:answer.amountDiffers', {
@@ -74,7 +77,7 @@ export function composeAnswer(d: Decision, ctx: AnswerContext, facts: AnswerFact
           claimed: formatMoney(facts.claimed!.minor, facts.claimed!.currency, lang),
         })
       : undefined,
-    why(d, ctx),
+    because,
   ].filter((x): x is string => !!x);
 
   const money: string[] = [];
@@ -123,7 +126,7 @@ export function composeAnswer(d: Decision, ctx: AnswerContext, facts: AnswerFact
   const review = (d.outcome === 'needs_review' || d.outcome === 'suspended') && money.length === 0;
 
   return {
-    outcome: t(`refund:answer.outcome.${d.outcome}`),
+    outcome: t(because ? `refund:answer.lead.${d.outcome}` : `refund:answer.outcome.${d.outcome}`),
     ...(reasons.length ? { why: reasons.join(' ') } : {}),
     ...(money.length ? { money: money.join(' ') } : {}),
     next: [...new Set(next)],
