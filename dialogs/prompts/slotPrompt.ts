@@ -131,7 +131,8 @@ export class SlotPrompt extends Prompt<unknown> {
       delete state.lastError;
       return { succeeded: true, value: r.value };
     }
-    const done = await resolve(r.value, context, spec.params ?? {});
+    // A resolver may need what the question showed (the summary's fields).
+    const done = await resolve(r.value, context, { ...(spec.params ?? {}), ...(spec.view ? { view: spec.view.data } : {}) });
     if (!done.ok) {
       state.lastError = done.error;
       state.lastMessage = done.message;

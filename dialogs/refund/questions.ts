@@ -103,11 +103,14 @@ export function proofResolver(proofs: ProofStore, policy: FetchPolicy): SlotReso
  * "changer le motif"); a button needs no reading. A plain "no" asks which field to change.
  */
 export function summaryResolver(nlu: NluPort): SlotResolver {
-  return async (value, context: TurnContext) => {
+  return async (value, context: TurnContext, params) => {
     const answer = value as SummaryAnswer;
-    if (answer.kind === 'action') return { ok: true, value: answer.action };
-    const reading = await nlu.summary(answer.text, lang(context));
-    const action = summaryFromReading(reading, understanding(context));
+    const action = answer.kind === 'action' ? ok(answer.action) : summaryFromReading(await nlu.summary(answer.text, lang(context)), understanding(context));
+    // A field the summary does not show (the link, for an ad) cannot be changed: which one was meant?
+    const shown = params.view as RefundSlots | undefined;
+    if (action.ok && action.value.action === 'correct' && action.value.field === 'link' && !shown?.link) {
+      return { ok: false, error: 'which', message: [msg('refund:summary.which')] };
+    }
     if (action.ok) return { ok: true, value: action.value };
     return { ok: false, error: action.error, message: [msg(action.error === 'which' ? 'refund:summary.which' : 'refund:retry.summary')] };
   };

@@ -98,6 +98,10 @@ describe.each(['en', 'fr'] as const)('out-of-date cards (%s)', (lang) => {
     await c.send(SKIP[lang]);
     const which = await c.send(lang === 'fr' ? 'non' : 'no');
     expect(which).toContain(t('refund:summary.which'));
+    // The link is not on this summary (an ad has none): nothing to change there.
+    const noLink = await c.send(lang === 'fr' ? 'changer le lien' : 'change the link');
+    expect(noLink).toContain(t('refund:summary.which'));
+    expect(noLink).not.toContain(t('refund:summary.correcting'));
     const reason = await c.send(lang === 'fr' ? "le motif n'est pas le bon" : "that's not the right reason");
     expect(reason).toContain(t('refund:summary.correcting'));
     expect(reason).toContain(t('refund:ask.reason'));
