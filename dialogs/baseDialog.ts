@@ -9,6 +9,7 @@ import { isChoiceTitle, type LocalizedChoiceOptions } from './prompts/localizedC
 import type { SlotPromptSpec } from './prompts/slotPrompt';
 import { PARSERS } from './request/parsers';
 import { turnLanguage } from '../src/bot/turnContext';
+import { answerOutOfDate, isCurrentCard } from './cards/token';
 
 /** Questions whose answers have a shape: an answer that fits it is never taken for an interruption. */
 const SHAPED = new Set(['order', 'amount', 'link', 'days', 'caseReference', 'paidAt']);
@@ -91,12 +92,16 @@ export abstract class BaseDialog extends ComponentDialog {
     }
   }
 
-  /** A summary card pressed when the summary is no longer the question (after a correction): out of date, nothing changes. */
+  /**
+   * A summary card pressed when it is not the summary being asked (the request was corrected and
+   * a newer summary shown, or it was sent): out of date, nothing changes, the real question again.
+   */
   private async staleCard(inner: DialogContext): Promise<DialogTurnResult | undefined> {
-    if (!isSummarySubmit(inner.context.activity.value) || ['summary', 'fields'].includes(activeQuestion(inner)?.parser ?? '')) return undefined;
-    await inner.context.sendActivity(tr(inner.context)('common:staleCard'));
-    await inner.repromptDialog();
-    return { status: DialogTurnStatus.waiting };
+    const value = inner.context.activity.value;
+    if (!isSummarySubmit(value)) return undefined;
+    const asked = activePrompt(inner);
+    if (['summary', 'fields'].includes(asked.question?.parser ?? '') && isCurrentCard(value, typeof asked.state?.card === 'string' ? asked.state.card : undefined)) return undefined;
+    return answerOutOfDate(inner);
   }
 
   private async strayAttachments(inner: DialogContext): Promise<DialogTurnResult | undefined> {
@@ -112,11 +117,16 @@ export abstract class BaseDialog extends ComponentDialog {
 
 type Question = Partial<SlotPromptSpec> & Partial<LocalizedChoiceOptions>;
 
-/** The question being asked, however deep the dialogs that ask it. */
-function activeQuestion(inner: DialogContext): Question | undefined {
+/** The question being asked, however deep the dialogs that ask it, and its prompt's own state. */
+function activePrompt(inner: DialogContext): { question?: Question; state?: Record<string, unknown> } {
   let dc = inner;
   while (dc.child) dc = dc.child;
-  return (dc.activeDialog?.state?.options as { validations?: Question } | undefined)?.validations;
+  const instance = dc.activeDialog?.state as { options?: { validations?: Question }; state?: Record<string, unknown> } | undefined;
+  return { question: instance?.options?.validations, state: instance?.state };
+}
+
+function activeQuestion(inner: DialogContext): Question | undefined {
+  return activePrompt(inner).question;
 }
 
 /** The message is an answer to the question: a button's title, or an answer of the expected shape ("49 €"). */

@@ -11,9 +11,10 @@ export interface SummaryLine {
 /**
  * Adaptive Card 1.3: the facts, a Confirm button and one "change" button per field. Any topic's
  * summary: its texts are `<ns>:summary.title|intro|change.<field>`; the buttons send the same
- * actions for every topic (`refund.confirm`, `refund.correct` + field), checked against the topic's fields.
+ * actions for every topic (`refund.confirm`, `refund.correct` + field), checked against the topic's
+ * fields. Every button carries the card's token: once a newer summary is shown, this one's buttons are out of date.
  */
-export function summaryCard(t: TFunction, ns: string, lines: SummaryLine[]): Attachment {
+export function summaryCard(t: TFunction, ns: string, lines: SummaryLine[], card: string): Attachment {
   return CardFactory.adaptiveCard({
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
@@ -25,11 +26,11 @@ export function summaryCard(t: TFunction, ns: string, lines: SummaryLine[]): Att
       { type: 'FactSet', facts: lines.map((l) => ({ title: l.label, value: l.value })) },
     ],
     actions: [
-      { type: 'Action.Submit', title: t('refund:summary.confirm'), style: 'positive', data: { action: 'refund.confirm' } },
+      { type: 'Action.Submit', title: t('refund:summary.confirm'), style: 'positive', data: { action: 'refund.confirm', card } },
       ...lines.map(({ field }) => ({
         type: 'Action.Submit',
         title: t(`${ns}:summary.change.${field}`),
-        data: { action: 'refund.correct', field },
+        data: { action: 'refund.correct', field, card },
       })),
     ],
   });

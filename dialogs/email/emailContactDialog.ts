@@ -7,7 +7,7 @@ import type { Logger } from '../../src/logger';
 import { maskEmail, parseEmailAddress, partialEmail, type Notifier } from '../../src/services/notifications';
 import type { AccountsPort } from '../../src/services/ports';
 import { findUserAccount } from '../identity';
-import { words } from '../prompts/message';
+import { CONFIDENT, understanding, type Intent } from '../../src/nlu';
 import { foldTitle as fold } from '../../src/i18n/fold';
 
 export interface EmailContactDeps {
@@ -42,14 +42,24 @@ interface State {
 const MAX_WRONG_ADDRESSES = 3;
 
 
-/** The customer's answer is this button (in either language) or one of its synonyms. */
-function says(text: string, button: 'yes' | 'confirmYes' | 'change' | 'no'): boolean {
+/** What the recogniser must understand for each button, when the customer types rather than presses it. */
+const MEANS: Record<'yes' | 'confirmYes' | 'change' | 'no', readonly Intent[]> = {
+  yes: ['yes'],
+  confirmYes: ['yes'],
+  // "Is this address right?" "no, it's wrong": the address is to be changed.
+  change: ['no'],
+  no: ['no', 'skip'],
+};
+
+/** The customer's answer is this button (its title in either language) or, understood by the recogniser, means it. */
+function says(context: TurnContext, text: string, button: keyof typeof MEANS, understood = true): boolean {
   const n = fold(text);
-  const synonyms = button === 'no' ? 'noKeywords' : button === 'change' ? 'changeKeywords' : 'yesKeywords';
-  return LANGUAGES.some((l) => {
-    const t = translator(l);
-    return fold(t(`email:ask.${button}`)) === n || words(t, `email:ask.${synonyms}`).some((w) => fold(w) === n);
-  });
+  // A button's title means that button, whatever else the words could be read as.
+  const titled = (Object.keys(MEANS) as (keyof typeof MEANS)[]).find((b) => LANGUAGES.some((l) => fold(translator(l)(`email:ask.${b}`)) === n));
+  if (titled) return titled === button;
+  if (!understood) return false;
+  const u = understanding(context);
+  return u.score >= CONFIDENT && (MEANS[button] as readonly string[]).includes(u.intent);
 }
 
 /**
@@ -88,19 +98,20 @@ export class EmailContactDialog extends Dialog<EmailContactOptions> {
     const state = dc.activeDialog!.state as State;
     const text = (a.text ?? '').trim();
     const t = tr(dc.context);
-    if (says(text, 'no')) return this.settle(dc, state, { optedOut: true });
     const address = parseEmailAddress(text);
+    // At "is this address right?", a typed no means the address is wrong (below); only the button opts out.
+    if (!address && says(dc.context, text, 'no', state.stage !== 'confirm')) return this.settle(dc, state, { optedOut: true });
     if (address) {
       state.typed = address;
       state.stage = 'confirm';
       await this.ask(dc.context, state);
       return Dialog.EndOfTurn;
     }
-    if (state.stage === 'account' && says(text, 'yes')) return this.settle(dc, state, {});
-    if (state.stage === 'confirm' && state.typed && (says(text, 'confirmYes') || says(text, 'yes'))) {
+    if (state.stage === 'account' && says(dc.context, text, 'yes')) return this.settle(dc, state, {});
+    if (state.stage === 'confirm' && state.typed && (says(dc.context, text, 'confirmYes') || says(dc.context, text, 'yes'))) {
       return this.settle(dc, state, { email: state.typed, confirmedAt: new Date().toISOString() });
     }
-    if ((state.stage === 'confirm' && says(text, 'change')) || (state.stage === 'address' && says(text, 'yes'))) {
+    if ((state.stage === 'confirm' && says(dc.context, text, 'change')) || (state.stage === 'address' && says(dc.context, text, 'yes'))) {
       state.stage = 'address';
       delete state.typed;
       await dc.context.sendActivity(MessageFactory.suggestedActions([t('email:ask.no')], t('email:ask.changeAgain')));

@@ -40,8 +40,3 @@ export function render(t: TFunction, m: Msg | Msg[]): string {
     })
     .join(' ');
 }
-
-/** Splits a `|`-separated keyword list from the locales. */
-export function words(t: TFunction, key: string): string[] {
-  return (t(key) as string).split('|').map((w) => w.trim()).filter(Boolean);
-}

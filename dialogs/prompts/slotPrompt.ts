@@ -7,6 +7,7 @@ import type { Parsed, UserInput } from '../slots/types';
 import { MAX_ATTEMPTS } from './localizedChoicePrompt';
 import { CLARIFY, understanding } from '../../src/nlu';
 import { Msg, render, renderArgs } from './message';
+import { newCardToken } from '../cards/token';
 
 /** Reads one answer: pure, given what the user sent, the conversation language and the prompt's params. */
 export type SlotParser = (input: UserInput, lang: Language, params: Record<string, unknown>) => Parsed<unknown>;
@@ -18,8 +19,11 @@ export type SlotResolver = (
   params: Record<string, unknown>,
 ) => Promise<{ ok: true; value: unknown } | { ok: false; error: string; message: Msg[] }>;
 
-/** Renders the question as an activity (a card where the channel shows one). */
-export type SlotView = (t: TFunction, lang: Language, channelId: string, data: unknown) => Partial<Activity>;
+/**
+ * Renders the question as an activity (a card where the channel shows one). `card` is the token
+ * the card's buttons carry (dialogs/cards/token.ts), kept by the prompt while it waits.
+ */
+export type SlotView = (t: TFunction, lang: Language, channelId: string, data: unknown, card: string) => Partial<Activity>;
 
 export interface SlotPromptSpec {
   /** Which parser reads the answer (a key of the prompt's parser table). */
@@ -59,7 +63,10 @@ export class SlotPrompt extends Prompt<unknown> {
     const t = tr(context);
     const lang = turnLanguage(context);
     if (!isRetry && spec.view && this.views[spec.view.name]) {
-      await context.sendActivity(this.views[spec.view.name](t, lang, context.activity.channelId, spec.view.data));
+      // Shown again (after help, a language switch), the card keeps its token: it says the same.
+      const card = typeof state.card === 'string' ? state.card : newCardToken();
+      state.card = card;
+      await context.sendActivity(this.views[spec.view.name](t, lang, context.activity.channelId, spec.view.data, card));
       return;
     }
     let text: string;
@@ -124,7 +131,8 @@ export class SlotPrompt extends Prompt<unknown> {
       delete state.lastError;
       return { succeeded: true, value: r.value };
     }
-    const done = await resolve(r.value, context, spec.params ?? {});
+    // A resolver may need what the question showed (the summary's fields).
+    const done = await resolve(r.value, context, { ...(spec.params ?? {}), ...(spec.view ? { view: spec.view.data } : {}) });
     if (!done.ok) {
       state.lastError = done.error;
       state.lastMessage = done.message;

@@ -70,6 +70,8 @@ export class AdAlternativeDialog extends ComponentDialog {
     const made = new Set(step.options.changes ?? []);
     const options = [...step.options.alternatives.filter((a) => !made.has(CHANGE_KIND[a])), 'refund'];
     const first = made.size === 0;
+    // The explanation fits the ad: a running ad can be changed or paused; one that has run (finished, paused) only changed.
+    const running = step.options.alternatives.includes('pause_ad');
     return step.beginDialog(
       ASK,
       ask({
@@ -77,7 +79,9 @@ export class AdAlternativeDialog extends ComponentDialog {
         choice: true,
         promptOptions: choiceOptions({
           // The first time, the offer explains itself: the ad is running, a change keeps the budget.
-          prompt: first ? [msg('refund:why.R7'), msg('refund:answer.outcome.suggest_alternative'), msg('refund:alternative.offer')] : msg('refund:alternative.offer'),
+          prompt: first
+            ? [msg(running ? 'refund:why.R7' : 'refund:why.R7_started'), msg(running ? 'refund:answer.outcome.suggest_alternative' : 'refund:answer.outcome.suggest_alternative_change'), msg('refund:alternative.offer')]
+            : msg('refund:alternative.offer'),
           retry: msg('refund:alternative.retry'),
           choices: options.map((o) => ({ value: o, label: msg(`refund:alternative.options.${o}`) })),
         }),

@@ -15,6 +15,11 @@ export interface AnswerFacts {
   /** The amount on the order and the one the customer gave, when they differ. */
   recorded?: Money;
   claimed?: Money;
+  /**
+   * What the offer of a person said (src/handoff/offerHuman composeHumanOffer), when the case went
+   * to the team with this answer: it becomes part of "what happens next", its buttons the answer's.
+   */
+  handoff?: { lines: string[] };
 }
 
 const clauseKey = (id: string) => `refund:clauses.${id.replace(/\./g, '_')}`;
@@ -49,6 +54,9 @@ function why(d: Decision, ctx: AnswerContext): string | undefined {
 export function composeAnswer(d: Decision, ctx: AnswerContext, facts: AnswerFacts = {}): Answer {
   const { t, lang } = ctx;
   const amountDiffers = d.conflictingFacts.includes('claims.amount') && facts.recorded && facts.claimed;
+  // "Your ad hasn't been broadcast yet, so it can be refunded" says the outcome about this case: the
+  // headline is then only its tone ("Good news."), not "your request can be refunded" a second time.
+  const because = why(d, ctx);
   const reasons = [
     amountDiffers
       ? t('refund:answer.amountDiffers', {
@@ -56,7 +64,7 @@ export function composeAnswer(d: Decision, ctx: AnswerContext, facts: AnswerFact
           claimed: formatMoney(facts.claimed!.minor, facts.claimed!.currency, lang),
         })
       : undefined,
-    why(d, ctx),
+    because,
   ].filter((x): x is string => !!x);
 
   const money: string[] = [];
@@ -92,19 +100,27 @@ export function composeAnswer(d: Decision, ctx: AnswerContext, facts: AnswerFact
   for (const step of d.nextSteps) {
     // The notification is said once, in the provisional line.
     if ((step === 'provide_missing_facts' && d.missingFacts.length) || step === 'await_confirmation') continue;
+    // R8's priority agent is asked as its own question right after, or given already with a person's offer.
+    if (step === 'offer_priority_agent') continue;
+    // Handed to the team with this answer: the offer says who looks at it and when.
+    if (facts.handoff && step === 'agent_review') continue;
     const key = i18n().exists(`refund:nextSteps.${step}`, { lng: lang }) ? `refund:nextSteps.${step}` : 'refund:nextSteps.other';
     next.push(t(key));
   }
 
+  if (facts.handoff) next.push(...facts.handoff.lines);
+  // A review with nothing decided yet has no provisional answer to qualify; one that names an amount does.
+  const review = (d.outcome === 'needs_review' || d.outcome === 'suspended') && money.length === 0;
+
   return {
-    outcome: t(`refund:answer.outcome.${d.outcome}`),
+    outcome: t(because ? `refund:answer.lead.${d.outcome}` : `refund:answer.outcome.${d.outcome}`),
     ...(reasons.length ? { why: reasons.join(' ') } : {}),
     ...(money.length ? { money: money.join(' ') } : {}),
     next: [...new Set(next)],
-    provisional: t('refund:answer.provisional'),
+    ...(review ? {} : { provisional: t('refund:answer.provisional') }),
     ...(facts.reference ? { reference: t('refund:answer.reference', { reference: facts.reference }) } : {}),
   };
 }
 
 
-export { answerCard, answerText, type Answer } from '../request/answer';
+export { answerCard, answerMessage, answerText, type Answer } from '../request/answer';

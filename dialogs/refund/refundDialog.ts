@@ -77,11 +77,12 @@ function conclusion(kit: RequestKit<RefundSlots>, deps: TopicDeps): ((step: Wate
       const handoff: HumanOfferReason | undefined =
         order?.lookup === 'unknown' ? 'unknown_order' : order?.lookup === 'unavailable' ? 'service_unavailable' : decision.review.required ? 'needs_review' : undefined;
       const record = await kit.record(step.context, state, assessment, { review: handoff !== undefined });
-      await kit.sendAnswer(step.context, refundTopic(deps).answer(decision, { t, lang: lang(step), timeZone: deps.timeZone, state, reference: record.reference }));
-      if (handoff) {
-        await offerHuman(step.context, { reason: handoff, caseRef: record.reference, priority: decision.review.priority }, deps.human);
-        return kit.askEmail(step, record.reference);
-      }
+      // One answer, one message: a person's offer is part of it.
+      const offer = handoff ? await kit.composeOffer(step.context, { reason: handoff, caseRef: record.reference, priority: decision.review.priority }) : undefined;
+      const answer = refundTopic(deps).answer(decision, { t, lang: lang(step), timeZone: deps.timeZone, state, reference: record.reference, ...(offer ? { handoff: offer } : {}) });
+      await kit.sendAnswer(step.context, answer, offer?.actions);
+      // A person will answer in the chat (the live desk): the desk takes an e-mail address itself if it needs one.
+      if (offer) return offer.result.queued ? step.endDialog() : kit.askEmail(step, record.reference);
       // R8: a verified Pro account is offered a priority agent.
       if (decision.nextSteps.includes('offer_priority_agent')) return choice(step, 'refund:proAgent.offer');
       return kit.askEmail(step, record.reference);

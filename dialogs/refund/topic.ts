@@ -231,11 +231,11 @@ export function refundTopic(deps: TopicDeps): TopicSpec<RefundSlots> {
     summary: (t, lang, state) => refundSummary(t as never, lang, state),
     facts: ({ state, account, ownerRisk, now, requestHistory, extra }) =>
       refundFacts({ slots: state.slots, order: state.order, account, ownerRisk, now, requestHistory, insistsOnRefund: extra?.insistsOnRefund === true }),
-    answer: (decision, { t, lang, timeZone, state, reference }) =>
-      composeAnswer(decision, { t, lang, timeZone }, { reference, recorded: state.order?.facts.amountPaid, claimed: state.slots.amount }),
+    answer: (decision, { t, lang, timeZone, state, reference, handoff }) =>
+      composeAnswer(decision, { t, lang, timeZone }, { reference, recorded: state.order?.facts.amountPaid, claimed: state.slots.amount, ...(handoff ? { handoff } : {}) }),
     notes: (state) => (state.slots.reason === 'other' && state.slots.reasonText ? [`reason (other): ${state.slots.reasonText}`] : []),
     form: {
-      card: (t, state) => refundFormCard(t, reasonsFor(deps.profile, state?.order?.facts.serviceType)),
+      card: (t, state, card) => refundFormCard(t, reasonsFor(deps.profile, state?.order?.facts.serviceType), card),
       isSubmit: isRefundFormSubmit,
       apply: (value, lang, next) => {
         const currency = next.order?.facts.amountPaid.currency ?? 'EUR';

@@ -1,4 +1,6 @@
-import { Attachment, CardFactory } from 'botbuilder';
+import { Activity, Attachment, CardAction, CardFactory, MessageFactory } from 'botbuilder';
+import { supportsSuggestedActions } from 'botbuilder-dialogs';
+import { supportsAdaptiveCards } from '../cards/channel';
 import type { TFunction } from 'i18next';
 
 /** The provisional answer, in sections: each is plain words about the customer's own case. */
@@ -35,4 +37,23 @@ export function answerCard(a: Answer, t: TFunction): Attachment {
       ...(a.reference ? [block(a.reference, { spacing: 'Medium' })] : []),
     ],
   });
+}
+
+/**
+ * The answer as the one message the customer reads: a card where the channel shows one, text
+ * otherwise, with the offer's buttons (e.g. "Stop waiting") as suggested actions, or, where the
+ * channel shows none, in the same message under the answer.
+ */
+export function answerMessage(channelId: string, a: Answer, t: TFunction, actions: CardAction[] = []): Partial<Activity> {
+  const suggested = actions.length > 0 && supportsSuggestedActions(channelId, actions.length);
+  let message: Partial<Activity>;
+  if (supportsAdaptiveCards(channelId)) {
+    // Teams shows no suggested actions: the buttons go in the same message, under the answer.
+    const cards = [answerCard(a, t), ...(actions.length && !suggested ? [CardFactory.heroCard('', undefined, actions)] : [])];
+    message = MessageFactory.list(cards);
+  } else {
+    message = MessageFactory.text([answerText(a, t), ...(actions.length && !suggested ? actions.map((x) => `• ${x.title}`) : [])].join('\n'));
+  }
+  if (suggested) message.suggestedActions = { actions, to: [] };
+  return message;
 }

@@ -1,7 +1,7 @@
 /*
  * The questions of every topic (dialogs/request) and the status dialog: which pure parser reads each
- * answer, with the keyword lists it needs taken from the locales (both languages), and the file
- * check of the proof. A new slot kind adds its parser here (pure, in dialogs/slots).
+ * answer (with the button titles it needs, in both languages), the file check of the proof, and the
+ * recogniser's reading of a typed answer to the summary. A new slot kind adds its parser here (pure, in dialogs/slots).
  */
 import type { TurnContext } from 'botbuilder';
 import { turnLanguage as lang, TURN } from '../../src/bot/turnContext';
@@ -10,28 +10,29 @@ import { findCaseReferenceInText, parseCaseReference } from '../../src/cases/ref
 import { ProofRejectedError } from '../../src/cases/proof';
 import type { ProofStore } from '../../src/cases/types';
 import { formatBytes } from '../refund/format';
-import { msg, words } from '../prompts/message';
+import { msg } from '../prompts/message';
 import type { SlotParser, SlotResolver } from '../prompts/slotPrompt';
 import { parseDays, parseLocations, parsePostText } from '../slots/adChange';
 import { parseAmount, parseAmountCheck } from '../slots/amount';
 import { parseReasonText } from '../slots/freeText';
 import { parseOrderNumber } from '../slots/orderNumber';
 import { parseProofAnswer, type ProofAnswer } from '../slots/proof';
-import { parseFieldAction, parseSummaryAction, type SummaryWords } from '../slots/summaryAction';
+import { parseFieldAnswer, parseFieldAction, parseSummaryAction, summaryFromReading, type FieldAction, type FieldAnswer, type SummaryTitles } from '../slots/summaryAction';
+import { SUMMARY_READINGS, understanding, type NluPort } from '../../src/nlu';
 import { parsePaidAtAnswer } from './paidAt';
 import { CORRECTABLE_FIELDS, fail, ok, type ProofSlot } from '../slots/types';
 import { parseLink } from '../slots/link';
 import { fetchAttachment, type FetchPolicy } from '../proof/fetchAttachment';
 
-const bothLanguages = (key: string): string[] => LANGUAGES.flatMap((l) => words(translator(l), key));
+const bothLanguages = (key: string): string[] => LANGUAGES.map((l) => translator(l)(key) as string);
 
-let summaryWords: SummaryWords | undefined;
-function getSummaryWords(): SummaryWords {
-  summaryWords ??= {
-    confirm: bothLanguages('refund:summary.keywords.confirm'),
-    fields: Object.fromEntries(CORRECTABLE_FIELDS.map((f) => [f, bothLanguages(`refund:summary.keywords.${f}`)])) as unknown as SummaryWords['fields'],
+let summaryTitles: SummaryTitles | undefined;
+function getSummaryTitles(): SummaryTitles {
+  summaryTitles ??= {
+    confirm: bothLanguages('refund:summary.confirm'),
+    fields: Object.fromEntries(CORRECTABLE_FIELDS.map((f) => [f, bothLanguages(`refund:summary.change.${f}`)])) as SummaryTitles['fields'],
   };
-  return summaryWords;
+  return summaryTitles;
 }
 
 export const PARSERS: Record<string, SlotParser> = {
@@ -42,12 +43,15 @@ export const PARSERS: Record<string, SlotParser> = {
   reasonText: (input) => parseReasonText(input.text),
   link: (input) => parseLink(input.text),
   proof: (input, _lang, params) => parseProofAnswer(input, { optional: params.optional === true }),
-  summary: (input) => parseSummaryAction(input, getSummaryWords()),
-  /** Any topic's summary: params `{ ns, fields }`, keywords `<ns>:summary.keywords.<field>` in both languages. */
+  summary: (input) => parseSummaryAction(input, getSummaryTitles()),
+  /**
+   * Any topic's summary: params `{ ns, fields }`. A button, or its title typed, is that button;
+   * other words go to the recogniser (`fieldsResolver`).
+   */
   fields: (input, _lang, params) => {
     const ns = typeof params.ns === 'string' ? params.ns : 'refund';
     const fields = Array.isArray(params.fields) ? (params.fields as string[]) : [];
-    return parseFieldAction(input, bothLanguages('refund:summary.keywords.confirm'), Object.fromEntries(fields.map((f) => [f, bothLanguages(`${ns}:summary.keywords.${f}`)])));
+    return parseFieldAnswer(input, bothLanguages('refund:summary.confirm'), Object.fromEntries(fields.map((f) => [f, bothLanguages(`${ns}:summary.change.${f}`)])));
   },
   paidAt: (input, lang, params) => parsePaidAtAnswer(input, lang, params),
   locations: (input) => parseLocations(input.text),
@@ -101,3 +105,29 @@ export function proofResolver(proofs: ProofStore, policy: FetchPolicy): SlotReso
   };
 }
 
+/**
+ * A typed answer to a topic's summary, read by the recogniser ("yes send it", "the amount is wrong",
+ * "changer le motif"); a button needs no reading. A plain "no", or a field the summary does not
+ * show, asks which field to change. A topic field the summary model does not know yet (the payment
+ * date, the dispute's problem…) is still found by its words (`<ns>:summary.keywords.<field>`).
+ */
+export function fieldsResolver(nlu: NluPort): SlotResolver {
+  return async (value, context: TurnContext, params) => {
+    const answer = value as FieldAnswer;
+    if (answer.kind === 'action') return { ok: true, value: answer.action };
+    const ns = typeof params.ns === 'string' ? params.ns : 'refund';
+    const fields = Array.isArray(params.fields) ? (params.fields as string[]) : [];
+    const retry = { ok: false as const, error: 'unclear', message: [msg(`${ns}:retry.summary`)] };
+    const which = { ok: false as const, error: 'which', message: [msg('refund:summary.which')] };
+    const action = summaryFromReading(await nlu.summary(answer.text, lang(context)), understanding(context));
+    if (action.ok && action.value.action === 'confirm') return { ok: true, value: action.value satisfies FieldAction };
+    if (action.ok && action.value.action === 'correct' && fields.includes(action.value.field)) return { ok: true, value: action.value satisfies FieldAction };
+    const unknown = fields.filter((f) => !(SUMMARY_READINGS as readonly string[]).includes(f));
+    if (unknown.length) {
+      const byWords = parseFieldAction({ text: answer.text }, [], Object.fromEntries(unknown.map((f) => [f, bothLanguages(`${ns}:summary.keywords.${f}`)])));
+      if (byWords.ok) return { ok: true, value: byWords.value };
+    }
+    if (action.ok || (!action.ok && action.error === 'which')) return which;
+    return retry;
+  };
+}

@@ -2,24 +2,25 @@ import { randomUUID } from 'node:crypto';
 import { ActivityTypes, MessageFactory, TurnContext } from 'botbuilder';
 import { DialogContext, DialogTurnResult, DialogTurnStatus, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
 import { evaluate } from '../../src/eligibility';
-import { i18n, LANGUAGES, translator } from '../../src/i18n';
-import { foldTitle as fold } from '../../src/i18n/fold';
+import { i18n } from '../../src/i18n';
 import { tr, turnLanguage } from '../../src/bot/turnContext';
 import type { CaseOwner, CaseRecord } from '../../src/cases/types';
-import { offerHuman, type HumanOfferReason, type HumanOfferResult } from '../../src/handoff/offerHuman';
+import { composeHumanOffer, offerHuman, type HumanOfferReason, type HumanOfferResult } from '../../src/handoff/offerHuman';
 import type { Account, Order } from '../../src/services/ports';
 import { BaseDialog } from '../baseDialog';
 import { findUserAccount } from '../identity';
 import { supportsAdaptiveCards } from '../cards/channel';
+import { formIsCurrent, isFormRequest } from '../cards/form';
+import { answerOutOfDate, newCardToken } from '../cards/token';
 import { AskDialog, isHandoff, type AskOptions } from '../prompts/askDialog';
 import { choiceOptions, LocalizedChoicePrompt } from '../prompts/localizedChoicePrompt';
-import { msg, words } from '../prompts/message';
+import { msg } from '../prompts/message';
 import { slotOptions, SlotPrompt, type SlotPromptSpec } from '../prompts/slotPrompt';
 import type { FieldAction } from '../slots/summaryAction';
 import { EmailContactDialog, isEmailContactResult, type EmailContactOptions } from '../email/emailContactDialog';
 import type { TopicDeps } from '../refund/deps';
-import { answerCard, answerText, type Answer } from './answer';
-import { PARSERS, proofResolver } from './parsers';
+import { answerMessage, type Answer } from './answer';
+import { fieldsResolver, PARSERS, proofResolver } from './parsers';
 import { summaryView } from './summary';
 import type { Assessment, BaseSlots, Carry, Question, RequestKit, RequestState, SlotCtx, SlotSpec, SwitchTopic, TopicSpec, TopicSwitch } from './spec';
 
@@ -70,7 +71,7 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
     this.CHOICE = `${spec.id}.choice`;
     this.END = `${spec.id}.end`;
     this.kit = this.makeKit();
-    this.addDialog(new SlotPrompt(this.SLOT, PARSERS, { proof: proofResolver(deps.proofs, deps.attachments) }, { summary: summaryView(spec) }));
+    this.addDialog(new SlotPrompt(this.SLOT, PARSERS, { proof: proofResolver(deps.proofs, deps.attachments), fields: fieldsResolver(deps.nlu) }, { summary: summaryView(spec) }));
     this.addDialog(new LocalizedChoicePrompt(this.CHOICE, deps.nlu));
     this.addDialog(new AskDialog(this.ASK, this.CHOICE));
     for (const d of spec.dialogs?.(deps) ?? []) this.addDialog(d);
@@ -193,11 +194,14 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
     return this.kit.askEmail(step, record.reference);
   }
 
-  private answerFor(context: TurnContext, state: RequestState<S>, a: Assessment, reference?: string): Answer {
-    return this.spec.answer(a.decision, { t: tr(context), lang: turnLanguage(context), timeZone: this.deps.timeZone, state, ...(reference ? { reference } : {}) });
+  private answerFor(context: TurnContext, state: RequestState<S>, a: Assessment, reference?: string, handoff?: { lines: string[] }): Answer {
+    const answer = this.spec.answer(a.decision, { t: tr(context), lang: turnLanguage(context), timeZone: this.deps.timeZone, state, ...(reference ? { reference } : {}), ...(handoff ? { handoff } : {}) });
+    // The offer of a person is part of the one answer, whether the topic's own words placed it or not.
+    if (handoff) for (const line of handoff.lines) if (!answer.next.includes(line)) answer.next.push(line);
+    return answer;
   }
 
-  /** Engine, case, one answer, a person where needed, then the e-mail question. */
+  /** Engine, case, one answer (with a person's offer where needed), then the e-mail question. */
   private defaultConclusion(): ((step: WaterfallStepContext) => Promise<DialogTurnResult>)[] {
     return [
       async (step) => {
@@ -205,13 +209,16 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
         const assessment = await this.kit.assess(step.context, state);
         const review = state.slots.order?.lookup === 'unknown' || state.slots.order?.lookup === 'unavailable' || assessment.decision.review.required;
         const record = await this.kit.record(step.context, state, assessment, { review });
-        await this.kit.sendAnswer(step.context, this.answerFor(step.context, state, assessment, record.reference));
-        if (review) {
-          const reason: HumanOfferReason =
-            state.slots.order?.lookup === 'unknown' ? 'unknown_order' : state.slots.order?.lookup === 'unavailable' ? 'service_unavailable' : 'needs_review';
-          await offerHuman(step.context, { reason, caseRef: record.reference, priority: assessment.decision.review.priority }, this.deps.human);
+        if (!review) {
+          await this.kit.sendAnswer(step.context, this.answerFor(step.context, state, assessment, record.reference));
+          return this.kit.askEmail(step, record.reference);
         }
-        return this.kit.askEmail(step, record.reference);
+        const reason: HumanOfferReason =
+          state.slots.order?.lookup === 'unknown' ? 'unknown_order' : state.slots.order?.lookup === 'unavailable' ? 'service_unavailable' : 'needs_review';
+        const offer = await this.kit.composeOffer(step.context, { reason, caseRef: record.reference, priority: assessment.decision.review.priority });
+        await this.kit.sendAnswer(step.context, this.answerFor(step.context, state, assessment, record.reference, offer), offer.actions);
+        // A person will answer in the chat (the live desk): the desk takes an e-mail address itself if it needs one.
+        return offer.result.queued ? step.endDialog() : this.kit.askEmail(step, record.reference);
       },
       async (step) => step.endDialog(step.result),
     ];
@@ -224,11 +231,16 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
     const form = this.spec.form;
     if (a.type !== ActivityTypes.Message || !form) return undefined;
     const t = tr(inner.context);
-    if (supportsAdaptiveCards(a.channelId) && isFormRequest(a.text)) {
-      await inner.context.sendActivity(MessageFactory.attachment(form.card(t, this.flowState(inner))));
+    if (supportsAdaptiveCards(a.channelId) && isFormRequest(inner.context)) {
+      const state = this.flowState(inner);
+      const card = newCardToken();
+      if (state) state.formCard = card;
+      await inner.context.sendActivity(MessageFactory.attachment(form.card(t, state, card)));
       return { status: DialogTurnStatus.waiting };
     }
     if (form.isSubmit(a.value)) {
+      // A form sent after the request was confirmed, or an older form than the last one shown: out of date.
+      if (!formIsCurrent(a.value, this.flowState(inner), !this.flowState(inner))) return answerOutOfDate(inner);
       const current = this.flowState(inner) ?? { slots: {} as S, unknownOrders: 0, flags: {} };
       const read = form.apply(a.value, turnLanguage(inner.context), structuredClone(current));
       if (!read) return undefined;
@@ -349,12 +361,10 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
         state.caseRef = record.reference;
         return record;
       },
-      sendAnswer: async (context, answer) => {
-        const t = tr(context);
-        await context.sendActivity(
-          supportsAdaptiveCards(context.activity.channelId) ? MessageFactory.attachment(answerCard(answer, t)) : MessageFactory.text(answerText(answer, t)),
-        );
+      sendAnswer: async (context, answer, actions) => {
+        await context.sendActivity(answerMessage(context.activity.channelId, answer, tr(context), actions));
       },
+      composeOffer: (context, offer) => composeHumanOffer(context, offer, deps.human),
       handOver: async (context, state, reason): Promise<HumanOfferResult> => {
         let reference = state.caseRef;
         let priority: 'pro' | 'high' | 'normal' | undefined;
@@ -382,10 +392,3 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
 
 /** Whether a conclusion step got the e-mail dialog's result (the conversation goes on elsewhere). */
 export { isEmailContactResult };
-
-/** "Fill in a form instead", "formulaire"…: the button or a short request for the form card. */
-function isFormRequest(text: string | undefined): boolean {
-  if (!text || text.length > 60) return false;
-  const n = fold(text);
-  return LANGUAGES.some((l) => [...words(translator(l), 'refund:form.keywords'), translator(l)('refund:form.offer')].some((w) => fold(w) === n));
-}

@@ -4,13 +4,13 @@
  * returns a question; then the summary (confirm or correct), then the topic's own conclusion.
  * See /work/wt/CONTRACT-12-spec.md for a how-to.
  */
-import type { Attachment, TurnContext } from 'botbuilder';
+import type { Attachment, CardAction, TurnContext } from 'botbuilder';
 import type { Dialog, DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
 import type { TFunction } from 'i18next';
 import type { CaseFacts, Decision, Topic } from '../../src/eligibility';
 import type { Language } from '../../src/i18n';
 import type { CaseDisputeState, CaseRecord, NewCase } from '../../src/cases/types';
-import type { HumanOfferReason, HumanOfferResult } from '../../src/handoff/offerHuman';
+import type { ComposedOffer, HumanOffer, HumanOfferReason, HumanOfferResult } from '../../src/handoff/offerHuman';
 import type { Account, Order } from '../../src/services/ports';
 import type { ChoiceSpec } from '../prompts/localizedChoicePrompt';
 import type { Msg } from '../prompts/message';
@@ -38,6 +38,8 @@ export interface RequestState<S extends BaseSlots = BaseSlots> {
   requestId?: string;
   /** The topic's own small flags (e.g. refund's `askAmount`, a message already said). */
   flags: Record<string, boolean>;
+  /** The token of the form card last shown (dialogs/cards/token.ts): an older form is out of date. */
+  formCard?: string;
   /** The first message, kept to hand to another topic (at most 5,000 characters, already redacted). */
   text?: string;
 }
@@ -137,8 +139,16 @@ export interface RequestKit<S extends BaseSlots = BaseSlots> {
     /** `status`: the case's first status (default `awaiting_review` when reviewed, else `submitted`); `dispute`: its dispute facts. */
     opts?: { review?: boolean; note?: string; status?: NewCase['status']; dispute?: CaseDisputeState },
   ): Promise<CaseRecord>;
-  /** Sends the one answer: an Adaptive Card where the channel shows one, text otherwise. */
-  sendAnswer(context: TurnContext, answer: Answer): Promise<void>;
+  /**
+   * Sends the one answer: an Adaptive Card where the channel shows one, text otherwise; `actions`
+   * (an offer's buttons) go in the same message.
+   */
+  sendAnswer(context: TurnContext, answer: Answer, actions?: CardAction[]): Promise<void>;
+  /**
+   * The offer of a person as part of the answer (one message): what it says, to pass as the
+   * answer's `handoff`, and its buttons, to pass to `sendAnswer`. Events still go out at once.
+   */
+  composeOffer(context: TurnContext, offer: HumanOffer): Promise<ComposedOffer>;
   /** Records what was collected (if not yet) and offers a person. */
   handOver(context: TurnContext, state: RequestState<S>, reason: HumanOfferReason): Promise<HumanOfferResult>;
   /** handOver, then ends the topic. */
@@ -160,7 +170,8 @@ export interface EarlyEnd {
 
 /** The topic's card form (optional): all fields at once, read through the same parsers. */
 export interface FormSpec<S extends BaseSlots = BaseSlots> {
-  card(t: TFunction, state: RequestState<S> | undefined): Attachment;
+  /** `card`: the token its submit carries (dialogs/cards/token.ts). */
+  card(t: TFunction, state: RequestState<S> | undefined, card: string): Attachment;
   /** Whether an activity value is this form's submit. */
   isSubmit(value: unknown): boolean;
   /** The state after the submit (valid fields in, wrong ones out), and the names of the wrong fields. */
@@ -189,7 +200,11 @@ export interface TopicSpec<S extends BaseSlots = BaseSlots> {
   /** The engine's input from what was collected. */
   facts(input: FactsInput<S>): CaseFacts;
   /** The engine's decision as one answer about the customer's case (no clause ids). */
-  answer(decision: Decision, c: { t: TFunction; lang: Language; timeZone: string; state: RequestState<S>; reference?: string }): Answer;
+  answer(
+    decision: Decision,
+    /** `handoff`: what the offer of a person says, when the case goes to the team with this answer. */
+    c: { t: TFunction; lang: Language; timeZone: string; state: RequestState<S>; reference?: string; handoff?: { lines: string[] } },
+  ): Answer;
   /** Notes for the case record (agents read them). */
   notes?(state: RequestState<S>): string[];
   /**

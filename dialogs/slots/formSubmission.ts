@@ -13,6 +13,8 @@ export const refundFormSchema = z.object({
   amount: z.string().max(200).optional(),
   reason: z.string().max(100).optional(),
   proofReference: z.string().max(200).optional(),
+  /** The form card's token (dialogs/cards/token.ts). */
+  card: z.string().max(64).optional(),
 });
 
 export function isRefundFormSubmit(value: unknown): boolean {

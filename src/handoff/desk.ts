@@ -35,7 +35,7 @@ import type { Notifier } from '../services/notifications';
 import { findUserAccount } from '../../dialogs/identity';
 import { recognizeInterruption } from '../../dialogs/interruptions';
 import { fetchAttachment, type FetchPolicy } from '../../dialogs/proof/fetchAttachment';
-import type { HumanOffer } from './offerHuman';
+import type { HumanOffer, Say } from './offerHuman';
 import { isOpen, nextOpening } from './hours';
 import { EventFeed, Relay, type OutboxItem, type TranscriptAttachment, type TranscriptEntry } from './relay';
 import { DeskStore, queueScore, type DeskConversation, type DeskTopic, type Severity, type Tier } from './store';
@@ -144,7 +144,12 @@ export class Desk {
   // ================================================================ the bot's side
 
   /** offerHuman's hook: queue the conversation (desk) or hand it to the contact centre (external). */
-  onOffer = async (context: TurnContext, offer: HumanOffer, _status: CaseStatus | undefined): Promise<'queued' | void> => {
+  onOffer = async (
+    context: TurnContext,
+    offer: HumanOffer,
+    _status: CaseStatus | undefined,
+    say: Say = (activity) => context.sendActivity(activity),
+  ): Promise<'queued' | void> => {
     const a = context.activity;
     const id = a.conversation?.id;
     if (!id) return;
@@ -185,7 +190,7 @@ export class Desk {
       const transcript = { activities: entries.map((e) => transcriptActivity(e, a)) };
       await context.sendActivity(EventFactory.createHandoffInitiation(context, handoffContext, transcript as never));
       await this.store.enqueue({ ...base, status: 'external' }, 0);
-      await context.sendActivity(t('handoff:external.waiting'));
+      await say(t('handoff:external.waiting'));
       return 'queued';
     }
 
@@ -197,10 +202,10 @@ export class Desk {
     }
     const conv = await this.store.get(id);
     if (conv?.status === 'assigned') {
-      await context.sendActivity(t('handoff:alreadyWith', { name: conv.assignedTo }));
+      await say(t('handoff:alreadyWith', { name: conv.assignedTo }));
       return 'queued';
     }
-    await this.tellWaiting(context, id, true);
+    await this.tellWaiting(context, id, true, say);
     this.background(() => this.updatePositions());
     return 'queued';
   };
@@ -220,7 +225,7 @@ export class Desk {
   }
 
   /** The waiting message: a person will answer, place and estimate (or closed / nobody signed in), how to stop. */
-  private async tellWaiting(context: TurnContext, id: string, first: boolean): Promise<void> {
+  private async tellWaiting(context: TurnContext, id: string, first: boolean, say: Say = (activity) => context.sendActivity(activity)): Promise<void> {
     const t = translator(turnLanguage(context));
     const now = this.now();
     const { hours, heartbeatTimeoutSeconds } = this.deps.config.handoff;
@@ -242,7 +247,7 @@ export class Desk {
     }
     if (askEmail) await this.store.set(id, { emailAsked: '1' });
     lines.push(t('handoff:howToStop'));
-    await context.sendActivity(stopCard(turnLanguage(context), lines.join('\n')));
+    await say(stopCard(turnLanguage(context), lines.join('\n')));
   }
 
   private async estimateMinutes(position: number): Promise<number | undefined> {

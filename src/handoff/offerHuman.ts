@@ -4,8 +4,9 @@
  * the user is told, in their language, how and when the team follows up. Every dialog calls this
  * function, so the agent handoff can hook in here (`onOffer`) without touching the dialogs.
  */
-import type { TurnContext } from 'botbuilder';
+import type { Activity, CardAction, TurnContext } from 'botbuilder';
 import { tr } from '../bot/turnContext';
+import { i18n } from '../i18n';
 import type { CaseReference, CaseRepository, CaseStatus } from '../cases/types';
 import type { Logger } from '../logger';
 
@@ -35,6 +36,9 @@ export interface HumanOffer {
   priority?: 'pro' | 'high' | 'normal';
 }
 
+/** Sends (or collects) one activity of the offer. */
+export type Say = (activity: Partial<Activity> | string) => Promise<unknown>;
+
 export interface HumanOfferDeps {
   cases: Pick<CaseRepository, 'get' | 'updateStatus'>;
   logger?: Pick<Logger, 'info' | 'warn'>;
@@ -43,7 +47,7 @@ export interface HumanOfferDeps {
    * Returns `'queued'` when a person will answer in the chat: it then tells the customer itself, and
    * the e-mail follow-up texts below are not sent.
    */
-  onOffer?: (context: TurnContext, offer: HumanOffer, status: CaseStatus | undefined) => Promise<void | 'queued'>;
+  onOffer?: (context: TurnContext, offer: HumanOffer, status: CaseStatus | undefined, say?: Say) => Promise<void | 'queued'>;
 }
 
 export interface HumanOfferResult {
@@ -57,13 +61,24 @@ export interface HumanOfferResult {
 /** Statuses where a person already has (or will have) the case: nothing to change. */
 const WITH_HUMAN: ReadonlySet<CaseStatus> = new Set(['awaiting_review', 'in_review']);
 
-export async function offerHuman(context: TurnContext, offer: HumanOffer, deps: HumanOfferDeps): Promise<HumanOfferResult> {
+/**
+ * How the offer speaks: on its own (the default), or as a part of an answer that already gives the
+ * reference and how to follow the request (`inAnswer`), with `say` collecting what it would send.
+ */
+export interface OfferVoice {
+  say?: Say;
+  inAnswer?: boolean;
+}
+
+export async function offerHuman(context: TurnContext, offer: HumanOffer, deps: HumanOfferDeps, voice: OfferVoice = {}): Promise<HumanOfferResult> {
   const t = tr(context);
+  const say: Say = voice.say ?? ((activity) => context.sendActivity(activity));
+  const prefix = voice.inAnswer ? 'human:inAnswer.' : 'human:';
   const conversationId = context.activity.conversation?.id;
   if (!offer.caseRef) {
     deps.logger?.info({ conversationId, reason: offer.reason }, 'human offered without a case');
-    const queued = await deps.onOffer?.(context, offer, undefined);
-    if (queued !== 'queued') await context.sendActivity(t('human:noCase'));
+    const queued = await deps.onOffer?.(context, offer, undefined, say);
+    if (queued !== 'queued') await say(t('human:noCase'));
     return { marked: false };
   }
   let status: CaseStatus | undefined;
@@ -76,20 +91,54 @@ export async function offerHuman(context: TurnContext, offer: HumanOffer, deps: 
     }
   } catch (err) {
     deps.logger?.warn({ conversationId, caseRef: offer.caseRef, err: (err as Error).message }, 'could not mark the case for review');
-    await context.sendActivity(t('human:failed'));
+    await say(t('human:failed'));
     return { marked: false, status };
   }
   const marked = status !== undefined && WITH_HUMAN.has(status);
   const pro = offer.reason === 'pro_priority' || offer.priority === 'pro';
   deps.logger?.info({ conversationId, caseRef: offer.caseRef, reason: offer.reason, status }, 'human offered');
-  const handedOver = t(`human:handedOver.${offer.reason}`, { reference: offer.caseRef });
+  // In an answer whose outcome already says the team looks at the case (a review), "passed to the team" is not said again.
+  const handedOverKey = `${prefix}handedOver.${offer.reason}`;
+  const handedOver = i18n().exists(handedOverKey) ? t(handedOverKey, { reference: offer.caseRef }) : '';
+  const followUp = t(`${prefix}${pro ? 'followUpPriority' : 'followUp'}`, { reference: offer.caseRef });
   if (deps.onOffer) {
-    await context.sendActivity(handedOver);
-    const queued = await deps.onOffer(context, offer, status);
+    if (handedOver) await say(handedOver);
+    const queued = await deps.onOffer(context, offer, status, say);
     if (queued === 'queued') return { marked, status, queued: true };
-    await context.sendActivity(t(pro ? 'human:followUpPriority' : 'human:followUp', { reference: offer.caseRef }));
+    await say(followUp);
   } else {
-    await context.sendActivity([handedOver, t(pro ? 'human:followUpPriority' : 'human:followUp', { reference: offer.caseRef })].join(' '));
+    await say([handedOver, followUp].filter(Boolean).join(' '));
   }
   return { marked, status };
+}
+
+/** What an offer said, to be part of one answer: its lines and its buttons. */
+export interface ComposedOffer {
+  result: HumanOfferResult;
+  lines: string[];
+  actions: CardAction[];
+}
+
+/**
+ * The offer of a person as part of the provisional answer (one message): what it would say is
+ * collected, in the words meant for an answer that already gives the reference, with its buttons
+ * (e.g. "Stop waiting"). Events (`handoff.initiate`) are still sent as they are.
+ */
+export async function composeHumanOffer(context: TurnContext, offer: HumanOffer, deps: HumanOfferDeps): Promise<ComposedOffer> {
+  const lines: string[] = [];
+  const actions: CardAction[] = [];
+  const say: Say = async (activity) => {
+    const a: Partial<Activity> = typeof activity === 'string' ? { type: 'message', text: activity } : activity;
+    if (a.type && a.type !== 'message') return context.sendActivity(a);
+    if (a.text) lines.push(a.text);
+    for (const att of a.attachments ?? []) {
+      const c = att.content as { title?: unknown; text?: unknown; buttons?: CardAction[] } | undefined;
+      for (const x of [c?.title, c?.text]) if (typeof x === 'string' && x.trim()) lines.push(x);
+      actions.push(...(c?.buttons ?? []));
+    }
+    actions.push(...(a.suggestedActions?.actions ?? []));
+    return undefined;
+  };
+  const result = await offerHuman(context, offer, deps, { say, inAnswer: true });
+  return { result, lines: lines.flatMap((l) => l.split('\n')).map((l) => l.trim()).filter(Boolean), actions };
 }

@@ -4,7 +4,7 @@ import { LangEn } from '@nlpjs/lang-en';
 import { LangFr } from '@nlpjs/lang-fr';
 import { LANGUAGES, type Language } from '../i18n';
 import { loadCorpora, type Corpus } from './corpus';
-import { CONFIDENT, isIntent, type Intent, type NluPort, type Scored, type Understanding } from './types';
+import { CONFIDENT, isIntent, SUMMARY_READINGS, type Intent, type NluPort, type Scored, type SummaryReading, type Understanding } from './types';
 
 /** Longest text given to the classifier; the facts of a longer message are read elsewhere. */
 const MAX_CLASSIFIED = 1000;
@@ -27,6 +27,7 @@ export class NlpjsNlu implements NluPort {
   private reasons = new Map<Language, Nlp>();
   /** `<lang>:<slot model>` → its model. */
   private slots = new Map<string, Nlp>();
+  private summaries = new Map<Language, Nlp>();
   private training: Promise<void> | undefined;
   ready = false;
 
@@ -40,8 +41,11 @@ export class NlpjsNlu implements NluPort {
         for (const [intent, list] of Object.entries(corpora[lang].intents)) for (const u of list) intents.addDocument(lang, u, intent);
         const reasons = newNlp(lang);
         for (const [reason, list] of Object.entries(corpora[lang].reasons)) for (const u of list) reasons.addDocument(lang, u, reason);
+        const summaries = newNlp(lang);
+        for (const [reading, list] of Object.entries(corpora[lang].summary)) for (const u of list) summaries.addDocument(lang, u, reading);
         await intents.train();
         await reasons.train();
+        await summaries.train();
         this.intents.set(lang, intents);
         this.reasons.set(lang, reasons);
         for (const [name, values] of Object.entries(corpora[lang].slots)) {
@@ -50,6 +54,7 @@ export class NlpjsNlu implements NluPort {
           await model.train();
           this.slots.set(`${lang}:${name}`, model);
         }
+        this.summaries.set(lang, summaries);
       }
       this.ready = true;
     })();
@@ -119,6 +124,20 @@ export class NlpjsNlu implements NluPort {
       if (r.intent !== 'None' && r.intent !== 'none' && r.score > best.score) best = { name: r.intent, score: r.score };
     }
     return best;
+  }
+
+  /** Confirm, a field to change, or nothing of the two, in an answer to the summary of a request. */
+  async summary(text: string, lang: Language): Promise<Scored<SummaryReading>> {
+    const read = async (l: Language): Promise<Scored<SummaryReading>> => {
+      const r = await this.classify(this.summaries, l, text);
+      const name = (SUMMARY_READINGS as readonly string[]).includes(r.intent) ? (r.intent as SummaryReading) : 'none';
+      return { name, score: name === 'none' ? 0 : r.score };
+    };
+    const main = await read(lang);
+    if (main.score >= CONFIDENT) return main;
+    // "changer le montant" in an English conversation.
+    const other = await read(lang === 'fr' ? 'en' : 'fr');
+    return other.score > main.score ? other : main;
   }
 }
 

@@ -2,7 +2,8 @@ import type { Language } from '../i18n';
 
 /**
  * What the bot understands in a message. Topics start a conversation; the others work at any
- * question (help, cancel, start over, a person, a language) or answer one (yes, no, skip).
+ * question (help, cancel, start over, a person, a language, a form instead of questions) or answer
+ * one (yes, no, skip).
  */
 export const INTENTS = [
   'topic.refund',
@@ -22,8 +23,13 @@ export const INTENTS = [
   'thanks',
   'goodbye',
   'outOfScope',
+  'form',
 ] as const;
 export type Intent = (typeof INTENTS)[number];
+
+/** What an answer to a request's summary can say (corpus section `summary`). */
+export const SUMMARY_READINGS = ['confirm', 'order', 'amount', 'reason', 'proof', 'link', 'none'] as const;
+export type SummaryReading = (typeof SUMMARY_READINGS)[number];
 
 export const isIntent = (v: unknown): v is Intent => typeof v === 'string' && (INTENTS as readonly string[]).includes(v);
 
@@ -57,6 +63,11 @@ export interface NluPort {
    * e.g. `disputeProblem` → `damaged`), with its confidence, or `none`. An unknown model is `none`.
    */
   slot(name: string, text: string, lang: Language): Promise<Scored<string>>;
+  /**
+   * The answer to a request's summary: `confirm`, the field to change (`order`, `amount`,
+   * `reason`, `proof`, `link`), or `none`, with its confidence.
+   */
+  summary(text: string, lang: Language): Promise<Scored<SummaryReading>>;
 }
 
 /** Above this score an intent is taken as meant. */

@@ -14,7 +14,8 @@ const lead = (lang: 'en' | 'fr', key: string, vars: Record<string, string> = {})
 const DS = /\bDS-[2-9A-HJ-NP-Z]{5}\b/;
 
 const reached: Record<End, (said: string, lang: 'en' | 'fr', all: string) => boolean> = {
-  answer: (s, l) => s.includes(translator(l)('refund:answer.provisional')) && /\bRF-[2-9A-HJ-NP-Z]{5}\b/.test(s),
+  // The answer card, whatever the outcome (a review has no "first answer" line): it ends with the reference.
+  answer: (s, l) => s.includes(translator(l)('refund:answer.reference', { reference: 'RF-' }).split('RF-')[0]) && /\bRF-[2-9A-HJ-NP-Z]{5}\b/.test(s),
   greeting: (s, l) => s.includes(translator(l)('common:greeting')),
   thanks: (s, l) => s.includes(translator(l)('common:close.thanks')),
   goodbye: (s, l) => s.includes(translator(l)('common:close.goodbye')),

@@ -67,7 +67,8 @@ describe('R7: change the ad instead of a refund', () => {
     await c.send('Pause the ad');
     await c.send('yes');
     const refusal = await c.send('I still want a refund');
-    expect(refusal).toContain(T('en')('refund:answer.outcome.refusal'));
+    expect(refusal).toContain(T('en')('refund:answer.lead.refusal'));
+    expect(refusal).toContain(T('en')('refund:why.no.R6_2'));
     expect(refusal).toContain(T('en')('refund:why.no.R6_2'));
     const ref = referenceIn(refusal);
     const record = await h.cases.get(ref);

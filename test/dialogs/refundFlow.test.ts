@@ -190,7 +190,7 @@ describe('refund conversation', () => {
       expect(summary).toContain('FL-999997 (not found)');
       const answer = await c.send(confirm);
       const ref = referenceIn(answer);
-      expect(answer).toContain(T('en')('human:handedOver.unknown_order', { reference: ref }));
+      expect(answer).toContain(T('en')('human:inAnswer.handedOver.unknown_order'));
       const record = await h.cases.get(ref);
       expect(record?.status).toBe('awaiting_review');
       expect(record?.decision.outcome).toBe('needs_review');

@@ -68,7 +68,7 @@ const rows: Row[] = [
     name: 'premium coaching in progress → needs review, case goes to the team (R1.4)',
     lang: 'en', user: 'demo-pro', order: 'FL-400002', amount: '€300', reason: 'not_consumed',
     outcome: 'needs_review', clauses: ['R1.4'], status: 'awaiting_review',
-    says: ['A member of our team needs to look at this one', "I've passed your request", 'A priority agent will get back to you'],
+    says: ['A member of our team needs to look at this one', 'A priority agent will get back to you'],
   },
   {
     name: 'pack premium entièrement utilisé → refus (R6.1)',
@@ -80,13 +80,13 @@ const rows: Row[] = [
     name: 'account under a security check → suspended, reviewed by a person, no word of fraud (R6.5)',
     lang: 'en', user: 'demo-flagged', order: 'FL-700001', amount: '€150', reason: 'paid_by_mistake',
     outcome: 'suspended', clauses: ['R6.5'], status: 'awaiting_review',
-    says: ['A member of our team needs to look at this one', "I've passed your request"],
+    says: ['A member of our team needs to look at this one', 'will get back to you by e-mail'],
   },
   {
     name: 'amount that does not match the order → needs review (R3, R4)',
     lang: 'en', user: 'demo-camille', order: 'FL-100001', amount: '€10', reason: 'paid_by_mistake',
     outcome: 'needs_review', clauses: ['R3', 'R4'], status: 'awaiting_review',
-    says: ['A member of our team needs to look at this one', "I've passed your request"],
+    says: ['A member of our team needs to look at this one', 'will get back to you by e-mail'],
   },
   {
     // Anonymous users see demo orders; the owning account's risk flags still count, its tier does not.
@@ -99,7 +99,7 @@ const rows: Row[] = [
     name: 'anonymous user, order of an account under a security check → suspended, nothing revealed',
     lang: 'en', user: 'web-anonymous-2', order: 'FL-700001', amount: '€150', reason: 'paid_by_mistake',
     outcome: 'suspended', clauses: ['R6.5'], status: 'awaiting_review',
-    says: ['A member of our team needs to look at this one', "I've passed your request"],
+    says: ['A member of our team needs to look at this one', 'will get back to you by e-mail'],
   },
 ];
 
@@ -113,8 +113,13 @@ describe('refund outcomes, standard profile', () => {
     const r = row as Row;
     const c = h.conversation({ user: r.user, locale: r.lang === 'fr' ? 'fr-FR' : 'en-GB' });
     await toSummary(c, r);
-    const answer = await c.send(confirm);
+    const replies = await c.say(confirm);
+    const answer = replies.map((x) => x.text).join('\n');
     for (const s of r.says) expect(answer).toContain(s);
+    // One answer, one message (R8's question, when asked, follows it); nothing said twice; a review is never a refusal.
+    expect(replies).toHaveLength(r.proOffer ? 2 : 1);
+    expect(answer.split(referenceIn(answer))).toHaveLength(2);
+    if (r.status === 'awaiting_review') expect(answer).not.toMatch(/sorry|can't be refunded|désolé|ne peut pas être remboursé/i);
     // Clause ids stay on the case, never in what the customer reads.
     expect(answer).not.toMatch(/\((?:R|B)\d/);
     expect(answer).not.toMatch(/fraud|fraude/i);

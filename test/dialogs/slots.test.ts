@@ -5,11 +5,10 @@ import { parseOrderNumber } from '../../dialogs/slots/orderNumber';
 import { reasonsFor } from '../../dialogs/slots/reason';
 import { parseReasonText } from '../../dialogs/slots/freeText';
 import { parsePaymentReference, parseProofAnswer } from '../../dialogs/slots/proof';
-import { parseSummaryAction } from '../../dialogs/slots/summaryAction';
+import { parseSummaryAction, summaryFromReading } from '../../dialogs/slots/summaryAction';
 import { parseRefundForm } from '../../dialogs/slots/formSubmission';
 import { extractFacts } from '../../dialogs/slots/extract';
 import { parseDays, parseLocations, parsePostText } from '../../dialogs/slots/adChange';
-import { words } from '../../dialogs/prompts/message';
 import { parseLink } from '../../dialogs/slots/link';
 import { needsLink, proofIsOptional } from '../../dialogs/slots/requirements';
 
@@ -101,30 +100,39 @@ describe('proof answer', () => {
 });
 
 describe('summary action', () => {
-  const bothLangs = (key: string) => LANGUAGES.flatMap((l) => words(translator(l), key));
+  const titles = (key: string) => LANGUAGES.map((l) => translator(l)(key) as string);
   const w = {
-    confirm: bothLangs('refund:summary.keywords.confirm'),
+    confirm: titles('refund:summary.confirm'),
     fields: {
-      order: bothLangs('refund:summary.keywords.order'),
-      amount: bothLangs('refund:summary.keywords.amount'),
-      reason: bothLangs('refund:summary.keywords.reason'),
-      proof: bothLangs('refund:summary.keywords.proof'),
+      order: titles('refund:summary.change.order'),
+      amount: titles('refund:summary.change.amount'),
+      reason: titles('refund:summary.change.reason'),
+      proof: titles('refund:summary.change.proof'),
     },
   };
   it.each([
     [{ value: { action: 'refund.confirm' } }, { action: 'confirm' }],
+    [{ value: { action: 'refund.confirm', card: 'abc' } }, { action: 'confirm' }],
     [{ value: { action: 'refund.correct', field: 'amount' } }, { action: 'correct', field: 'amount' }],
-    [{ text: 'oui' }, { action: 'confirm' }],
     [{ text: 'Confirm' }, { action: 'confirm' }],
+    [{ text: 'confirmer !' }, { action: 'confirm' }],
     [{ text: 'Modifier le montant' }, { action: 'correct', field: 'amount' }],
     [{ text: 'change the reason' }, { action: 'correct', field: 'reason' }],
-    [{ text: 'le numéro de commande' }, { action: 'correct', field: 'order' }],
     [{ text: 'Change the proof' }, { action: 'correct', field: 'proof' }],
-  ])('%j', (input, expected) => expect(parseSummaryAction(input, w)).toEqual({ ok: true, value: expected }));
-  it('refuses unclear answers and forged submits', () => {
-    expect(parseSummaryAction({ text: 'hmm' }, w).ok).toBe(false);
+  ])('a button, pressed or its title typed: %j', (input, expected) => expect(parseSummaryAction(input, w)).toEqual({ ok: true, value: { kind: 'action', action: expected } }));
+  it('leaves other words to the recogniser, and refuses empty answers and forged submits', () => {
+    expect(parseSummaryAction({ text: 'le numéro de commande est faux' }, w)).toEqual({ ok: true, value: { kind: 'text', text: 'le numéro de commande est faux' } });
+    expect(parseSummaryAction({ text: '  ' }, w).ok).toBe(false);
     expect(parseSummaryAction({ value: { action: 'refund.correct', field: 'password' } }, w).ok).toBe(false);
   });
+  it.each([
+    [{ name: 'amount', score: 0.9 }, { intent: 'yes', score: 0.9 }, { ok: true, value: { action: 'correct', field: 'amount' } }],
+    [{ name: 'confirm', score: 0.9 }, { intent: 'none', score: 0 }, { ok: true, value: { action: 'confirm' } }],
+    [{ name: 'none', score: 0 }, { intent: 'yes', score: 0.95 }, { ok: true, value: { action: 'confirm' } }],
+    [{ name: 'confirm', score: 0.9 }, { intent: 'outOfScope', score: 0.9 }, { ok: false, error: 'unclear' }],
+    [{ name: 'none', score: 0 }, { intent: 'no', score: 0.95 }, { ok: false, error: 'which' }],
+    [{ name: 'amount', score: 0.5 }, { intent: 'none', score: 0 }, { ok: false, error: 'unclear' }],
+  ] as const)('what the recogniser read: %j with %j', (reading, u, expected) => expect(summaryFromReading(reading, u)).toEqual(expected));
 });
 
 describe('form submission (same parsers as the questions)', () => {

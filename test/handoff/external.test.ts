@@ -80,7 +80,8 @@ describe('HANDOFF_MODE=external on Teams', () => {
     expect(lines.some((l: string) => l.includes('PAY-2024-001234'))).toBe(true);
     expect(JSON.stringify(transcript)).not.toMatch(/4111 ?1111/);
     expect(transcript.filter((x: any) => x.from?.role === 'bot').length).toBeGreaterThan(3);
-    expect(texts(out).join('\n')).toContain(en('handoff:external.waiting'));
+    // Said in the answer itself (one message), under "what happens next".
+    expect(JSON.stringify(out.filter((a) => a.type === 'message'))).toContain(en('handoff:external.waiting'));
 
     // The contact centre accepts: the bot stays quiet.
     expect(await replay(conv, { type: 'event', name: 'handoff.status', value: { state: 'accepted' }, text: undefined })).toEqual([]);

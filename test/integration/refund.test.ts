@@ -95,10 +95,18 @@ describe('refund conversations over HTTP', () => {
     expect(await say(conv, { text: '49.90' })).toContain(en('refund:ask.reason'));
     expect(await say(conv, { text: 'I paid twice' })).toContain(en('refund:ask.proofOptional'));
     expect(await say(conv, { text: 'PAY-2024-001234' })).toContain('FL-999999 (not found)');
-    const answer = await say(conv, { value: { action: 'refund.confirm' } });
+    // One message: the answer, the person's offer (the desk's place in the queue) and its button.
+    const replies = (await send(baseUrl, conv, { value: { action: 'refund.confirm' } }, 'demo-camille')).filter((r) => r.type === 'message');
+    expect(replies).toHaveLength(1);
+    const answer = texts(replies).join('\n');
     const ref = refIn(answer);
-    expect(answer).toContain(en('human:handedOver.unknown_order', { reference: ref }));
-    expect(answer).toContain(en('handoff:howToStop'));
+    expect(answer).toContain(en('human:inAnswer.handedOver.unknown_order'));
+    expect(answer).toContain(JSON.stringify(en('handoff:howToStop')).slice(1, -1));
+    expect(answer.split(ref)).toHaveLength(2);
+    expect(answer).not.toContain(en('refund:nextSteps.agent_review'));
+    expect(answer).not.toContain(en('refund:answer.provisional'));
+    // This channel shows no suggested actions: the button is in the same message, under the answer.
+    expect(replies[0].attachments?.flatMap((a) => a.content.buttons ?? []).map((b: { title: string }) => b.title)).toEqual([en('handoff:stop.button')]);
 
     const record = await cases.get(ref);
     expect(record?.status).toBe('awaiting_review');

@@ -85,6 +85,17 @@ describe('the e-mail address in the chat', () => {
     expect(await say(conv, { text: `Où en est ma demande ${reference} ?` }, user)).toContain(`Demande ${reference}`);
   });
 
+  it('typed answers are understood: "no, that\'s wrong" at the confirmation asks for the address again, "yes" confirms (English)', async () => {
+    const conv = randomUUID();
+    const user = `anon-${randomUUID().slice(0, 6)}`;
+    const { reference } = await refund(conv, user, 'en');
+    expect(await say(conv, { text: 'it is cam.martin@example.org' }, user)).toContain(en('email:ask.confirm', { email: 'cam.martin@example.org' }));
+    expect(await say(conv, { text: "no that's wrong" }, user)).toContain(en('email:ask.changeAgain'));
+    expect(await say(conv, { text: 'camille.martin@example.org' }, user)).toContain(en('email:ask.confirm', { email: 'camille.martin@example.org' }));
+    expect(await say(conv, { text: 'yes' }, user)).toContain(en('email:ask.done', { email: 'camille.martin@example.org' }));
+    expect((await cases.get(reference))?.contact).toMatchObject({ email: 'camille.martin@example.org' });
+  });
+
   it('a verified account is offered its own address (partly hidden), in English', async () => {
     const conv = randomUUID();
     const { reference, text, buttons: offered } = await refund(conv, 'demo-camille', 'en');

@@ -24,6 +24,7 @@ export interface Reply {
   attachments?: { contentType: string; content: any }[];
   value?: unknown;
   name?: string;
+  suggestedActions?: { actions: { title: string; value: unknown }[] };
 }
 
 /** Sends one activity with deliveryMode expectReplies and returns the bot's replies. */
