@@ -9,6 +9,7 @@ import { isChoiceTitle, type LocalizedChoiceOptions } from './prompts/localizedC
 import type { SlotPromptSpec } from './prompts/slotPrompt';
 import { PARSERS } from './request/parsers';
 import { turnLanguage } from '../src/bot/turnContext';
+import { foldTitle } from '../src/i18n/fold';
 import { answerOutOfDate, isCurrentCard } from './cards/token';
 
 /** Questions whose answers have a shape: an answer that fits it is never taken for an interruption. */
@@ -67,8 +68,12 @@ export abstract class BaseDialog extends ComponentDialog {
     const a = inner.context.activity;
     if (a.type !== ActivityTypes.Message) return undefined;
     const t = tr(inner.context);
-    const question = activeQuestion(inner);
+    const asked = activePrompt(inner);
+    const question = asked.question;
     if (question && answersQuestion(inner.context, question)) return undefined;
+    // A dialog that offers its own buttons (the e-mail question) lists their titles in its state: a title typed is its answer.
+    const buttons = asked.state?.buttons ?? (asked.raw as { buttons?: unknown } | undefined)?.buttons;
+    if (Array.isArray(buttons) && a.text && buttons.some((b) => typeof b === 'string' && foldTitle(b) === foldTitle(a.text!))) return undefined;
     // Questions that take the customer's own words, and buttons whose free text a slot model reads
     // ("their address doesn't work" is an answer, not a request for help): only a certain interruption counts.
     const freeText = (question?.parser !== undefined && FREE_TEXT.has(question.parser)) || question?.slotModel !== undefined;
@@ -118,11 +123,11 @@ export abstract class BaseDialog extends ComponentDialog {
 type Question = Partial<SlotPromptSpec> & Partial<LocalizedChoiceOptions>;
 
 /** The question being asked, however deep the dialogs that ask it, and its prompt's own state. */
-function activePrompt(inner: DialogContext): { question?: Question; state?: Record<string, unknown> } {
+function activePrompt(inner: DialogContext): { question?: Question; state?: Record<string, unknown>; raw?: unknown } {
   let dc = inner;
   while (dc.child) dc = dc.child;
   const instance = dc.activeDialog?.state as { options?: { validations?: Question }; state?: Record<string, unknown> } | undefined;
-  return { question: instance?.options?.validations, state: instance?.state };
+  return { question: instance?.options?.validations, state: instance?.state, raw: instance };
 }
 
 function activeQuestion(inner: DialogContext): Question | undefined {

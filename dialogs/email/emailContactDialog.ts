@@ -37,6 +37,8 @@ interface State {
   /** The address the customer typed, waiting for their confirmation. */
   typed?: string;
   wrongAddresses: number;
+  /** The titles of the buttons last offered (a title typed is an answer, not an interruption). */
+  buttons?: string[];
 }
 
 const MAX_WRONG_ADDRESSES = 3;
@@ -114,7 +116,8 @@ export class EmailContactDialog extends Dialog<EmailContactOptions> {
     if ((state.stage === 'confirm' && says(dc.context, text, 'change')) || (state.stage === 'address' && says(dc.context, text, 'yes'))) {
       state.stage = 'address';
       delete state.typed;
-      await dc.context.sendActivity(MessageFactory.suggestedActions([t('email:ask.no')], t('email:ask.changeAgain')));
+      state.buttons = [t('email:ask.no')];
+      await dc.context.sendActivity(MessageFactory.suggestedActions(state.buttons, t('email:ask.changeAgain')));
       return Dialog.EndOfTurn;
     }
     if (state.stage === 'address' && text.includes('@')) {
@@ -124,7 +127,8 @@ export class EmailContactDialog extends Dialog<EmailContactOptions> {
         await dc.context.sendActivity(t('email:ask.gaveUp', { reference: state.reference }));
         return dc.endDialog({ email: 'skipped' } satisfies EmailContactResult);
       }
-      await dc.context.sendActivity(MessageFactory.suggestedActions([t('email:ask.no')], t('email:ask.retry')));
+      state.buttons = [t('email:ask.no')];
+      await dc.context.sendActivity(MessageFactory.suggestedActions(state.buttons, t('email:ask.retry')));
       return Dialog.EndOfTurn;
     }
     // Something else entirely: leave the question and let the menu answer it.
@@ -139,14 +143,17 @@ export class EmailContactDialog extends Dialog<EmailContactOptions> {
 
   private async ask(context: TurnContext, state: State): Promise<void> {
     const t = tr(context);
+    const offer = async (buttons: string[], text: string) => {
+      // Kept so that a title typed is read as this answer, never as an interruption (dialogs/baseDialog.ts).
+      state.buttons = buttons;
+      await context.sendActivity(MessageFactory.suggestedActions(buttons, text));
+    };
     if (state.stage === 'confirm' && state.typed) {
-      await context.sendActivity(MessageFactory.suggestedActions([t('email:ask.confirmYes'), t('email:ask.change'), t('email:ask.no')], t('email:ask.confirm', { email: state.typed })));
+      await offer([t('email:ask.confirmYes'), t('email:ask.change'), t('email:ask.no')], t('email:ask.confirm', { email: state.typed }));
     } else if (state.stage === 'account' && state.accountEmail) {
-      await context.sendActivity(
-        MessageFactory.suggestedActions([t('email:ask.yes'), t('email:ask.no')], t('email:ask.withAccount', { reference: state.reference, email: partialEmail(state.accountEmail) })),
-      );
+      await offer([t('email:ask.yes'), t('email:ask.no')], t('email:ask.withAccount', { reference: state.reference, email: partialEmail(state.accountEmail) }));
     } else {
-      await context.sendActivity(MessageFactory.suggestedActions([t('email:ask.no')], t('email:ask.withoutAccount', { reference: state.reference })));
+      await offer([t('email:ask.no')], t('email:ask.withoutAccount', { reference: state.reference }));
     }
   }
 
