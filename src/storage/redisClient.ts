@@ -21,8 +21,11 @@ export type RedisClient = Redis | Cluster;
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
-/** Reconnection delay: 50 ms, 100 ms, 200 ms… capped at this. Reconnection never gives up. */
-export const MAX_RECONNECT_DELAY_MS = 1000;
+/**
+ * Reconnection delay: 50 ms, 100 ms, 200 ms… capped at this, and never gives up. Capped low so that
+ * once Redis is back, a turn that gave up its lock gives it back within a second (issue 13).
+ */
+export const MAX_RECONNECT_DELAY_MS = 300;
 
 /** Delay before reconnection attempt number `times` (1-based): exponential, capped, forever. */
 export function reconnectDelay(times: number): number {

@@ -38,8 +38,8 @@ describe('createRedisClient', () => {
   });
 
   it('retries forever with a backoff capped at one second', () => {
-    expect([1, 2, 3, 4, 5, 6].map(reconnectDelay)).toEqual([50, 100, 200, 400, 800, 1000]);
-    expect(reconnectDelay(10_000)).toBe(1000);
+    expect([1, 2, 3, 4, 5, 6].map(reconnectDelay)).toEqual([50, 100, 200, 300, 300, 300]);
+    expect(reconnectDelay(10_000)).toBe(300);
   });
 
   it('reports readiness quickly, and false for a client that cannot connect', async () => {
