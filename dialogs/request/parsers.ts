@@ -117,7 +117,7 @@ export function fieldsResolver(nlu: NluPort): SlotResolver {
     const ns = typeof params.ns === 'string' ? params.ns : 'refund';
     const fields = Array.isArray(params.fields) ? (params.fields as string[]) : [];
     const retry = { ok: false as const, error: 'unclear', message: [msg(`${ns}:retry.summary`)] };
-    const which = { ok: false as const, error: 'which', message: [msg('refund:summary.which')] };
+    const which = { ok: false as const, error: 'which', message: [msg(`${ns}:summary.which`)] };
     const action = summaryFromReading(await nlu.summary(answer.text, lang(context)), understanding(context));
     if (!action.ok) return action.error === 'which' ? which : retry;
     const read: FieldAction = action.value;

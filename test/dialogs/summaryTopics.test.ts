@@ -75,6 +75,17 @@ describe('a typed answer at the summary of another topic', () => {
       expect(referenceIn(answer)).toMatch(/^PN-/);
       expect(await casesOf(h, c, 'ACC-NOAH')).toHaveLength(1);
     });
+
+    it.each([
+      ['en', 'change the link'],
+      ['fr', 'non'],
+    ] as const)('%s: "%s" (a field the report does not show, or a plain no) asks which of its own fields', async (lang, text) => {
+      const t = T(lang);
+      const c = await paymentSummary(lang);
+      const asked = await c.send(text);
+      expect(asked).toContain(t('payment:summary.which'));
+      expect(asked).not.toContain(t('refund:summary.correcting'));
+    });
   });
 
   describe('dispute', () => {
@@ -96,11 +107,16 @@ describe('a typed answer at the summary of another topic', () => {
       expect(summary).toContain(t(field === 'problem' ? 'dispute:contacts.no_reply.label' : 'dispute:problems.not_arrived.label'));
     });
 
-    it('a field the complaint does not show ("the amount is wrong") asks which field (en)', async () => {
-      const c = await disputeSummary('en');
-      const asked = await c.send('the amount is wrong');
-      expect(asked).toContain(T('en')('refund:summary.which'));
-      expect(asked).not.toContain(T('en')('dispute:ask.problem'));
+    it.each([
+      ['en', 'the amount is wrong'],
+      ['fr', 'non'],
+    ] as const)('%s: "%s" (a field the complaint does not show, or a plain no) asks which of its own fields', async (lang, text) => {
+      const t = T(lang);
+      const c = await disputeSummary(lang);
+      const asked = await c.send(text);
+      expect(asked).toContain(t('dispute:summary.which'));
+      expect(asked).not.toContain(t('refund:summary.which'));
+      expect(asked).not.toContain(t('refund:summary.correcting'));
     });
 
     it.each([
