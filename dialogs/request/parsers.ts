@@ -17,8 +17,8 @@ import { parseAmount, parseAmountCheck } from '../slots/amount';
 import { parseReasonText } from '../slots/freeText';
 import { parseOrderNumber } from '../slots/orderNumber';
 import { parseProofAnswer, type ProofAnswer } from '../slots/proof';
-import { parseFieldAnswer, parseFieldAction, parseSummaryAction, summaryFromReading, type FieldAction, type FieldAnswer, type SummaryTitles } from '../slots/summaryAction';
-import { SUMMARY_READINGS, understanding, type NluPort } from '../../src/nlu';
+import { parseFieldAnswer, parseSummaryAction, summaryFromReading, type FieldAction, type FieldAnswer, type SummaryTitles } from '../slots/summaryAction';
+import { understanding, type NluPort } from '../../src/nlu';
 import { parsePaidAtAnswer } from './paidAt';
 import { CORRECTABLE_FIELDS, fail, ok, type ProofSlot } from '../slots/types';
 import { parseLink } from '../slots/link';
@@ -108,8 +108,7 @@ export function proofResolver(proofs: ProofStore, policy: FetchPolicy): SlotReso
 /**
  * A typed answer to a topic's summary, read by the recogniser ("yes send it", "the amount is wrong",
  * "changer le motif"); a button needs no reading. A plain "no", or a field the summary does not
- * show, asks which field to change. A topic field the summary model does not know yet (the payment
- * date, the dispute's problem…) is still found by its words (`<ns>:summary.keywords.<field>`).
+ * show, asks which field to change.
  */
 export function fieldsResolver(nlu: NluPort): SlotResolver {
   return async (value, context: TurnContext, params) => {
@@ -118,16 +117,10 @@ export function fieldsResolver(nlu: NluPort): SlotResolver {
     const ns = typeof params.ns === 'string' ? params.ns : 'refund';
     const fields = Array.isArray(params.fields) ? (params.fields as string[]) : [];
     const retry = { ok: false as const, error: 'unclear', message: [msg(`${ns}:retry.summary`)] };
-    const which = { ok: false as const, error: 'which', message: [msg('refund:summary.which')] };
+    const which = { ok: false as const, error: 'which', message: [msg(`${ns}:summary.which`)] };
     const action = summaryFromReading(await nlu.summary(answer.text, lang(context)), understanding(context));
-    if (action.ok && action.value.action === 'confirm') return { ok: true, value: action.value satisfies FieldAction };
-    if (action.ok && action.value.action === 'correct' && fields.includes(action.value.field)) return { ok: true, value: action.value satisfies FieldAction };
-    const unknown = fields.filter((f) => !(SUMMARY_READINGS as readonly string[]).includes(f));
-    if (unknown.length) {
-      const byWords = parseFieldAction({ text: answer.text }, [], Object.fromEntries(unknown.map((f) => [f, bothLanguages(`${ns}:summary.keywords.${f}`)])));
-      if (byWords.ok) return { ok: true, value: byWords.value };
-    }
-    if (action.ok || (!action.ok && action.error === 'which')) return which;
-    return retry;
+    if (!action.ok) return action.error === 'which' ? which : retry;
+    const read: FieldAction = action.value;
+    return read.action === 'confirm' || fields.includes(read.field) ? { ok: true, value: read } : which;
   };
 }

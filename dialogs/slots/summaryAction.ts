@@ -50,13 +50,13 @@ export function parseSummaryAction(input: UserInput, titles: SummaryTitles): Par
 
 /**
  * What the recogniser read in a typed answer to the summary, as an action. A field named wins
+ * (any topic's field: the caller checks that its summary shows it)
  * ("yes but the amount is wrong"); a confirmation needs the summary model sure of it and no other
  * intent meant, or a plain yes; a plain no asks which field to change. Pure.
  */
-export function summaryFromReading(reading: Scored<SummaryReading>, u: Pick<Understanding, 'intent' | 'score'>): Parsed<SummaryAction> {
+export function summaryFromReading(reading: Scored<SummaryReading>, u: Pick<Understanding, 'intent' | 'score'>): Parsed<FieldAction> {
   const sure = reading.score >= CONFIDENT;
-  const field = CORRECTABLE_FIELDS.find((f) => f === reading.name);
-  if (sure && field) return ok({ action: 'correct', field });
+  if (sure && reading.name !== 'confirm' && reading.name !== 'none') return ok({ action: 'correct', field: reading.name });
   const saysYes = u.intent === 'yes' && u.score >= CONFIDENT;
   const meansOther = u.intent !== 'yes' && u.intent !== 'none' && u.score >= CONFIDENT;
   if (saysYes || (sure && reading.name === 'confirm' && !meansOther)) return ok({ action: 'confirm' });
@@ -82,21 +82,3 @@ export function parseFieldAnswer(input: UserInput, confirm: readonly string[], t
   if (field) return ok({ kind: 'action', action: { action: 'correct', field } });
   return ok({ kind: 'text', text });
 }
-
-/** The words of a topic's summary fields the recogniser does not know yet: one field named, or nothing. */
-export function parseFieldAction(input: UserInput, confirm: readonly string[], fields: Readonly<Record<string, readonly string[]>>): Parsed<FieldAction> {
-  const submitted = fieldSubmitSchema.safeParse(input.value);
-  if (submitted.success) {
-    if (submitted.data.action === 'refund.confirm') return ok({ action: 'confirm' });
-    return submitted.data.field in fields ? ok({ action: 'correct', field: submitted.data.field }) : fail('unclear');
-  }
-  const text = foldWords(input.text ?? '');
-  if (text.trim() === '') return fail('unclear');
-  const named = Object.keys(fields).filter((f) => (fields[f] ?? []).some((w) => has(text, w)));
-  if (named.length === 1) return ok({ action: 'correct', field: named[0] });
-  if (named.length === 0 && confirm.some((w) => has(text, w))) return ok({ action: 'confirm' });
-  return fail('unclear');
-}
-
-const foldWords = (s: string) => ` ${foldTitle(s).replace(/[^\p{L}\p{N}' ]+/gu, ' ').replace(/\s+/g, ' ').trim()} `;
-const has = (text: string, word: string) => word.trim() !== '' && text.includes(foldWords(word));

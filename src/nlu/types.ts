@@ -27,8 +27,12 @@ export const INTENTS = [
 ] as const;
 export type Intent = (typeof INTENTS)[number];
 
-/** What an answer to a request's summary can say (corpus section `summary`). */
-export const SUMMARY_READINGS = ['confirm', 'order', 'amount', 'reason', 'proof', 'link', 'none'] as const;
+/**
+ * What an answer to a request's summary can say (corpus section `summary`): confirm, the field of
+ * any topic's summary to change (refund: order, amount, reason, proof, link; payment: order, paidAt,
+ * method, proof; dispute: order, problem, contact), or nothing of the two.
+ */
+export const SUMMARY_READINGS = ['confirm', 'order', 'amount', 'reason', 'proof', 'link', 'paidAt', 'method', 'problem', 'contact', 'none'] as const;
 export type SummaryReading = (typeof SUMMARY_READINGS)[number];
 
 export const isIntent = (v: unknown): v is Intent => typeof v === 'string' && (INTENTS as readonly string[]).includes(v);
@@ -65,7 +69,7 @@ export interface NluPort {
   slot(name: string, text: string, lang: Language): Promise<Scored<string>>;
   /**
    * The answer to a request's summary: `confirm`, the field to change (`order`, `amount`,
-   * `reason`, `proof`, `link`), or `none`, with its confidence.
+   * `reason`, `proof`, `link`, `paidAt`, `method`, `problem`, `contact`), or `none`, with its confidence.
    */
   summary(text: string, lang: Language): Promise<Scored<SummaryReading>>;
 }

@@ -132,6 +132,9 @@ describe('summary action', () => {
     [{ name: 'confirm', score: 0.9 }, { intent: 'outOfScope', score: 0.9 }, { ok: false, error: 'unclear' }],
     [{ name: 'none', score: 0 }, { intent: 'no', score: 0.95 }, { ok: false, error: 'which' }],
     [{ name: 'amount', score: 0.5 }, { intent: 'none', score: 0 }, { ok: false, error: 'unclear' }],
+    // Another topic's field: the caller checks its summary shows it.
+    [{ name: 'paidAt', score: 0.9 }, { intent: 'none', score: 0 }, { ok: true, value: { action: 'correct', field: 'paidAt' } }],
+    [{ name: 'contact', score: 0.9 }, { intent: 'no', score: 0.9 }, { ok: true, value: { action: 'correct', field: 'contact' } }],
   ] as const)('what the recogniser read: %j with %j', (reading, u, expected) => expect(summaryFromReading(reading, u)).toEqual(expected));
 });
 
