@@ -140,7 +140,8 @@ export function chosenAction(card: Record<string, unknown>, value: unknown): Rec
   if (!isObject(value)) return undefined;
   return cardActions(card).find((action) => {
     const data = actionValue(action);
-    const keys = Object.keys(data).filter((k) => k !== 'msteams');
+    // `card` is the card's token (dialogs/cards/token.ts): the dialog checks it; here the card is already known by its activity id.
+    const keys = Object.keys(data).filter((k) => k !== 'msteams' && k !== 'card');
     return keys.length > 0 && keys.every((k) => JSON.stringify(data[k]) === JSON.stringify(value[k]));
   });
 }
