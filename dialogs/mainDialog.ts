@@ -92,10 +92,8 @@ export class MainDialog extends BaseDialog {
         case 'goodbye':
           await context.sendActivity(t(`common:close.${u.intent}`));
           return step.endDialog();
-        case 'topic.paymentNotRegistered':
-        case 'topic.dispute':
         case 'outOfScope':
-          await this.sendOutOfScope(context, u.intent);
+          await this.sendOutOfScope(context);
           return step.endDialog();
         case 'cancel':
         case 'startOver':
@@ -152,9 +150,8 @@ export class MainDialog extends BaseDialog {
   }
 
   /** What the bot can do, and a person for the rest. */
-  private async sendOutOfScope(context: TurnContext, intent: Intent): Promise<void> {
+  private async sendOutOfScope(context: TurnContext): Promise<void> {
     const t = tr(context);
-    const key = intent === 'outOfScope' ? 'common:outOfScope' : `common:notHere.${intent === 'topic.dispute' ? 'dispute' : 'paymentNotRegistered'}`;
     const person: CardAction = {
       type: ActionTypes.MessageBack,
       title: t('common:intents.human'),
@@ -162,7 +159,7 @@ export class MainDialog extends BaseDialog {
       text: t('common:intents.human'),
       value: { action: 'nlu.choose', intent: 'human' },
     };
-    await context.sendActivity(MessageFactory.attachment(CardFactory.heroCard('', t(key), undefined, [...this.topicButtons(context), person])));
+    await context.sendActivity(MessageFactory.attachment(CardFactory.heroCard('', t('common:outOfScope'), undefined, [...this.topicButtons(context), person])));
   }
 
   /** "Did you mean…?" with the two best guesses as buttons. */
