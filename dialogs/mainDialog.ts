@@ -6,6 +6,7 @@ import { offerHuman, type HumanOfferDeps } from '../src/handoff/offerHuman';
 import { CLARIFY, CONFIDENT, understanding, type Intent, type Understanding } from '../src/nlu';
 import { BaseDialog, isSummarySubmit, SHOW_MENU, START_OVER } from './baseDialog';
 import { isRefundFormSubmit } from './slots/formSubmission';
+import { isFormRequest } from './cards/form';
 import { interruptionOf } from './interruptions';
 import { rerouteText } from './email/emailContactDialog';
 import type { Topic } from './topics';
@@ -78,6 +79,9 @@ export class MainDialog extends BaseDialog {
     }
     const topic = this.topicFor(text, u);
     if (topic) return step.beginDialog(topic.id, { text });
+    // "Can I just fill in a form?" before any topic: the topic with a form starts, its form shown.
+    const formTopic = this.topics.find((x) => x.form);
+    if (formTopic && isFormRequest(context)) return step.beginDialog(formTopic.id, { form: true });
     if (interruption === 'help') {
       await context.sendActivity(t('common:help.text'));
       await this.sendMenu(context);

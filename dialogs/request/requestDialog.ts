@@ -31,6 +31,8 @@ interface FlowOptions<S extends BaseSlots> {
   state?: RequestState<S>;
   /** Facts another topic already collected (it moved the customer here). */
   carry?: Carry;
+  /** The first message asked for the form: it is shown (where the channel shows cards) before the first question. */
+  form?: boolean;
 }
 
 /** What the flow keeps between its two steps. */
@@ -87,6 +89,7 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
   /** Asks the first slot still missing; with none left, the summary. */
   private async next(step: WaterfallStepContext<FlowOptions<S>>): Promise<DialogTurnResult> {
     let state = step.options.state ? structuredClone(step.options.state) : undefined;
+    let formShown = false;
     const c = (s: RequestState<S>): SlotCtx<S> => ({ context: step.context, state: s, deps: this.deps, t: tr(step.context), lang: turnLanguage(step.context) });
     if (!state) {
       const t = tr(step.context);
@@ -107,6 +110,11 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
       const noted = this.spec.noted(t, lang, state.slots).join(', ');
       const start = t(`${this.spec.ns}:start`);
       await step.context.sendActivity(noted ? `${start} ${t(`${this.spec.ns}:noted`, { facts: noted })}` : start);
+      if (step.options.form && this.spec.form && supportsAdaptiveCards(step.context.activity.channelId)) {
+        state.formCard = newCardToken();
+        await step.context.sendActivity(MessageFactory.attachment(this.spec.form.card(t, state, state.formCard)));
+        formShown = true;
+      }
     }
     const values = step.values as FlowValues<S>;
     values.state = state;
@@ -122,6 +130,11 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
         continue;
       }
       values.asking = slot.name;
+      // The form was just shown: the question does not offer it again.
+      if (formShown && question.kind === 'slot') {
+        const suggestions = question.spec.suggestions?.filter((x) => (x.value as { key?: string }).key !== 'refund:form.offer');
+        return this.askQuestion(step, { ...question, spec: { ...question.spec, suggestions: suggestions?.length ? suggestions : undefined } });
+      }
       return this.askQuestion(step, question);
     }
     values.asking = 'summary';
