@@ -1,5 +1,5 @@
-import { Activity, CardAction, MessageFactory, TurnContext } from 'botbuilder';
-import { Prompt, PromptOptions, PromptRecognizerResult, supportsSuggestedActions } from 'botbuilder-dialogs';
+import { Activity, CardAction, CardFactory, MessageFactory, TurnContext } from 'botbuilder';
+import { Prompt, PromptOptions, PromptRecognizerResult } from 'botbuilder-dialogs';
 import type { TFunction } from 'i18next';
 import { turnLanguage, tr } from '../../src/bot/turnContext';
 import { i18n, type Language } from '../../src/i18n';
@@ -8,6 +8,7 @@ import { MAX_ATTEMPTS } from './localizedChoicePrompt';
 import { CLARIFY, understanding } from '../../src/nlu';
 import { Msg, render, renderArgs } from './message';
 import { newCardToken } from '../cards/token';
+import { showsSuggestedActions, supportsAdaptiveCards } from '../cards/channel';
 
 /** Reads one answer: pure, given what the user sent, the conversation language and the prompt's params. */
 export type SlotParser = (input: UserInput, lang: Language, params: Record<string, unknown>) => Parsed<unknown>;
@@ -80,14 +81,19 @@ export class SlotPrompt extends Prompt<unknown> {
     } else {
       text = render(t, spec.prompt);
     }
-    if (spec.suggestions?.length && !supportsSuggestedActions(context.activity.channelId, spec.suggestions.length)) {
-      // No buttons on this channel: the same options as a list the user can copy.
-      text = [text, ...spec.suggestions.map((s) => `• ${render(t, s.title)}`)].join('\n');
-    }
-    const activity: Partial<Activity> = MessageFactory.text(text);
-    if (spec.suggestions?.length) {
-      const actions: CardAction[] = spec.suggestions.map((s) => ({ type: 'imBack', title: render(t, s.title), value: render(t, s.value) }));
+    const actions: CardAction[] = (spec.suggestions ?? []).map((s) => ({ type: 'imBack', title: render(t, s.title), value: render(t, s.value) }));
+    const channelId = context.activity.channelId;
+    let activity: Partial<Activity>;
+    if (!actions.length) activity = MessageFactory.text(text);
+    else if (showsSuggestedActions(channelId, actions.length)) {
+      activity = MessageFactory.text(text);
       activity.suggestedActions = { actions, to: [] };
+    } else if (supportsAdaptiveCards(channelId)) {
+      // Cards but no suggested actions (Teams): the question and its buttons in one card, never a list to copy.
+      activity = MessageFactory.attachment(CardFactory.heroCard('', text, undefined, actions));
+    } else {
+      // No buttons on this channel: the same options as a list the user can copy.
+      activity = MessageFactory.text([text, ...actions.map((a) => `• ${a.title}`)].join('\n'));
     }
     await context.sendActivity(activity);
   }
