@@ -38,7 +38,7 @@ export class MainDialog extends BaseDialog {
     const dc = await set.createContext(context);
     const result = await dc.continueDialog();
     if (context.turnState.get(SHOW_MENU)) await this.sendMenu(context);
-    else if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.id, { text: context.activity.text });
+    else if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.id);
   }
 
   /** Re-asks the active question (after a language switch), or shows the menu. */
@@ -57,10 +57,13 @@ export class MainDialog extends BaseDialog {
    */
   private async route(step: WaterfallStepContext<{ text?: string; switchTo?: string; carry?: Carry }>) {
     const context = step.context;
+    // The options are read once: the menu's state keeps no copy of a message or of facts the topic now holds.
+    const options = { ...(step.options ?? {}) };
+    if (step.options) for (const key of Object.keys(step.options) as (keyof typeof options)[]) delete step.options[key];
     // A topic moved the customer to another one (a shop purchase in the refund topic): start it with the facts kept.
-    if (step.options?.switchTo && this.topics.some((x) => x.id === step.options.switchTo)) return step.beginDialog(step.options.switchTo, { carry: step.options.carry });
+    if (options.switchTo && this.topics.some((x) => x.id === options.switchTo)) return step.beginDialog(options.switchTo, { carry: options.carry });
     const t = tr(context);
-    const text = step.options?.text ?? context.activity.text;
+    const text = options.text ?? context.activity.text;
     const u = understanding(context);
     const value = context.activity.value as { topic?: unknown } | undefined;
     const byButton = typeof value?.topic === 'string' ? this.topics.find((x) => x.id === value.topic) : undefined;

@@ -118,6 +118,8 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
     }
     const values = step.values as FlowValues<S>;
     values.state = state;
+    // The flow keeps its state once (in its values): the options that started it are not kept as well.
+    if (step.options) for (const key of Object.keys(step.options) as (keyof FlowOptions<S>)[]) delete step.options[key];
     for (let i = 0; i < MAX_KNOWN_PER_TURN; i++) {
       const found = await this.firstMissing(c(state));
       if (!found) break;
