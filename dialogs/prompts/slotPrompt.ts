@@ -35,8 +35,11 @@ export interface SlotPromptSpec {
   params?: Record<string, unknown>;
   /** Buttons offered with the question on channels that show them (e.g. "fill in a form instead"). */
   suggestions?: { title: Msg; value: Msg }[];
-  /** A view that replaces the plain question (summary card or text). */
-  view?: { name: string; data: unknown };
+  /**
+   * A view that replaces the plain question (summary card or text). Without `data`, the prompt's
+   * `viewData` gives it when the question is shown or answered (rebuilt, not kept in the options).
+   */
+  view?: { name: string; data?: unknown };
 }
 
 export function slotOptions(spec: SlotPromptSpec): PromptOptions {
@@ -55,6 +58,8 @@ export class SlotPrompt extends Prompt<unknown> {
     private readonly parsers: Readonly<Record<string, SlotParser>>,
     private readonly resolvers: Readonly<Record<string, SlotResolver>> = {},
     private readonly views: Readonly<Record<string, SlotView>> = {},
+    /** What a view shows when the spec holds no data (e.g. the request's state, read from the dialog that asks). */
+    private readonly viewData?: (context: TurnContext) => unknown,
   ) {
     super(id, async (p) => p.recognized.succeeded || p.attemptCount >= MAX_ATTEMPTS);
   }
@@ -67,7 +72,7 @@ export class SlotPrompt extends Prompt<unknown> {
       // Shown again (after help, a language switch), the card keeps its token: it says the same.
       const card = typeof state.card === 'string' ? state.card : newCardToken();
       state.card = card;
-      await context.sendActivity(this.views[spec.view.name](t, lang, context.activity.channelId, spec.view.data, card));
+      await context.sendActivity(this.views[spec.view.name](t, lang, context.activity.channelId, spec.view.data ?? this.viewData?.(context), card));
       return;
     }
     let text: string;
@@ -138,7 +143,7 @@ export class SlotPrompt extends Prompt<unknown> {
       return { succeeded: true, value: r.value };
     }
     // A resolver may need what the question showed (the summary's fields).
-    const done = await resolve(r.value, context, { ...(spec.params ?? {}), ...(spec.view ? { view: spec.view.data } : {}) });
+    const done = await resolve(r.value, context, { ...(spec.params ?? {}), ...(spec.view ? { view: spec.view.data ?? this.viewData?.(context) } : {}) });
     if (!done.ok) {
       state.lastError = done.error;
       state.lastMessage = done.message;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ActivityTypes, MessageFactory, TurnContext } from 'botbuilder';
-import { DialogContext, DialogTurnResult, DialogTurnStatus, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
+import { DialogContext, DialogInstance, DialogTurnResult, DialogTurnStatus, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
 import { evaluate } from '../../src/eligibility';
 import { i18n } from '../../src/i18n';
 import { tr, turnLanguage } from '../../src/bot/turnContext';
@@ -61,6 +61,8 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
   private readonly SLOT: string;
   private readonly CHOICE: string;
   private readonly END: string;
+  /** Turn state key of the flow's state, which the summary question shows (rebuilt each turn, not kept in its options). */
+  private readonly VIEW = Symbol('requestState');
 
   constructor(
     protected readonly spec: TopicSpec<S>,
@@ -73,7 +75,11 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
     this.CHOICE = `${spec.id}.choice`;
     this.END = `${spec.id}.end`;
     this.kit = this.makeKit();
-    this.addDialog(new SlotPrompt(this.SLOT, PARSERS, { proof: proofResolver(deps.proofs, deps.attachments), fields: fieldsResolver(deps.nlu) }, { summary: summaryView(spec) }));
+    this.addDialog(
+      new SlotPrompt(this.SLOT, PARSERS, { proof: proofResolver(deps.proofs, deps.attachments), fields: fieldsResolver(deps.nlu) }, { summary: summaryView(spec) }, (context) =>
+        context.turnState.get(this.VIEW),
+      ),
+    );
     this.addDialog(new LocalizedChoicePrompt(this.CHOICE, deps.nlu));
     this.addDialog(new AskDialog(this.ASK, this.CHOICE));
     for (const d of spec.dialogs?.(deps) ?? []) this.addDialog(d);
@@ -140,6 +146,7 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
       return this.askQuestion(step, question);
     }
     values.asking = 'summary';
+    step.context.turnState.set(this.VIEW, state);
     // The topic's own re-prompt names its own fields (`<ns>:retry.summary`); refund's otherwise.
     const summaryRetry = `${this.spec.ns}:retry.summary`;
     const retry = i18n().exists(summaryRetry, { lng: 'en' }) ? summaryRetry : 'refund:retry.summary';
@@ -148,7 +155,7 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
       prompt: msg(retry),
       retryKey: retry,
       params: { ns: this.spec.ns, fields: this.spec.summary(tr(step.context), turnLanguage(step.context), state).map((l) => l.field) },
-      view: { name: 'summary', data: state },
+      view: { name: 'summary' },
     });
   }
 
@@ -240,6 +247,19 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
   }
 
   // ------------------------------------------------------------------ interruptions and card submits
+
+  /** The summary question reads the flow's state from the turn (shown again, or answered). */
+  protected override async onContinueDialog(inner: DialogContext): Promise<DialogTurnResult> {
+    inner.context.turnState.set(this.VIEW, this.flowState(inner));
+    return super.onContinueDialog(inner);
+  }
+
+  override async repromptDialog(context: TurnContext, instance: DialogInstance): Promise<void> {
+    const stack = (instance.state as { dialogs?: { dialogStack?: DialogInstance[] } } | undefined)?.dialogs?.dialogStack ?? [];
+    const flow = stack.find((i) => i.id === this.FLOW);
+    context.turnState.set(this.VIEW, (flow?.state as { values?: { state?: RequestState<S> } } | undefined)?.values?.state);
+    return super.repromptDialog(context, instance);
+  }
 
   protected override async intercept(inner: DialogContext): Promise<DialogTurnResult | undefined> {
     const a = inner.context.activity;
