@@ -89,6 +89,7 @@ export function buildDialogs(deps: DialogDeps): MainDialog {
       titleKey: 'refund:menu.title',
       intent: 'topic.refund',
       matches: (text) => findOrderNumberInText(text) !== null,
+      form: true,
       dialog: new RefundDialog(topicDeps),
     },
     {

@@ -6,6 +6,7 @@ import { offerHuman, type HumanOfferDeps } from '../src/handoff/offerHuman';
 import { CLARIFY, CONFIDENT, understanding, type Intent, type Understanding } from '../src/nlu';
 import { BaseDialog, isSummarySubmit, SHOW_MENU, START_OVER } from './baseDialog';
 import { isRefundFormSubmit } from './slots/formSubmission';
+import { isFormRequest } from './cards/form';
 import { interruptionOf } from './interruptions';
 import { rerouteText } from './email/emailContactDialog';
 import type { Topic } from './topics';
@@ -37,7 +38,7 @@ export class MainDialog extends BaseDialog {
     const dc = await set.createContext(context);
     const result = await dc.continueDialog();
     if (context.turnState.get(SHOW_MENU)) await this.sendMenu(context);
-    else if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.id, { text: context.activity.text });
+    else if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.id);
   }
 
   /** Re-asks the active question (after a language switch), or shows the menu. */
@@ -56,10 +57,13 @@ export class MainDialog extends BaseDialog {
    */
   private async route(step: WaterfallStepContext<{ text?: string; switchTo?: string; carry?: Carry }>) {
     const context = step.context;
+    // The options are read once: the menu's state keeps no copy of a message or of facts the topic now holds.
+    const options = { ...(step.options ?? {}) };
+    if (step.options) for (const key of Object.keys(step.options) as (keyof typeof options)[]) delete step.options[key];
     // A topic moved the customer to another one (a shop purchase in the refund topic): start it with the facts kept.
-    if (step.options?.switchTo && this.topics.some((x) => x.id === step.options.switchTo)) return step.beginDialog(step.options.switchTo, { carry: step.options.carry });
+    if (options.switchTo && this.topics.some((x) => x.id === options.switchTo)) return step.beginDialog(options.switchTo, { carry: options.carry });
     const t = tr(context);
-    const text = step.options?.text ?? context.activity.text;
+    const text = options.text ?? context.activity.text;
     const u = understanding(context);
     const value = context.activity.value as { topic?: unknown } | undefined;
     const byButton = typeof value?.topic === 'string' ? this.topics.find((x) => x.id === value.topic) : undefined;
@@ -78,6 +82,9 @@ export class MainDialog extends BaseDialog {
     }
     const topic = this.topicFor(text, u);
     if (topic) return step.beginDialog(topic.id, { text });
+    // "Can I just fill in a form?" before any topic: the topic with a form starts, its form shown.
+    const formTopic = this.topics.find((x) => x.form);
+    if (formTopic && isFormRequest(context)) return step.beginDialog(formTopic.id, { form: true });
     if (interruption === 'help') {
       await context.sendActivity(t('common:help.text'));
       await this.sendMenu(context);
@@ -92,10 +99,8 @@ export class MainDialog extends BaseDialog {
         case 'goodbye':
           await context.sendActivity(t(`common:close.${u.intent}`));
           return step.endDialog();
-        case 'topic.paymentNotRegistered':
-        case 'topic.dispute':
         case 'outOfScope':
-          await this.sendOutOfScope(context, u.intent);
+          await this.sendOutOfScope(context);
           return step.endDialog();
         case 'cancel':
         case 'startOver':
@@ -152,9 +157,8 @@ export class MainDialog extends BaseDialog {
   }
 
   /** What the bot can do, and a person for the rest. */
-  private async sendOutOfScope(context: TurnContext, intent: Intent): Promise<void> {
+  private async sendOutOfScope(context: TurnContext): Promise<void> {
     const t = tr(context);
-    const key = intent === 'outOfScope' ? 'common:outOfScope' : `common:notHere.${intent === 'topic.dispute' ? 'dispute' : 'paymentNotRegistered'}`;
     const person: CardAction = {
       type: ActionTypes.MessageBack,
       title: t('common:intents.human'),
@@ -162,7 +166,7 @@ export class MainDialog extends BaseDialog {
       text: t('common:intents.human'),
       value: { action: 'nlu.choose', intent: 'human' },
     };
-    await context.sendActivity(MessageFactory.attachment(CardFactory.heroCard('', t(key), undefined, [...this.topicButtons(context), person])));
+    await context.sendActivity(MessageFactory.attachment(CardFactory.heroCard('', t('common:outOfScope'), undefined, [...this.topicButtons(context), person])));
   }
 
   /** "Did you mean…?" with the two best guesses as buttons. */

@@ -14,5 +14,7 @@ export interface Topic {
   intent: Intent;
   /** Facts in the text that pick this topic whatever the wording (an order number, a case reference). */
   matches?: (text: string) => boolean;
+  /** The topic with a form: a first message asking for a form ("can I just fill in a form?") starts it, form shown. */
+  form?: boolean;
   dialog: Dialog;
 }

@@ -1,5 +1,5 @@
-import { Activity, CardAction, MessageFactory, TurnContext } from 'botbuilder';
-import { Prompt, PromptOptions, PromptRecognizerResult, supportsSuggestedActions } from 'botbuilder-dialogs';
+import { Activity, CardAction, CardFactory, MessageFactory, TurnContext } from 'botbuilder';
+import { Prompt, PromptOptions, PromptRecognizerResult } from 'botbuilder-dialogs';
 import type { TFunction } from 'i18next';
 import { turnLanguage, tr } from '../../src/bot/turnContext';
 import { i18n, type Language } from '../../src/i18n';
@@ -8,6 +8,7 @@ import { MAX_ATTEMPTS } from './localizedChoicePrompt';
 import { CLARIFY, understanding } from '../../src/nlu';
 import { Msg, render, renderArgs } from './message';
 import { newCardToken } from '../cards/token';
+import { showsSuggestedActions, supportsAdaptiveCards } from '../cards/channel';
 
 /** Reads one answer: pure, given what the user sent, the conversation language and the prompt's params. */
 export type SlotParser = (input: UserInput, lang: Language, params: Record<string, unknown>) => Parsed<unknown>;
@@ -34,8 +35,11 @@ export interface SlotPromptSpec {
   params?: Record<string, unknown>;
   /** Buttons offered with the question on channels that show them (e.g. "fill in a form instead"). */
   suggestions?: { title: Msg; value: Msg }[];
-  /** A view that replaces the plain question (summary card or text). */
-  view?: { name: string; data: unknown };
+  /**
+   * A view that replaces the plain question (summary card or text). Without `data`, the prompt's
+   * `viewData` gives it when the question is shown or answered (rebuilt, not kept in the options).
+   */
+  view?: { name: string; data?: unknown };
 }
 
 export function slotOptions(spec: SlotPromptSpec): PromptOptions {
@@ -54,6 +58,8 @@ export class SlotPrompt extends Prompt<unknown> {
     private readonly parsers: Readonly<Record<string, SlotParser>>,
     private readonly resolvers: Readonly<Record<string, SlotResolver>> = {},
     private readonly views: Readonly<Record<string, SlotView>> = {},
+    /** What a view shows when the spec holds no data (e.g. the request's state, read from the dialog that asks). */
+    private readonly viewData?: (context: TurnContext) => unknown,
   ) {
     super(id, async (p) => p.recognized.succeeded || p.attemptCount >= MAX_ATTEMPTS);
   }
@@ -66,7 +72,7 @@ export class SlotPrompt extends Prompt<unknown> {
       // Shown again (after help, a language switch), the card keeps its token: it says the same.
       const card = typeof state.card === 'string' ? state.card : newCardToken();
       state.card = card;
-      await context.sendActivity(this.views[spec.view.name](t, lang, context.activity.channelId, spec.view.data, card));
+      await context.sendActivity(this.views[spec.view.name](t, lang, context.activity.channelId, spec.view.data ?? this.viewData?.(context), card));
       return;
     }
     let text: string;
@@ -80,14 +86,19 @@ export class SlotPrompt extends Prompt<unknown> {
     } else {
       text = render(t, spec.prompt);
     }
-    if (spec.suggestions?.length && !supportsSuggestedActions(context.activity.channelId, spec.suggestions.length)) {
-      // No buttons on this channel: the same options as a list the user can copy.
-      text = [text, ...spec.suggestions.map((s) => `• ${render(t, s.title)}`)].join('\n');
-    }
-    const activity: Partial<Activity> = MessageFactory.text(text);
-    if (spec.suggestions?.length) {
-      const actions: CardAction[] = spec.suggestions.map((s) => ({ type: 'imBack', title: render(t, s.title), value: render(t, s.value) }));
+    const actions: CardAction[] = (spec.suggestions ?? []).map((s) => ({ type: 'imBack', title: render(t, s.title), value: render(t, s.value) }));
+    const channelId = context.activity.channelId;
+    let activity: Partial<Activity>;
+    if (!actions.length) activity = MessageFactory.text(text);
+    else if (showsSuggestedActions(channelId, actions.length)) {
+      activity = MessageFactory.text(text);
       activity.suggestedActions = { actions, to: [] };
+    } else if (supportsAdaptiveCards(channelId)) {
+      // Cards but no suggested actions (Teams): the question and its buttons in one card, never a list to copy.
+      activity = MessageFactory.attachment(CardFactory.heroCard('', text, undefined, actions));
+    } else {
+      // No buttons on this channel: the same options as a list the user can copy.
+      activity = MessageFactory.text([text, ...actions.map((a) => `• ${a.title}`)].join('\n'));
     }
     await context.sendActivity(activity);
   }
@@ -132,7 +143,7 @@ export class SlotPrompt extends Prompt<unknown> {
       return { succeeded: true, value: r.value };
     }
     // A resolver may need what the question showed (the summary's fields).
-    const done = await resolve(r.value, context, { ...(spec.params ?? {}), ...(spec.view ? { view: spec.view.data } : {}) });
+    const done = await resolve(r.value, context, { ...(spec.params ?? {}), ...(spec.view ? { view: spec.view.data ?? this.viewData?.(context) } : {}) });
     if (!done.ok) {
       state.lastError = done.error;
       state.lastMessage = done.message;

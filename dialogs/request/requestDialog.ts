@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ActivityTypes, MessageFactory, TurnContext } from 'botbuilder';
-import { DialogContext, DialogTurnResult, DialogTurnStatus, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
+import { DialogContext, DialogInstance, DialogTurnResult, DialogTurnStatus, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
 import { evaluate } from '../../src/eligibility';
 import { i18n } from '../../src/i18n';
 import { tr, turnLanguage } from '../../src/bot/turnContext';
@@ -31,6 +31,8 @@ interface FlowOptions<S extends BaseSlots> {
   state?: RequestState<S>;
   /** Facts another topic already collected (it moved the customer here). */
   carry?: Carry;
+  /** The first message asked for the form: it is shown (where the channel shows cards) before the first question. */
+  form?: boolean;
 }
 
 /** What the flow keeps between its two steps. */
@@ -59,6 +61,8 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
   private readonly SLOT: string;
   private readonly CHOICE: string;
   private readonly END: string;
+  /** Turn state key of the flow's state, which the summary question shows (rebuilt each turn, not kept in its options). */
+  private readonly VIEW = Symbol('requestState');
 
   constructor(
     protected readonly spec: TopicSpec<S>,
@@ -71,7 +75,11 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
     this.CHOICE = `${spec.id}.choice`;
     this.END = `${spec.id}.end`;
     this.kit = this.makeKit();
-    this.addDialog(new SlotPrompt(this.SLOT, PARSERS, { proof: proofResolver(deps.proofs, deps.attachments), fields: fieldsResolver(deps.nlu) }, { summary: summaryView(spec) }));
+    this.addDialog(
+      new SlotPrompt(this.SLOT, PARSERS, { proof: proofResolver(deps.proofs, deps.attachments), fields: fieldsResolver(deps.nlu) }, { summary: summaryView(spec) }, (context) =>
+        context.turnState.get(this.VIEW),
+      ),
+    );
     this.addDialog(new LocalizedChoicePrompt(this.CHOICE, deps.nlu));
     this.addDialog(new AskDialog(this.ASK, this.CHOICE));
     for (const d of spec.dialogs?.(deps) ?? []) this.addDialog(d);
@@ -87,6 +95,7 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
   /** Asks the first slot still missing; with none left, the summary. */
   private async next(step: WaterfallStepContext<FlowOptions<S>>): Promise<DialogTurnResult> {
     let state = step.options.state ? structuredClone(step.options.state) : undefined;
+    let formShown = false;
     const c = (s: RequestState<S>): SlotCtx<S> => ({ context: step.context, state: s, deps: this.deps, t: tr(step.context), lang: turnLanguage(step.context) });
     if (!state) {
       const t = tr(step.context);
@@ -107,9 +116,16 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
       const noted = this.spec.noted(t, lang, state.slots).join(', ');
       const start = t(`${this.spec.ns}:start`);
       await step.context.sendActivity(noted ? `${start} ${t(`${this.spec.ns}:noted`, { facts: noted })}` : start);
+      if (step.options.form && this.spec.form && supportsAdaptiveCards(step.context.activity.channelId)) {
+        state.formCard = newCardToken();
+        await step.context.sendActivity(MessageFactory.attachment(this.spec.form.card(t, state, state.formCard)));
+        formShown = true;
+      }
     }
     const values = step.values as FlowValues<S>;
     values.state = state;
+    // The flow keeps its state once (in its values): the options that started it are not kept as well.
+    if (step.options) for (const key of Object.keys(step.options) as (keyof FlowOptions<S>)[]) delete step.options[key];
     for (let i = 0; i < MAX_KNOWN_PER_TURN; i++) {
       const found = await this.firstMissing(c(state));
       if (!found) break;
@@ -122,9 +138,15 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
         continue;
       }
       values.asking = slot.name;
+      // The form was just shown: the question does not offer it again.
+      if (formShown && question.kind === 'slot') {
+        const suggestions = question.spec.suggestions?.filter((x) => (x.value as { key?: string }).key !== 'refund:form.offer');
+        return this.askQuestion(step, { ...question, spec: { ...question.spec, suggestions: suggestions?.length ? suggestions : undefined } });
+      }
       return this.askQuestion(step, question);
     }
     values.asking = 'summary';
+    step.context.turnState.set(this.VIEW, state);
     // The topic's own re-prompt names its own fields (`<ns>:retry.summary`); refund's otherwise.
     const summaryRetry = `${this.spec.ns}:retry.summary`;
     const retry = i18n().exists(summaryRetry, { lng: 'en' }) ? summaryRetry : 'refund:retry.summary';
@@ -133,7 +155,7 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
       prompt: msg(retry),
       retryKey: retry,
       params: { ns: this.spec.ns, fields: this.spec.summary(tr(step.context), turnLanguage(step.context), state).map((l) => l.field) },
-      view: { name: 'summary', data: state },
+      view: { name: 'summary' },
     });
   }
 
@@ -225,6 +247,19 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
   }
 
   // ------------------------------------------------------------------ interruptions and card submits
+
+  /** The summary question reads the flow's state from the turn (shown again, or answered). */
+  protected override async onContinueDialog(inner: DialogContext): Promise<DialogTurnResult> {
+    inner.context.turnState.set(this.VIEW, this.flowState(inner));
+    return super.onContinueDialog(inner);
+  }
+
+  override async repromptDialog(context: TurnContext, instance: DialogInstance): Promise<void> {
+    const stack = (instance.state as { dialogs?: { dialogStack?: DialogInstance[] } } | undefined)?.dialogs?.dialogStack ?? [];
+    const flow = stack.find((i) => i.id === this.FLOW);
+    context.turnState.set(this.VIEW, (flow?.state as { values?: { state?: RequestState<S> } } | undefined)?.values?.state);
+    return super.repromptDialog(context, instance);
+  }
 
   protected override async intercept(inner: DialogContext): Promise<DialogTurnResult | undefined> {
     const a = inner.context.activity;

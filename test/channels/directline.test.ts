@@ -61,7 +61,7 @@ describe('embedded Direct Line channel over HTTP', () => {
     expect(echo.channelData).toEqual({ clientActivityID: 'client-1' });
     expect(echo.serviceUrl).toBeUndefined();
     // POST returns once the bot has answered (as Azure's Direct Line does).
-    expect(botTexts(after.activities).join(' ')).toContain('Here is how I work');
+    expect(botTexts(after.activities).join(' ')).toContain('I can help with four things');
     expect(Number(after.watermark)).toBeGreaterThan(Number(watermark));
   });
 

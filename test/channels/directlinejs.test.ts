@@ -74,7 +74,7 @@ describe('botframework-directlinejs against the embedded channel', () => {
     expect(dl.connectionStatus$.getValue()).toBe(ConnectionStatus.Online);
     const id = await post(dl, { type: 'message', from: { id: 'whatever' }, text: 'aide' });
     expect(id).toMatch(new RegExp(`^${t.conversationId}\\|`));
-    await until('help', () => botTexts(seen).find((x) => x.includes('Voici comment je fonctionne')));
+    await until('help', () => botTexts(seen).find((x) => x.includes('Je peux vous aider pour quatre choses')));
     const mine = seen.find((a) => a.id === id)!;
     expect(mine.from.id).toBe(JSON.parse(Buffer.from(t.token.split('.')[1], 'base64url').toString()).user);
   });
@@ -84,7 +84,7 @@ describe('botframework-directlinejs against the embedded channel', () => {
     const { dl, seen } = client(t.token, { webSocket: true });
     await until('welcome', () => botTexts(seen).find((x) => x.includes('Hello')));
     await post(dl, { type: 'message', from: { id: 'x' }, text: 'help' });
-    await until('help', () => botTexts(seen).find((x) => x.includes('Here is how I work')));
+    await until('help', () => botTexts(seen).find((x) => x.includes('I can help with four things')));
     // Each activity arrives once.
     const ids = seen.map((a) => a.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -95,7 +95,7 @@ describe('botframework-directlinejs against the embedded channel', () => {
     const first = client(t.token, { webSocket: true });
     await until('welcome', () => botTexts(first.seen).length > 0);
     await post(first.dl, { type: 'message', from: { id: 'x' }, text: 'help' });
-    await until('help', () => botTexts(first.seen).find((x) => x.includes('Here is how I work')));
+    await until('help', () => botTexts(first.seen).find((x) => x.includes('I can help with four things')));
     first.dl.end();
     const seenBefore = first.seen.map((a) => a.id);
     const second = client(t.token, { webSocket: true, conversationId: t.conversationId });

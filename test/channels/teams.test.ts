@@ -103,7 +103,7 @@ describe('Microsoft Teams payloads through /api/messages', () => {
     const conv = newConversation();
     const replies = await replay(teams('message', conv));
     const all = texts(replies).join('\n');
-    expect(all).toContain('Here is how I work');
+    expect(all).toContain('I can help with four things');
     expect(replies.every((r) => r.path.startsWith(`/emea/v3/conversations/${conv}/activities/`))).toBe(true);
     expect(all).not.toContain("wasn't expecting a file");
   });
@@ -114,7 +114,7 @@ describe('Microsoft Teams payloads through /api/messages', () => {
     delete a.locale;
     a.entities = [{ ...a.entities[0], locale: 'fr-FR', country: 'FR' }];
     const replies = await replay(a);
-    expect(texts(replies).join('\n')).toContain('Voici comment je fonctionne');
+    expect(texts(replies).join('\n')).toContain('Je peux vous aider pour quatre choses');
   });
 
   it('takes a card submit (Action.Submit values in activity.value) through to a recorded case', async () => {

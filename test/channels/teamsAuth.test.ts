@@ -118,7 +118,7 @@ describe('Teams identity with a Bot Framework token', () => {
     expect(otherTenant.texts).not.toContain('client Pro');
     const other = await post(message('00000000-0000-4000-8000-000000000000'), token());
     expect(other.status).toBe(200);
-    expect(other.texts).toContain('Voici comment je fonctionne');
+    expect(other.texts).toContain('Je peux vous aider pour quatre choses');
     expect(other.texts).not.toContain('client Pro');
   });
 

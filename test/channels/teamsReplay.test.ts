@@ -179,7 +179,7 @@ describe('Teams, replayed: files, mentions, scopes, Universal Actions, cards upd
     delete added.locale;
     expect((await replay(added)).sent).toEqual([]);
     // The first message, from a French client, is answered in French.
-    expect(texts((await say(conv, 'aide')).sent)).toContain('Voici comment je fonctionne');
+    expect(texts((await say(conv, 'aide')).sent)).toContain('Je peux vous aider pour quatre choses');
   });
 
   it('an install event that carries a locale welcomes in that language, with the menu', async () => {
@@ -228,12 +228,12 @@ describe('Teams, replayed: files, mentions, scopes, Universal Actions, cards upd
 
   it('textFormat xml and HTML are read as plain words; a mention in personal chat is removed', async () => {
     const conv = newConversation();
-    expect(texts((await replay(teams('message-xml', conv))).sent)).toContain('Voici comment je fonctionne');
+    expect(texts((await replay(teams('message-xml', conv))).sent)).toContain('Je peux vous aider pour quatre choses');
     const withMention = teams('message', conv, {
       text: '<at>Support Payments</at> help',
       entities: [{ type: 'mention', text: '<at>Support Payments</at>', mentioned: { id: '28:7d3c6b9e-5a1f-4c2e-9b8d-2f6e1a0c4b71', name: 'Support Payments' } }, ...fixture('message').entities],
     });
-    expect(texts((await replay(withMention)).sent)).toContain('Here is how I work');
+    expect(texts((await replay(withMention)).sent)).toContain('I can help with four things');
   });
 
   it('a French refund in Teams: shared file taken as proof, Action.Submit updates its card in place, Action.Execute confirms with an invoke response 200', async () => {

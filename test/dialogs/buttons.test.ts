@@ -35,6 +35,25 @@ describe('buttons, not numbered lists', () => {
     expect(titles.join(' ')).not.toMatch(/pause_ad|change_targeting/);
   });
 
+  it.each([
+    ['msteams', 'en'],
+    ['msteams', 'fr'],
+    ['webchat', 'en'],
+    ['webchat', 'fr'],
+  ] as const)('%s (%s): the amount check ("Yes, that\'s right" / "It was another amount") is buttons, not a list', async (channelId, lang) => {
+    const t = T(lang);
+    const c = h.conversation({ user: 'demo-pro', locale: lang, channelId });
+    const replies = await c.say(lang === 'fr' ? 'remboursement FL-100002' : 'refund FL-100002');
+    const ask = replies.find((r) => r.text.includes(t('refund:amountCheck.yes')))!;
+    expect(ask).toBeDefined();
+    const wanted = [t('refund:amountCheck.yes'), t('refund:amountCheck.other')];
+    const titles = channelId === 'msteams' ? buttonsOf(ask.activity).map(([title]) => title) : (ask.activity.suggestedActions?.actions ?? []).map((a) => a.title);
+    expect(titles).toEqual(wanted);
+    expect(ask.activity.text ?? '').not.toContain('•');
+    // The button sends its own title, which the question reads.
+    expect(await c.send(wanted[1])).toContain(t('refund:ask.amount'));
+  });
+
   it('a summary card pressed after a correction, and after the request was sent, is out of date and changes nothing', async () => {
     const c = h.conversation({ locale: 'en' });
     await c.send('refund for FL-100001, I paid €49 by mistake');

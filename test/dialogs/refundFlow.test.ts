@@ -108,7 +108,7 @@ describe('refund conversation', () => {
       await c.send('remboursement');
       await c.send('FL-100001');
       const help = await c.send('aide');
-      expect(help).toContain('Voici comment je fonctionne');
+      expect(help).toContain('Je peux vous aider pour quatre choses');
       expect(help).toContain(T('fr')('refund:amountCheck.ask', { amount: '49,00\u00a0€' }));
     });
 

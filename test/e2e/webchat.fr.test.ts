@@ -65,7 +65,7 @@ describe('web chat page, French browser', () => {
     // The welcome is not sent again, and the conversation goes on.
     expect(welcomes(await transcript(page))).toBe(welcomesBefore);
     await say(page, 'aide');
-    await waitForText(page, 'Voici comment je fonctionne');
+    await waitForText(page, 'Je peux vous aider pour quatre choses');
     await page.waitForTimeout(300);
     await page.screenshot({ path: screenshotPath('webchat-fr-after-reload.png') });
     expect(chat.problems).toEqual([]);

@@ -92,6 +92,6 @@ describe('HANDOFF_MODE=external on Teams', () => {
     // It completes: the customer is told and the bot answers again.
     const done = await replay(conv, { type: 'event', name: 'handoff.status', value: { state: 'completed' }, text: undefined });
     expect(texts(done)).toEqual([en('handoff:external.completed')]);
-    expect(texts(await replay(conv, { text: 'help' })).join('\n')).toContain('Here is how I work');
+    expect(texts(await replay(conv, { text: 'help' })).join('\n')).toContain('I can help with four things');
   }, 60000);
 });

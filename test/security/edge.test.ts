@@ -163,7 +163,7 @@ describe('/api/messages without a Bot Framework registration', () => {
     expect((await post(activity())).status).toBe(200);
     const res = await post(activity(), { 'x-forwarded-for': '203.0.113.9' });
     expect(res.status).toBe(403);
-    expect(await res.text()).not.toContain('Here is how I work');
+    expect(await res.text()).not.toContain('I can help with four things');
   });
 
   it('accepts a serviceUrl on loopback only, and never the embedded channel\'s own connector', async () => {

@@ -50,7 +50,7 @@ describe('bot service over HTTP', () => {
     const switched = texts(await send(baseUrl, conv, { text: 'English please' }));
     expect(switched[0]).toBe("Sure, I'll continue in English.");
     const help = texts(await send(baseUrl, conv, { text: 'aide' }));
-    expect(help.join(' ')).toContain('Here is how I work');
+    expect(help.join(' ')).toContain('I can help with four things');
   });
 
   it('removes a card number and warns the user', async () => {
@@ -75,11 +75,11 @@ describe('message rate limit', () => {
 
   it('asks a conversation that sends too fast to slow down, without touching other conversations', async () => {
     const conv = randomUUID();
-    for (let i = 0; i < 3; i++) expect(texts(await send(baseUrl, conv, { text: 'help', locale: 'fr-FR' })).join(' ')).toContain('Voici comment');
+    for (let i = 0; i < 3; i++) expect(texts(await send(baseUrl, conv, { text: 'help', locale: 'fr-FR' })).join(' ')).toContain('Je peux vous aider pour quatre choses');
     const limited = texts(await send(baseUrl, conv, { text: 'help', locale: 'fr-FR' }));
     expect(limited).toHaveLength(1);
     expect(limited[0]).toMatch(/^Vous envoyez des messages plus vite que je ne peux les lire\. Patientez \d+ secondes/);
-    expect(texts(await send(baseUrl, randomUUID(), { text: 'help', locale: 'en-US' })).join(' ')).toContain('Here is how I work');
+    expect(texts(await send(baseUrl, randomUUID(), { text: 'help', locale: 'en-US' })).join(' ')).toContain('I can help with four things');
   });
 });
 

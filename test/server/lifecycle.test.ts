@@ -57,7 +57,7 @@ describe('graceful stop', () => {
       const signalledAt = Date.now();
       bot.child.kill('SIGTERM');
       const replies = texts(await inFlight);
-      expect(replies.join(' ')).toContain('Here is how I work');
+      expect(replies.join(' ')).toContain('I can help with four things');
       expect(await bot.exited).toBe(0);
       expect(Date.now() - signalledAt).toBeLessThan(10000);
       // No new requests once stopping.

@@ -60,6 +60,6 @@ describe('Redis down', () => {
 
     // Same conversation, no locale, English-looking text: the stored explicit French choice still holds.
     const after = texts(await send(baseUrl, conv, { text: 'help' }));
-    expect(after.join(' ')).toContain('Voici comment je fonctionne');
+    expect(after.join(' ')).toContain('Je peux vous aider pour quatre choses');
   }, 30000);
 });
