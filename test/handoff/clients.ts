@@ -59,7 +59,7 @@ export class Customer {
   async botTexts(): Promise<string[]> {
     return (await this.all())
       .filter((a) => a.from?.role === 'bot' && a.type === 'message')
-      .map((a) => [a.text ?? '', ...(a.attachments ?? []).map((x: any) => x.content?.text ?? '')].join(' ').trim());
+      .map((a) => [a.text ?? '', ...(a.attachments ?? []).map((x: any) => cardText(x.content))].join(' ').trim());
   }
 
   async waitForText(predicate: (texts: string[]) => boolean, timeoutMs = 30000): Promise<string[]> {
@@ -178,4 +178,19 @@ export class EventStream {
   close(): void {
     this.controller.abort();
   }
+}
+
+/** The words of a card: a hero card's text, or every TextBlock of an Adaptive Card (the one-message answer). */
+function cardText(content: any): string {
+  if (!content || typeof content !== 'object') return '';
+  const blocks: string[] = [];
+  const walk = (items: any[]) => {
+    for (const item of items ?? []) {
+      if (item?.type === 'TextBlock' && typeof item.text === 'string') blocks.push(item.text);
+      if (Array.isArray(item?.items)) walk(item.items);
+      if (Array.isArray(item?.columns)) for (const c of item.columns) walk(c?.items);
+    }
+  };
+  walk(content.body);
+  return [content.title, content.text, ...blocks].filter((x) => typeof x === 'string' && x).join(' ');
 }
