@@ -11,6 +11,7 @@
 import { Culture } from '@microsoft/recognizers-text';
 import { DateTimeOptions, DateTimeRecognizer } from '@microsoft/recognizers-text-date-time';
 import type { Language } from '../../src/i18n';
+import { instantOfWallClock, wallClockAt, type WallClock } from '../../src/eligibility/calendar';
 
 export type PaymentDate =
   | {
@@ -57,58 +58,11 @@ export function warmPaymentDateParser(langs: readonly Language[] = ['en', 'fr'])
 
 // ---------------------------------------------------------------- time zone arithmetic
 
-interface Wall {
-  y: number;
-  mo: number;
-  d: number;
-  h: number;
-  mi: number;
-  s: number;
-}
-
-const wallFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/** The wall-clock time of an instant in `timeZone`. */
-function wallOf(ms: number, timeZone: string): Wall {
-  let f = wallFormatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      calendar: 'gregory',
-      numberingSystem: 'latn',
-    });
-    wallFormatters.set(timeZone, f);
-  }
-  const v: Record<string, number> = {};
-  for (const p of f.formatToParts(ms)) if (p.type !== 'literal') v[p.type] = Number(p.value);
-  return { y: v.year!, mo: v.month!, d: v.day!, h: v.hour!, mi: v.minute!, s: v.second! };
-}
-
-/** The instant a wall-clock time of `timeZone` names (DST-safe: a time in the spring gap moves forward). */
-function instantOf(w: Wall, timeZone: string): number {
-  const asUtc = Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s);
-  const offset = (ms: number): number => {
-    const x = wallOf(ms, timeZone);
-    return Date.UTC(x.y, x.mo - 1, x.d, x.h, x.mi, x.s) - (ms - (((ms % 1000) + 1000) % 1000));
-  };
-  let ms = asUtc - offset(asUtc);
-  const again = asUtc - offset(ms);
-  if (again !== ms) ms = Math.max(ms, again);
-  return ms;
-}
-
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-const isoDay = (w: Pick<Wall, 'y' | 'mo' | 'd'>): string => `${pad(w.y, 4)}-${pad(w.mo)}-${pad(w.d)}`;
+const isoDay = (w: Pick<WallClock, 'y' | 'mo' | 'd'>): string => `${pad(w.y, 4)}-${pad(w.mo)}-${pad(w.d)}`;
 
 /** `2026-11-28` or `2026-11-28 23:00:00` (the recognizer's values) as a wall-clock time. */
-function parseWall(value: string): { wall: Wall; hasTime: boolean } | undefined {
+function parseWall(value: string): { wall: WallClock; hasTime: boolean } | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(value);
   if (!m) return undefined;
   const hasTime = m[4] !== undefined;
@@ -119,7 +73,7 @@ function parseWall(value: string): { wall: Wall; hasTime: boolean } | undefined 
 }
 
 /** Adds days to a calendar date (proleptic Gregorian, through UTC: no DST involved). */
-function addDays(w: Wall, days: number): Wall {
+function addDays(w: WallClock, days: number): WallClock {
   const t = new Date(Date.UTC(w.y, w.mo - 1, w.d + days));
   return { ...w, y: t.getUTCFullYear(), mo: t.getUTCMonth() + 1, d: t.getUTCDate() };
 }
@@ -169,7 +123,7 @@ function beforeReading(text: string, lang: Language): string {
 }
 
 /** A calendar date the recognizer could not really resolve ("the 31st" in a 30-day month gives year 1). */
-const plausible = (w: Wall): boolean => w.y >= 1970 && w.y <= 9999;
+const plausible = (w: WallClock): boolean => w.y >= 1970 && w.y <= 9999;
 
 /**
  * When the customer paid, from what they typed. `now` is the current instant; `timeZone` the bot's
@@ -179,7 +133,7 @@ export function parsePaymentDate(text: string, lang: Language, now: Date, timeZo
   const input = text.trim();
   if (input === '') return { ok: false, reason: 'none' };
   const nowMs = now.getTime();
-  const nowWall = wallOf(nowMs, timeZone);
+  const nowWall = wallClockAt(nowMs, timeZone);
   const today = isoDay(nowWall);
   // The recognizer reads the reference's local fields: give it the wall-clock time of `timeZone`.
   const reference = new Date(nowWall.y, nowWall.mo - 1, nowWall.d, nowWall.h, nowWall.mi, nowWall.s);
@@ -206,7 +160,7 @@ export function parsePaymentDate(text: string, lang: Language, now: Date, timeZo
           sawVague = true;
           continue;
         }
-        readings.push({ ms: instantOf(p.wall, timeZone), date: isoDay(p.wall), hasTime: p.hasTime });
+        readings.push({ ms: instantOfWallClock(p.wall, timeZone), date: isoDay(p.wall), hasTime: p.hasTime });
       }
       // "3 Nov" said on 2 November is tomorrow, not a year ago: with a day of the year and no year,
       // the reading nearest to now is meant, and a future one is refused.
@@ -221,13 +175,13 @@ export function parsePaymentDate(text: string, lang: Language, now: Date, timeZo
         if (agoBefore(input, r.start, lang)) {
           // "il y a 3 heures": 3 hours ago (the recognizer gives T03 and T15; the first is meant).
           const ms = nowMs - (Number(hm[1]) % 12 || 12) * 3_600_000 - Number(hm[2] ?? 0) * 60_000;
-          readings.push({ ms, date: isoDay(wallOf(ms, timeZone)), hasTime: true });
+          readings.push({ ms, date: isoDay(wallClockAt(ms, timeZone)), hasTime: true });
           break;
         }
         // A time alone: its latest occurrence, today or yesterday.
         for (const day of [nowWall, addDays(nowWall, -1)]) {
           const p = v.value ? parseWall(`${isoDay(day)} ${v.value}`) : undefined;
-          if (p) readings.push({ ms: instantOf(p.wall, timeZone), date: isoDay(p.wall), hasTime: true });
+          if (p) readings.push({ ms: instantOfWallClock(p.wall, timeZone), date: isoDay(p.wall), hasTime: true });
         }
       }
     } else if (kind === 'duration') {
@@ -239,8 +193,8 @@ export function parsePaymentDate(text: string, lang: Language, now: Date, timeZo
           continue;
         }
         const ms = nowMs - d.seconds * 1000;
-        const wall = d.hasTime ? wallOf(ms, timeZone) : addDays(nowWall, -Math.round(d.seconds / 86400));
-        readings.push({ ms: d.hasTime ? ms : instantOf({ ...wall, h: 0, mi: 0, s: 0 }, timeZone), date: isoDay(wall), hasTime: d.hasTime });
+        const wall = d.hasTime ? wallClockAt(ms, timeZone) : addDays(nowWall, -Math.round(d.seconds / 86400));
+        readings.push({ ms: d.hasTime ? ms : instantOfWallClock({ ...wall, h: 0, mi: 0, s: 0 }, timeZone), date: isoDay(wall), hasTime: d.hasTime });
       }
     } else if (kind === 'datetimerange' || kind === 'timerange') {
       // "yesterday evening", "this morning": the day is known, not the time.
@@ -252,7 +206,7 @@ export function parsePaymentDate(text: string, lang: Language, now: Date, timeZo
           continue;
         }
         const wall = { ...start.wall, h: 0, mi: 0, s: 0 };
-        readings.push({ ms: instantOf(wall, timeZone), date: isoDay(wall), hasTime: false });
+        readings.push({ ms: instantOfWallClock(wall, timeZone), date: isoDay(wall), hasTime: false });
       }
     } else {
       // daterange ("last week"), set ("every Monday"): not one day.

@@ -71,11 +71,21 @@ export function dayOf(instant: string, timeZone: string): number {
   return day;
 }
 
-const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+/** A wall-clock time: what a clock in some time zone shows (month 1-12). */
+export interface WallClock {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+}
 
-/** Milliseconds the time zone is ahead of UTC at `ms`. */
-function offsetAt(ms: number, timeZone: string): number {
-  let f = offsetFormatters.get(timeZone);
+const wallFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall-clock time of an instant in `timeZone`. */
+export function wallClockAt(ms: number, timeZone: string): WallClock {
+  let f = wallFormatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
       timeZone,
@@ -89,12 +99,27 @@ function offsetAt(ms: number, timeZone: string): number {
       calendar: 'gregory',
       numberingSystem: 'latn',
     });
-    offsetFormatters.set(timeZone, f);
+    wallFormatters.set(timeZone, f);
   }
   const v: Record<string, number> = {};
   for (const p of f.formatToParts(ms)) if (p.type !== 'literal') v[p.type] = Number(p.value);
-  const local = Date.UTC(v.year!, v.month! - 1, v.day!, v.hour!, v.minute!, v.second!);
+  return { y: v.year!, mo: v.month!, d: v.day!, h: v.hour!, mi: v.minute!, s: v.second! };
+}
+
+/** Milliseconds the time zone is ahead of UTC at `ms`. */
+function offsetAt(ms: number, timeZone: string): number {
+  const w = wallClockAt(ms, timeZone);
+  const local = Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s);
   return local - (ms - (((ms % 1000) + 1000) % 1000));
+}
+
+/** The instant a wall-clock time of `timeZone` names (DST-safe: a time in the spring gap moves forward). */
+export function instantOfWallClock(w: WallClock, timeZone: string): number {
+  const asUtc = Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s);
+  let ms = asUtc - offsetAt(asUtc, timeZone);
+  const again = asUtc - offsetAt(ms, timeZone);
+  if (again !== ms) ms = Math.max(ms, again);
+  return ms;
 }
 
 const dayStarts = new Map<string, number>();
