@@ -1,46 +1,19 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpAccountsAdapter, HttpAdsAdapter, HttpOrdersAdapter } from '../../src/services/http/adapters';
 import { isServiceFailure, ServiceContractError, ServiceUnavailableError, type Ad } from '../../src/services/ports';
 import { orderFactsSchema } from '../../src/eligibility/schema';
+import { fakeService, json, type Handler } from '../support/fakeService';
 
-type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
-
-let server: Server;
-let baseUrl: string;
 let handler: Handler;
-let requests: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[];
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      handler(req, res, body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
-
+const service = fakeService((req, res, body) => handler(req, res, body));
+const requests = service.requests;
 beforeEach(() => {
-  requests = [];
   handler = (_req, res) => json(res, 500, { error: 'no handler' });
 });
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(typeof body === 'string' ? body : JSON.stringify(body));
-}
-
 const TIMEOUT_MS = 400;
-const opts = () => ({ baseUrl, token: 's3cret', timeoutMs: TIMEOUT_MS });
+const opts = () => ({ baseUrl: service.baseUrl, token: 's3cret', timeoutMs: TIMEOUT_MS });
 
 const ORDER = {
   facts: {

@@ -2,14 +2,13 @@
  * Invoices (P4/P6) and merchants (D5) ports: the demo adapters on a real Redis (state shared by every
  * instance) and the HTTP adapters against a real local HTTP server, with the ports' error model.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { keyspace } from '../../src/storage/keys';
 import { DemoData } from '../../src/services/demo/data';
 import { DemoInvoicesAdapter, DemoMerchantsAdapter } from '../../src/services/demo/adapters';
 import { HttpInvoicesAdapter, HttpMerchantsAdapter } from '../../src/services/http/adapters';
 import { ServiceContractError, ServiceUnavailableError, type Invoice, type MerchantComplaint } from '../../src/services/ports';
+import { fakeService, json, type Handler } from '../support/fakeService';
 
 const NOW = new Date('2031-03-15T10:00:00.000Z');
 const data = DemoData.load();
@@ -106,38 +105,13 @@ describe('demo merchants adapter (Redis)', () => {
 
 // ---------------------------------------------------------------- HTTP
 
-type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
-let server: Server;
-let baseUrl: string;
 let handler: Handler;
-let requests: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[];
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      handler(req, res, body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
-});
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+const service = fakeService((req, res, body) => handler(req, res, body));
+const requests = service.requests;
 beforeEach(() => {
-  requests = [];
   handler = (_req, res) => json(res, 500, { error: 'no handler' });
 });
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(typeof body === 'string' ? body : JSON.stringify(body));
-}
-const opts = () => ({ baseUrl, token: 's3cret', timeoutMs: 400 });
+const opts = () => ({ baseUrl: service.baseUrl, token: 's3cret', timeoutMs: 400 });
 const INVOICE: Invoice = { id: 'INV-1', orderId: 'FL-800002', ownerAccountId: 'ACC-1', amountDue: { minor: 18900, currency: 'EUR' }, dueDate: '2031-03-17', status: 'due' };
 
 describe('HTTP invoices adapter', () => {
@@ -153,7 +127,7 @@ describe('HTTP invoices adapter', () => {
     expect(await new HttpInvoicesAdapter(opts()).findForOrder('FL-800002', { accountId: 'ACC-1' })).toBeNull();
     handler = (_req, res) => json(res, 200, INVOICE);
     expect(await new HttpInvoicesAdapter(opts()).findForOrder('FL-800002', { accountId: 'ACC-2' })).toBeNull();
-    requests = [];
+    requests.length = 0;
     expect(await new HttpInvoicesAdapter(opts()).findForOrder('FL-800002')).toBeNull();
     expect(await new HttpInvoicesAdapter(opts()).pause('INV-1', { caseRef: 'PN-1', by: 'bot' })).toBeNull();
     expect(requests).toHaveLength(0);
