@@ -5,6 +5,8 @@ import type { App } from '../../src/app';
 import { keyspace } from '../../src/storage/keys';
 import { messageId, Outbox, SmtpTransport, type OutgoingMail } from '../../src/services/notifications';
 import { startSmtp, type TestSmtp } from '../support/smtp';
+import { startRedis } from '../support/redisServer';
+import { createRedisClient, waitUntilReady } from '../../src/storage/redisClient';
 import { makeCase, startMailApp } from './support';
 
 /*
@@ -46,7 +48,8 @@ describe('outbox', () => {
         one.app.notifications.notifier.notifyAgentAnswer(record, { text: `Answer ${i}`, messageId: 'm1' }),
         two.app.notifications.notifier.notifyAgentAnswer(record, { text: `Answer ${i}`, messageId: 'm1' }),
       ]);
-      expect([a.queued, b.queued].filter(Boolean)).toHaveLength(1);
+      // On failure, the reasons say why (a duplicate is the expected answer of one of the two).
+      expect({ i, queued: [a, b].filter((x) => x.queued).length, answers: [a, b] }).toMatchObject({ i, queued: 1 });
       const r = await (i % 2 ? one : two).app.notifications.notifier.notifyRequestRecorded(record);
       for (const x of [a, b, r]) if (x.queued) ids.add(x.id);
       lastQueued = Date.now();
@@ -162,6 +165,36 @@ describe('outbox', () => {
     } finally {
       await transport.close();
       await redis.quit();
+    }
+  });
+
+  it('an enqueue that timed out while Redis hung is queued once, and its caller is told it was queued', async () => {
+    const server = await startRedis();
+    const redis = createRedisClient({ url: server.url, commandTimeoutMs: 200 });
+    const other = createRedisClient({ url: server.url, commandTimeoutMs: 3000 });
+    const keys = keyspace(`o${randomUUID().slice(0, 8)}`);
+    const transport = new SmtpTransport({ url: smtp.url, from: FROM });
+    const mail: OutgoingMail = { id: 'RF-HUNG1:answer:1', kind: 'agent_answer', reference: 'RF-HUNG1', language: 'en', to: 'x@example.org', subject: 'S', text: 'T', html: '<p>T</p>' };
+    try {
+      await Promise.all([waitUntilReady(redis), waitUntilReady(other)]);
+      const outbox = new Outbox(redis, keys, transport, pino({ level: 'silent' }), {});
+      // Redis hangs for 600 ms: the first attempt (and the second) time out on the client, then are
+      // all applied, in order, once Redis answers again.
+      server.process.kill('SIGSTOP');
+      const resumed = settle(600).then(() => server.process.kill('SIGCONT'));
+      const queued = await outbox.enqueue(mail);
+      await resumed;
+      expect(queued).toBe(true);
+      // The same message from another instance (another call): already queued.
+      expect(await new Outbox(other, keys, transport, pino({ level: 'silent' }), {}).enqueue(mail)).toBe(false);
+      expect(await other.xlen(keys.global('mail', 'stream'))).toBe(1);
+      expect(await outbox.stats()).toMatchObject({ queued: 1, duplicates: 1, pending: 1 });
+    } finally {
+      server.process.kill('SIGCONT');
+      redis.disconnect();
+      other.disconnect();
+      await transport.close();
+      await server.stop();
     }
   });
 });

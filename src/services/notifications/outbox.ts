@@ -6,7 +6,9 @@
  *   stream       Redis Stream of messages to deliver, read through the consumer group `senders`
  *   retry        sorted set: messages waiting for their next attempt, score = due time (ms)
  *   dead         list of messages given up after MAIL_MAX_ATTEMPTS (id, kind, masked address, error)
- *   key:<id>     "this message was queued" (idempotency: a second enqueue with the same id is a no-op)
+ *   key:<id>     "this message was queued", holding the enqueuing call's token (idempotency: a second
+ *                enqueue with the same id is a no-op; the same call retried after a timeout is told
+ *                that its own earlier attempt queued it)
  *   sent:<id>    "this message was delivered" (a message claimed again after a crash is not re-sent)
  *   lock:<id>    the instance delivering it right now (two instances never send one message at once)
  *   stats        counters: queued, sent, retried, failed (given up), duplicates
@@ -32,13 +34,21 @@ const GROUP = 'senders';
 /** How long "queued" and "sent" markers are kept (a message re-queued after that would be sent again). */
 const MARKER_TTL_SECONDS = 30 * 24 * 3600;
 const MAX_BACKOFF_MS = 10 * 60 * 1000;
+/** Pauses before the retries of an enqueue that failed or timed out (ms). */
+const ENQUEUE_RETRIES = [100, 400];
 
-/** KEYS key, stream, stats. ARGV ttl, id, mail JSON. 1 = queued, 0 = already queued. */
+/**
+ * KEYS key, stream, stats. ARGV ttl, id, mail JSON, the call's token. 1 = queued (now, or by an earlier
+ * attempt of the same call), 0 = already queued by another call.
+ */
 const ENQUEUE = `
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+local held = redis.call('GET', KEYS[1])
+if held then
+  if held == ARGV[4] then return 1 end
   redis.call('HINCRBY', KEYS[3], 'duplicates', 1)
   return 0
 end
+redis.call('SET', KEYS[1], ARGV[4], 'EX', ARGV[1])
 redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'mail', ARGV[3], 'attempt', '0')
 redis.call('HINCRBY', KEYS[3], 'queued', 1)
 return 1
@@ -150,7 +160,21 @@ export class Outbox {
 
   /** Queues one message; `false` when a message with this id was queued before (nothing is added). */
   async enqueue(mail: OutgoingMail): Promise<boolean> {
-    const queued = await this.redis.eval(ENQUEUE, 3, this.k(`key:${mail.id}`), this.k('stream'), this.k('stats'), String(MARKER_TTL_SECONDS), mail.id, JSON.stringify(mail));
+    // A call that timed out on the client may still have been applied by Redis ("maybe applied"):
+    // it is retried with the same token, and the script recognises its own earlier success, so the
+    // message is queued once and the caller is told so, whichever attempt queued it.
+    const token = randomUUID();
+    const args = [this.k(`key:${mail.id}`), this.k('stream'), this.k('stats'), String(MARKER_TTL_SECONDS), mail.id, JSON.stringify(mail), token] as const;
+    let queued: unknown;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        queued = await this.redis.eval(ENQUEUE, 3, ...args);
+        break;
+      } catch (err) {
+        if (attempt >= ENQUEUE_RETRIES.length) throw err;
+        await new Promise((r) => setTimeout(r, ENQUEUE_RETRIES[attempt]));
+      }
+    }
     if (queued === 1) {
       this.logger.info({ mailId: mail.id, kind: mail.kind, caseRef: mail.reference, to: maskEmail(mail.to) }, 'e-mail queued');
       this.wake?.();
