@@ -24,6 +24,9 @@ export interface ServerDeps {
   ownConnectorPath: string;
 }
 
+/** How long an idle keep-alive connection is kept open (ms), announced in `Keep-Alive: timeout=…`. */
+export const IDLE_KEEP_ALIVE_MS = 65_000;
+
 /**
  * The restify server: /api/messages (Bot Framework), health checks, and a count of requests in
  * flight so shutdown can wait for them. Other routes (Direct Line, agent, eligibility, pages) are
@@ -31,6 +34,12 @@ export interface ServerDeps {
  */
 export function createServer(deps: ServerDeps): { server: Server; inFlight: () => number } {
   const server = restify.createServer({ name: 'refund-support-bot', handleUncaughtExceptions: false });
+  // An idle keep-alive connection is closed by the client or the proxy first, never by this server
+  // while a request is on its way: Node's 5 s default races with clients that keep sockets 4 to 5 s
+  // (undici's fetch, proxies), and a POST lost in that race is not retried (ECONNRESET). Proxies in
+  // front of the bot must keep their own idle timeout below this one (deploy/haproxy.cfg).
+  server.server.keepAliveTimeout = IDLE_KEEP_ALIVE_MS;
+  server.server.headersTimeout = IDLE_KEEP_ALIVE_MS + 5_000;
   let inFlight = 0;
 
   server.pre((req: Request, res: Response, next: restify.Next) => {

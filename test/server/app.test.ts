@@ -16,6 +16,28 @@ describe('bot service over HTTP', () => {
     expect(await ready.json()).toEqual({ status: 'ready', redis: 'up' });
   });
 
+  it('keeps an idle keep-alive connection longer than clients and proxies do (no reset race at 5 s)', async () => {
+    const { Agent, request } = await import('node:http');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ status: number; reused: boolean; keepAlive: string }>((resolve, reject) => {
+        const req = request(`${baseUrl}/healthz`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket, keepAlive: String(res.headers['keep-alive']) }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      const first = await get();
+      expect(first).toMatchObject({ status: 200, reused: false, keepAlive: 'timeout=65' });
+      await new Promise((r) => setTimeout(r, 5500)); // past Node's default of 5 s
+      expect(await get()).toMatchObject({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('rejects malformed JSON and non-activities with 400, and keeps serving', async () => {
     const bad = await fetch(`${baseUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type": "message",' });
     expect(bad.status).toBe(400);
