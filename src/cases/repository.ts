@@ -216,8 +216,17 @@ export class RedisCaseRepository implements CaseRepository {
   }
 
   async requestHistory(orderId: string, exclude?: CaseReference, owner?: CaseOwner): Promise<{ earlierRequests: number; compensatedRequests: number }> {
-    const refs = (await this.redis.zrevrange(this.orderIndexKey(orderId), 0, MAX_LIST_LIMIT - 1)).filter((r) => r !== exclude);
+    let refs = (await this.redis.zrevrange(this.orderIndexKey(orderId), 0, MAX_LIST_LIMIT - 1)).filter((r) => r !== exclude);
     if (refs.length === 0) return { earlierRequests: 0, compensatedRequests: 0 };
+    if (owner && refs.length > 1) {
+      // Only the asker's own cases count, and every one of them is listed in one of the asker's
+      // indexes: one ZMSCORE per index keeps the records of other customers' cases for the same
+      // order unread (an order with many cases costs no JSON parsing).
+      const ranked = refs;
+      const listed = await Promise.all(ownerIndexIds(owner).map((id) => this.redis.zmscore(this.indexKey(id), ...ranked)));
+      refs = ranked.filter((_, i) => listed.some((scores) => scores[i] !== null));
+      if (refs.length === 0) return { earlierRequests: 0, compensatedRequests: 0 };
+    }
     const raws = await this.getMany(refs);
     let earlierRequests = 0;
     let compensatedRequests = 0;

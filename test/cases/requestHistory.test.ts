@@ -46,10 +46,10 @@ function facts(orderId: string, profile: 'standard' | 'balance-only'): CaseFacts
   };
 }
 
-async function record(orderId: string, profile: 'standard' | 'balance-only', history?: CaseFacts['requestHistory']) {
+async function record(orderId: string, profile: 'standard' | 'balance-only', history?: CaseFacts['requestHistory'], owner: CaseOwner = alice) {
   const f = { ...facts(orderId, profile), ...(history ? { requestHistory: history } : {}) };
   const decision = evaluate({ profile, case: f }, { timeZone: 'Europe/Paris' });
-  const input: NewCase = { topic: 'refund', profile, owner: alice, facts: f, decision, language: 'en', conversationReference: {} };
+  const input: NewCase = { topic: 'refund', profile, owner, facts: f, decision, language: 'en', conversationReference: {} };
   return { decision, record: await repo.create(input) };
 }
 
@@ -92,5 +92,24 @@ describe('requestHistory: the case history of one order', () => {
     const first = await record('FL-H3', 'standard');
     await repo.updateStatus(first.record.reference, 'refused', 'agent:a1');
     expect(await repo.requestHistory('FL-H3')).toEqual({ earlierRequests: 1, compensatedRequests: 0 });
+  });
+
+  test("for one customer, only that customer's cases count: by channel user, or by verified account across channels", async () => {
+    const bob: CaseOwner = { channelId: 'webchat', userId: 'bob' };
+    const carolWeb: CaseOwner = { channelId: 'webchat', userId: 'carol-web', accountId: 'acct-carol' };
+    const carolTeams: CaseOwner = { channelId: 'msteams', userId: 'carol-teams', accountId: 'acct-carol' };
+    const mine = await record('FL-H4', 'standard');
+    // Many other customers asked about the same order (a shared order number, or someone trying).
+    for (let i = 0; i < 12; i++) await record('FL-H4', 'standard', undefined, { channelId: 'webchat', userId: `other-${i}` });
+    await record('FL-H4', 'standard', undefined, carolWeb);
+    expect(await repo.requestHistory('FL-H4', undefined, alice)).toEqual({ earlierRequests: 1, compensatedRequests: 1 });
+    expect(await repo.requestHistory('FL-H4', mine.record.reference, alice)).toEqual({ earlierRequests: 0, compensatedRequests: 0 });
+    expect(await repo.requestHistory('FL-H4', undefined, bob)).toEqual({ earlierRequests: 0, compensatedRequests: 0 });
+    // Carol's account sees her web chat case from Teams; a stranger with her channel user id but
+    // another verified account does not.
+    expect(await repo.requestHistory('FL-H4', undefined, carolTeams)).toEqual({ earlierRequests: 1, compensatedRequests: 1 });
+    expect(await repo.requestHistory('FL-H4', undefined, { ...carolWeb, accountId: 'acct-mallory' })).toEqual({ earlierRequests: 0, compensatedRequests: 0 });
+    // Without an owner (an agent's view of the order): every case.
+    expect((await repo.requestHistory('FL-H4')).earlierRequests).toBe(14);
   });
 });

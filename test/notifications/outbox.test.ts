@@ -177,7 +177,7 @@ describe('outbox', () => {
     const mail: OutgoingMail = { id: 'RF-HUNG1:answer:1', kind: 'agent_answer', reference: 'RF-HUNG1', language: 'en', to: 'x@example.org', subject: 'S', text: 'T', html: '<p>T</p>' };
     try {
       await Promise.all([waitUntilReady(redis), waitUntilReady(other)]);
-      const outbox = new Outbox(redis, keys, transport, pino({ level: 'silent' }), {});
+      const outbox = new Outbox(redis, keys, transport, pino({ level: 'silent' }), { maxAttempts: 3, retryBaseMs: 100 });
       // Redis hangs for 600 ms: the first attempt (and the second) time out on the client, then are
       // all applied, in order, once Redis answers again.
       server.process.kill('SIGSTOP');
@@ -186,7 +186,7 @@ describe('outbox', () => {
       await resumed;
       expect(queued).toBe(true);
       // The same message from another instance (another call): already queued.
-      expect(await new Outbox(other, keys, transport, pino({ level: 'silent' }), {}).enqueue(mail)).toBe(false);
+      expect(await new Outbox(other, keys, transport, pino({ level: 'silent' }), { maxAttempts: 3, retryBaseMs: 100 }).enqueue(mail)).toBe(false);
       expect(await other.xlen(keys.global('mail', 'stream'))).toBe(1);
       expect(await outbox.stats()).toMatchObject({ queued: 1, duplicates: 1, pending: 1 });
     } finally {
