@@ -1,4 +1,4 @@
-import { ActivityTypes, ConversationState, Middleware, StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { Activity, ActivityTypes, ConversationState, DeliveryModes, Middleware, StatePropertyAccessor, TurnContext } from 'botbuilder';
 import { detectLanguage, isLanguage, Language } from '../i18n';
 import { CONFIDENT, type NluRecognizer } from '../nlu';
 import { redactActivityInPlace } from './redact';
@@ -21,6 +21,18 @@ export class RedactionMiddleware implements Middleware {
       return send();
     });
     await next();
+  }
+}
+
+/** Replies larger than this (as JSON) are not kept for a retry of their message. */
+const MAX_KEPT_REPLIES_BYTES = 32 * 1024;
+
+function parseReplies(json: string): Partial<Activity>[] | undefined {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? (v as Partial<Activity>[]) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -53,7 +65,13 @@ export class TurnGateMiddleware implements Middleware {
     if (!conversation?.id) return next();
     const message = type === ActivityTypes.Message;
     const begun = await this.gate.begin(conversation.id, { activityId: message && id ? id : undefined, rateLimited: message });
-    if (begun.kind === 'duplicate') return;
+    const expectReplies = context.activity.deliveryMode === DeliveryModes.ExpectReplies;
+    if (begun.kind === 'duplicate') {
+      // A retry of a message whose turn committed: it is not run again. A client waiting for the
+      // replies in the HTTP answer gets the ones its first attempt produced (it lost them).
+      if (expectReplies && begun.replies) context.bufferedReplyActivities.push(...(parseReplies(begun.replies) ?? []));
+      return;
+    }
     if (begun.kind === 'limited') return this.opts.onLimited(context, begun.retryAfterMs, begun.language);
     const turn = begun.turn;
     context.turnState.set(TURN_HANDLE, turn);
@@ -66,6 +84,11 @@ export class TurnGateMiddleware implements Middleware {
       throw err;
     }
     if (message) turn.language = context.turnState.get(TURN.language) as string | undefined;
+    if (message && expectReplies) {
+      // Already redacted (RedactionMiddleware runs on every send); a very large answer is not kept.
+      const json = JSON.stringify(context.bufferedReplyActivities);
+      if (json.length <= MAX_KEPT_REPLIES_BYTES) turn.replies = json;
+    }
     await turn.commit();
   }
 }

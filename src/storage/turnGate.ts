@@ -34,13 +34,20 @@ import { isStorageUnavailable } from './errors';
  * runs once if that turn did not commit.
  */
 
-/** KEYS lock, turn. ARGV value, id hash, lock ttl ms, rate max (0: none), rate window ms, turn ttl ms (0: none). */
+/**
+ * KEYS lock, turn, replies. ARGV value, id hash, lock ttl ms, rate max (0: none), rate window ms, turn ttl
+ * ms (0: none). A duplicate gets the replies its original turn stored, when they are still there.
+ */
 const BEGIN_LUA = `
 local cur = redis.call('GET', KEYS[1])
 local idh = ARGV[2]
 if idh ~= '' then
   local done = redis.call('HGET', KEYS[2], 'done')
-  if done and string.find(' ' .. done .. ' ', ' ' .. idh .. ' ', 1, true) then return {'dup'} end
+  if done and string.find(' ' .. done .. ' ', ' ' .. idh .. ' ', 1, true) then
+    local r = redis.call('GET', KEYS[3])
+    if r and string.sub(r, 1, #idh + 1) == idh .. ' ' then return {'dup', string.sub(r, #idh + 2)} end
+    return {'dup'}
+  end
 end
 -- A copy of a message whose turn holds the lock waits like any other message: that turn may yet fail
 -- (or be a lock its holder gave up after a timeout), and then this copy must run.
@@ -69,10 +76,11 @@ return {'ok', m[1] or '0', m[2] or '', tostring(existed)}
 `;
 
 /**
- * KEYS lock, turn, state. ARGV:
+ * KEYS lock, turn, state, replies. ARGV:
  *  1 lock value, 2 token, 3 id hash ('' none), 4 how many ids to remember, 5 marker ('' none),
  *  6 language ('' none), 7 turn ttl ms, 8 state: 'none' | 'any' | 'match' | 'absent', 9 expected eTag,
- *  10 new eTag, 11 JSON ('' deletes), 12 state ttl ms.
+ *  10 new eTag, 11 JSON ('' deletes), 12 state ttl ms, 13 the turn's replies as JSON ('' none: kept for
+ *  a retry of an expectReplies message), 14 how long they are kept (ms).
  * {'ok'} or {'conflict'} (the state changed since it was read: nothing written, the lock released if ours).
  */
 const COMMIT_LUA = `
@@ -102,6 +110,7 @@ if ARGV[3] ~= '' then
   local keep = tonumber(ARGV[4])
   local from = math.max(1, #ids - keep + 1)
   redis.call('HSET', KEYS[2], 'done', table.concat(ids, ' ', from, #ids))
+  if ARGV[13] ~= '' then redis.call('SET', KEYS[4], ARGV[3] .. ' ' .. ARGV[13], 'PX', ARGV[14]) end
 end
 if ARGV[5] ~= '' then
   local n = tonumber(redis.call('HGET', KEYS[2], 'n') or '0')
@@ -128,8 +137,8 @@ return 0
 `;
 
 interface GateScripts {
-  turnBegin(lock: string, turn: string, value: string, idHash: string, ttlMs: number, rateMax: number, rateWindowMs: number, turnTtlMs: number): Promise<string[]>;
-  turnCommit(lock: string, turn: string, state: string, ...args: string[]): Promise<string[]>;
+  turnBegin(lock: string, turn: string, replies: string, value: string, idHash: string, ttlMs: number, rateMax: number, rateWindowMs: number, turnTtlMs: number): Promise<string[]>;
+  turnCommit(lock: string, turn: string, state: string, replies: string, ...args: string[]): Promise<string[]>;
   turnResolve(lock: string, turn: string, value: string, token: string): Promise<number>;
   turnRenew(lock: string, value: string, ttlMs: number): Promise<number>;
 }
@@ -160,7 +169,8 @@ export interface StagedState {
 }
 
 export type BeginResult =
-  | { kind: 'duplicate' }
+  /** `replies`: what the committed original answered, as JSON, when it was kept (see TurnHandle.replies). */
+  | { kind: 'duplicate'; replies?: string }
   | { kind: 'limited'; retryAfterMs: number; language?: string }
   | { kind: 'ok'; turn: TurnHandle };
 
@@ -174,6 +184,8 @@ export interface TurnGateOptions {
   rateWindowMs?: number;
   /** Sliding TTL of the state and the turn record (0: none), in seconds. */
   ttlSeconds?: number;
+  /** How long a turn's replies are kept for a retry of its message (default 600000 ms). */
+  repliesTtlMs?: number;
   /** Activity ids remembered per conversation for de-duplication (default 16). */
   rememberIds?: number;
   /** How long a maybe-applied commit is resolved inside the turn before giving up (default 2500 ms). */
@@ -205,8 +217,8 @@ export class TurnGate {
     this.lockTtlMs = opts.lockTtlMs ?? 8000;
     this.waitMs = opts.waitMs ?? 10000;
     this.ttlMs = Math.ceil((opts.ttlSeconds ?? 0) * 1000);
-    client.defineCommand('turnBegin', { numberOfKeys: 2, lua: BEGIN_LUA });
-    client.defineCommand('turnCommit', { numberOfKeys: 3, lua: COMMIT_LUA });
+    client.defineCommand('turnBegin', { numberOfKeys: 3, lua: BEGIN_LUA });
+    client.defineCommand('turnCommit', { numberOfKeys: 4, lua: COMMIT_LUA });
     client.defineCommand('turnResolve', { numberOfKeys: 2, lua: RESOLVE_LUA });
     client.defineCommand('turnRenew', { numberOfKeys: 1, lua: RENEW_LUA });
     this.client = client as RedisClient & GateScripts;
@@ -214,6 +226,11 @@ export class TurnGate {
 
   turnKey(conversationId: string): string {
     return this.keys.conversation(conversationId, 'turn');
+  }
+
+  /** The last expectReplies turn's replies: "<id hash> <JSON>", for a retry of that message. */
+  repliesKey(conversationId: string): string {
+    return this.keys.conversation(conversationId, 'replies');
   }
 
   /**
@@ -230,13 +247,13 @@ export class TurnGate {
       const value = `${token} ${idHash}`;
       let reply: string[];
       try {
-        reply = await this.client.turnBegin(lock, turn, value, idHash, this.lockTtlMs, opts.rateLimited ? (this.opts.rateMax ?? 0) : 0, this.opts.rateWindowMs ?? 60000, this.ttlMs);
+        reply = await this.client.turnBegin(lock, turn, this.repliesKey(conversationId), value, idHash, this.lockTtlMs, opts.rateLimited ? (this.opts.rateMax ?? 0) : 0, this.opts.rateWindowMs ?? 60000, this.ttlMs);
       } catch (err) {
         // Maybe applied: the lock may be ours once Redis answers. Give it back then.
         if (isStorageUnavailable(err)) this.resolveLater(conversationId, value, token);
         throw err;
       }
-      if (reply[0] === 'dup') return { kind: 'duplicate' };
+      if (reply[0] === 'dup') return reply[1] !== undefined ? { kind: 'duplicate', replies: reply[1] } : { kind: 'duplicate' };
       if (reply[0] === 'limited') return { kind: 'limited', retryAfterMs: Number(reply[1]), language: reply[2] || undefined };
       if (reply[0] === 'ok') {
         return {
@@ -270,11 +287,13 @@ export class TurnGate {
       s?.eTag ?? '',
       s?.json ?? '',
       String(this.ttlMs),
+      t.idHash ? (t.replies ?? '') : '',
+      String(this.opts.repliesTtlMs ?? 600_000),
     ];
     let reply: string[];
     const others = Promise.allSettled(deferred.map((fn) => fn()));
     try {
-      const [r] = await durabilityFor(this.client).write(lock, (p) => (p as unknown as GateScripts).turnCommit(lock, turn, stateKey, ...args));
+      const [r] = await durabilityFor(this.client).write(lock, (p) => (p as unknown as GateScripts).turnCommit(lock, turn, stateKey, this.repliesKey(t.conversationId), ...args));
       reply = r as string[];
     } catch (err) {
       if (err instanceof NotDurableError) {
@@ -356,6 +375,11 @@ export class TurnHandle {
   language?: string;
   /** The state write to make at commit (TurnConversationState.saveChanges). */
   staged?: StagedState;
+  /**
+   * The replies of an expectReplies message, as JSON, kept with the commit for a while: a client that
+   * lost the answer and sends the message again gets them, instead of nothing (the turn is not run twice).
+   */
+  replies?: string;
   private readonly deferred: (() => Promise<unknown>)[] = [];
   private timer?: NodeJS.Timeout;
   lost = false;

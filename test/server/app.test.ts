@@ -38,6 +38,22 @@ describe('bot service over HTTP', () => {
     }
   });
 
+  it('a message sent again after its answer was lost gets the same answer, and is not run twice', async () => {
+    const conv = randomUUID();
+    await send(baseUrl, conv, { text: 'I want a refund' });
+    const id = randomUUID();
+    const first = await send(baseUrl, conv, { id, text: 'FL-100001' });
+    expect(texts(first).join(' ')).toMatch(/amount|how much/i);
+    const again = await send(baseUrl, conv, { id, text: 'FL-100001' });
+    expect(again).toEqual(first);
+    // The conversation moved on once: the next answer is the amount's, not the order number's again.
+    const next = texts(await send(baseUrl, conv, { text: '49 euros' })).join(' ');
+    expect(next).not.toMatch(/how much/i);
+    const kept = await app.redis.pttl(app.keys.conversation(conv, 'replies'));
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(600_000);
+  });
+
   it('rejects malformed JSON and non-activities with 400, and keeps serving', async () => {
     const bad = await fetch(`${baseUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type": "message",' });
     expect(bad.status).toBe(400);

@@ -84,11 +84,13 @@ describe('Redis round trips per turn', () => {
     const rec = recorder(app);
     const conv = `rt-${randomUUID()}`;
     const id = randomUUID();
-    await send(baseUrl, conv, { id, text: 'hello', locale: 'en-GB' });
+    await send(baseUrl, conv, { text: 'hello', locale: 'en-GB' });
+    const first = await send(baseUrl, conv, { id, text: 'I want a refund', locale: 'en-GB' });
     rec.start(conv);
-    const again = await send(baseUrl, conv, { id, text: 'hello', locale: 'en-GB' });
+    const again = await send(baseUrl, conv, { id, text: 'I want a refund', locale: 'en-GB' });
     const { trips } = rec.stop();
-    expect(again).toEqual([]);
+    // The client gets what the first attempt answered (it lost it), read in the same round trip.
+    expect(again).toEqual(first);
     expect(trips).toBe(1);
   }, 60000);
 });
