@@ -39,6 +39,8 @@ function digitOf(ch: string): string | undefined {
 
 /** The ASCII letter a character stands for (full-width letters included), upper case. */
 function letterOf(ch: string): string | undefined {
+  const c = ch.codePointAt(0)!;
+  if (c < 0x80) return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ? ch.toUpperCase() : undefined;
   const n = ch.normalize('NFKC');
   return /^[A-Za-z]$/.test(n) ? n.toUpperCase() : undefined;
 }
@@ -218,8 +220,26 @@ function replaceSpans(text: string, spans: Span[]): string {
   return out + text.slice(pos);
 }
 
+/**
+ * Fewer than this many decimal digits (of any script) cannot hold a secret: a card has 13 or more, an
+ * IBAN 2 check digits and at least 8 more (see findIbans).
+ */
+const MIN_DIGITS = 10;
+
+/** True when the text has at least MIN_DIGITS decimal digits: most texts are ruled out in one pass. */
+function mayHoldSecret(text: string): boolean {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) n++;
+    else if (c >= 0x80 && digitOf(String.fromCodePoint(text.codePointAt(i)!)) !== undefined) n++;
+    if (n >= MIN_DIGITS) return true;
+  }
+  return false;
+}
+
 export function redactSecrets(text: string): Redaction {
-  if (text.length < 13) return { text, count: 0 };
+  if (text.length < 13 || !mayHoldSecret(text)) return { text, count: 0 };
   // IBANs first: their digits could otherwise be taken for a card, leaving the country code and the rest.
   const ibans = findIbans(text);
   const afterIbans = replaceSpans(text, ibans);
