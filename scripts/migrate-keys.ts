@@ -23,7 +23,8 @@ unbounded family of keys shares one Redis Cluster hash slot:
   desk transcripts            global:{desk}:t:<id>                   -> conv:{<id>}:desk:t
 
 Rate-limit counters (global:{ratelimit}:..., global:{desk}:login-...) and de-duplication markers
-(conv:{<id>}:seen:...) are short-lived: they are not moved, they expire by themselves (minutes).
+(conv:{<id>}:seen:...) are short-lived: they are not moved but left to expire (within 15 minutes); the
+summary counts them.
 
 Run it once every instance runs the new version; the bot may keep serving meanwhile. It copies each key
 (keeping its TTL) and deletes the old one only once the copy is written (and acknowledged by the replicas);
