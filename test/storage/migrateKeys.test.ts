@@ -290,6 +290,11 @@ describe('migrating the key layout on one Redis', () => {
       'desk-transcript': { moved: 1, merged: 1, conflicts: 0, skipped: 0 },
     });
     expect(lines.some((l) => l.startsWith(`case-record ${seeded.a.reference}: in both layouts`))).toBe(true);
+    // Every record is in place before any index moves (the sweep drops entries whose record it cannot find).
+    const lastRecord = Math.max(...lines.map((l, i) => (/^(moved|merged|conflict) case-record /.test(l) ? i : -1)));
+    const firstIndex = lines.findIndex((l) => /^(moved|merged|conflict) case-(owner|order|sweep)/.test(l));
+    expect(lastRecord).toBeGreaterThanOrEqual(0);
+    expect(firstIndex).toBeGreaterThan(lastRecord);
     await expectMigrated(redis, keys, seeded);
   });
 
@@ -312,6 +317,57 @@ describe('migrating the key layout on one Redis', () => {
       expect(begun.turn.firstTurn).toBe(false);
       await begun.turn.abort();
     }
+  });
+});
+
+describe('merging into a key the new version wrote already', () => {
+  const keys = keyspace(uniquePrefix('mig-merge'));
+  const old = oldLayout(keys);
+  const neu = newLayout(keys);
+  let redis: RedisClient;
+
+  beforeAll(async () => {
+    redis = await connect();
+  });
+  afterAll(async () => {
+    await dropPrefix(redis, keys.prefix);
+    await close(redis);
+  });
+
+  it('a record updated last in the old layout wins; the other copy is kept aside; indexes keep the new scores; transcripts interleave', async () => {
+    const older = { reference: 'RF-MERGE', status: 'submitted', updatedAt: '2031-03-15T10:00:00.000Z' };
+    const newer = { reference: 'RF-MERGE', status: 'approved', updatedAt: '2031-03-16T10:00:00.000Z' };
+    await redis.set(old.caseKey('RF-MERGE'), JSON.stringify(newer));
+    await redis.set(neu.caseKey('RF-MERGE'), JSON.stringify(older));
+    await redis.zadd(old.orderIndex('FL-1'), '10', 'RF-OLD', '20', 'RF-BOTH');
+    await redis.zadd(neu.orderIndex('FL-1'), '30', 'RF-NEW', '25', 'RF-BOTH');
+    await redis.set(old.requestClaim('r1'), 'RF-OLD', 'EX', 1000);
+    await redis.set(neu.requestClaim('r1'), 'RF-NEW', 'EX', 2000);
+    for (const id of ['1000-0', '3000-0']) await redis.xadd(old.transcript('c1'), id, 'e', `old ${id}`);
+    for (const id of ['2000-0', '4000-0']) await redis.xadd(neu.transcript('c1'), id, 'e', `new ${id}`);
+    await redis.expire(neu.transcript('c1'), 500);
+    const lines: string[] = [];
+    const s = await migrateKeys(redis, keys, { log: (l) => lines.push(l) });
+    expect(s.families['case-record']).toEqual({ moved: 0, merged: 1, conflicts: 1, skipped: 0 });
+    expect(s.families['case-request-claim']).toEqual({ moved: 0, merged: 1, conflicts: 1, skipped: 0 });
+    expect(JSON.parse((await redis.get(neu.caseKey('RF-MERGE')))!)).toEqual(newer);
+    expect(JSON.parse((await redis.get(neu.conflict('RF-MERGE')))!)).toEqual(older);
+    expect(lines.join('\n')).toContain('kept the old-layout copy');
+    expect(await redis.zrange(neu.orderIndex('FL-1'), 0, -1, 'WITHSCORES')).toEqual(['RF-OLD', '10', 'RF-BOTH', '25', 'RF-NEW', '30']);
+    expect(await redis.get(neu.requestClaim('r1'))).toBe('RF-NEW');
+    expect((await redis.xrange(neu.transcript('c1'), '-', '+')).map(([id, f]) => `${id} ${f[1]}`)).toEqual([
+      '1000-0 old 1000-0',
+      '2000-0 new 2000-0',
+      '3000-0 old 3000-0',
+      '4000-0 new 4000-0',
+    ]);
+    const ttl = await redis.pttl(neu.transcript('c1'));
+    expect(ttl).toBeGreaterThan(400_000);
+    expect(ttl).toBeLessThanOrEqual(500_000);
+    // New entries still go after the merged ones.
+    expect(await redis.xadd(neu.transcript('c1'), '*', 'e', 'next')).not.toBeNull();
+    expect(await redis.exists(old.caseKey('RF-MERGE'), old.orderIndex('FL-1'), old.requestClaim('r1'), old.transcript('c1'))).toBe(0);
+    expectNothingDone(await migrateKeys(redis, keys));
   });
 });
 
