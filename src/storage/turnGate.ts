@@ -184,7 +184,7 @@ export interface TurnGateOptions {
   rateWindowMs?: number;
   /** Sliding TTL of the state and the turn record (0: none), in seconds. */
   ttlSeconds?: number;
-  /** How long a turn's replies are kept for a retry of its message (default 600000 ms). */
+  /** How long a turn's replies are kept for a retry of its message (default 120000 ms). */
   repliesTtlMs?: number;
   /** Activity ids remembered per conversation for de-duplication (default 16). */
   rememberIds?: number;
@@ -288,7 +288,7 @@ export class TurnGate {
       s?.json ?? '',
       String(this.ttlMs),
       t.idHash ? (t.replies ?? '') : '',
-      String(this.opts.repliesTtlMs ?? 600_000),
+      String(this.opts.repliesTtlMs ?? 120_000),
     ];
     let reply: string[];
     const others = Promise.allSettled(deferred.map((fn) => fn()));

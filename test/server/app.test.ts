@@ -51,7 +51,7 @@ describe('bot service over HTTP', () => {
     expect(next).not.toMatch(/how much/i);
     const kept = await app.redis.pttl(app.keys.conversation(conv, 'replies'));
     expect(kept).toBeGreaterThan(0);
-    expect(kept).toBeLessThanOrEqual(600_000);
+    expect(kept).toBeLessThanOrEqual(120_000);
   });
 
   it('rejects malformed JSON and non-activities with 400, and keeps serving', async () => {
