@@ -113,7 +113,7 @@ export class DemoAccountsAdapter implements AccountsPort {
       user.aadObjectId
         ? u.aadObjectId === user.aadObjectId && u.tenantId === user.tenantId
         : u.userId === user.userId && (u.channelId === undefined || u.channelId === user.channelId);
-    const account = this.data.allAccounts(this.now()).find((a) => a.channelUsers.some(matches));
+    const account = this.data.accountWhere(matches, this.now());
     return account ? toAccount(account) : null;
   }
 }

@@ -5,6 +5,7 @@
  * facts); a bad file stops start-up with the file and the path of each problem. Dates are relative
  * (see ./relativeTime.ts) and resolved against the clock at every lookup.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -76,6 +77,10 @@ export class DemoData {
     private readonly ads: ReadonlyMap<string, unknown>,
     private readonly invoices: ReadonlyMap<string, unknown>,
     private readonly merchants: ReadonlyMap<string, DemoMerchant>,
+    /** Entries the schema returns unchanged once their dates are resolved (most): no parse per lookup. */
+    private readonly verbatim: WeakSet<object> = new WeakSet(),
+    /** Each account's channel users (no dates in them): an account is found without resolving the others. */
+    private readonly channelUsers: ReadonlyMap<string, DemoAccount['channelUsers']> = new Map(),
   ) {}
 
   /**
@@ -87,6 +92,7 @@ export class DemoData {
     now: Date = new Date(),
   ): DemoData {
     const problems: string[] = [];
+    const verbatim = new WeakSet<object>();
     const read = <T,>(
       file: string,
       value: unknown,
@@ -111,6 +117,8 @@ export class DemoData {
         if (raw.has(id)) problems.push(`${file} ${key}[${i}]: duplicate id ${id}`);
         raw.set(id, entry);
         parsed.set(id, r.data);
+        // The schema adds nothing (no default, no transform): a lookup needs no parse, only the dates.
+        if (typeof entry === 'object' && entry !== null && isDeepStrictEqual(r.data, resolveRelativeDates(entry, now))) verbatim.add(entry);
       });
       return { raw, parsed };
     };
@@ -144,7 +152,8 @@ export class DemoData {
       }
     }
     if (problems.length > 0) throw new DemoDataError(`Invalid demo data: ${problems.join('; ')}`);
-    return new DemoData(orders.raw, accounts.raw, ads.raw, invoices.raw, merchants.parsed);
+    const channelUsers = new Map([...accounts.parsed].map(([id, a]) => [id, a.channelUsers] as const));
+    return new DemoData(orders.raw, accounts.raw, ads.raw, invoices.raw, merchants.parsed, verbatim, channelUsers);
   }
 
   /** Reads `orders.json`, `accounts.json` and `ads.json` from `dir` (default: `data/demo` of the project). */
@@ -210,6 +219,12 @@ export class DemoData {
   merchant(name: string): DemoMerchant | undefined {
     return this.merchants.get(name);
   }
+  /** The first account with a channel user that `matches`, resolved against `now`. */
+  accountWhere(matches: (u: DemoAccount['channelUsers'][number]) => boolean, now: Date): DemoAccount | undefined {
+    for (const [id, users] of this.channelUsers) if (users.some(matches)) return this.account(id, now);
+    return undefined;
+  }
+
   /** Every account, resolved (small list). */
   allAccounts(now: Date): DemoAccount[] {
     return this.accountIds().map((id) => this.account(id, now) as DemoAccount);
@@ -217,8 +232,11 @@ export class DemoData {
 
   private resolve<T>(map: ReadonlyMap<string, unknown>, id: string, now: Date, schema: z.ZodType<T>): T | undefined {
     const raw = map.get(id);
-    // Validated at load; parsing again after resolving keeps the output typed (and defaults applied).
-    return raw === undefined ? undefined : schema.parse(resolveRelativeDates(raw, now));
+    if (raw === undefined) return undefined;
+    // Validated at load. An entry the schema would change (defaults) is parsed again after its dates
+    // are resolved; the others are only resolved (a fresh copy each time).
+    const resolved = resolveRelativeDates(raw, now);
+    return typeof raw === 'object' && raw !== null && this.verbatim.has(raw) ? (resolved as T) : schema.parse(resolved);
   }
 }
 
