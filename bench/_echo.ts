@@ -42,7 +42,8 @@ server.get('/readyz', async (_req, res) => {
 });
 server.get('/stats', async (_req, res) => {
   const cpu = process.cpuUsage();
-  res.send(200, { rss: process.memoryUsage().rss, lagMax: loop.max / 1e9, lagP99: loop.percentile(99) / 1e9, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
+  const mem = process.memoryUsage();
+  res.send(200, { rss: mem.rss, heap: mem.heapUsed, lagMax: loop.max / 1e9, lagP99: loop.percentile(99) / 1e9, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
   loop.reset();
 });
 server.listen(Number(process.env.PORT), '127.0.0.1');

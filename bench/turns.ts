@@ -61,6 +61,8 @@ const CASE_REF = /\bRF-[2-9A-HJ-NP-Z]{5}\b/;
 
 interface Stats {
   rss: number;
+  /** V8 heap in use (the rest of the resident memory is code, compiled regular expressions, buffers). */
+  heap: number;
   lagMax: number;
   lagP99: number;
   cpuSeconds: number;
@@ -166,6 +168,7 @@ async function start(kind: Kind, redisUrl: string): Promise<Target> {
           const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
           return {
             rss: metricValue(text, 'process_resident_memory_bytes'),
+            heap: metricValue(text, 'nodejs_heap_size_used_bytes'),
             lagMax: metricValue(text, 'nodejs_eventloop_lag_max_seconds'),
             lagP99: metricValue(text, 'nodejs_eventloop_lag_p99_seconds'),
             cpuSeconds: metricValue(text, 'process_cpu_seconds_total'),
@@ -394,6 +397,7 @@ interface Round {
   lagMax: number;
   lagP99: number;
   rssMax: number;
+  heapMax: number;
   clientCommandsPerTurn?: number;
   serverCommandsPerTurn?: number;
   bytesPerTurn?: number;
@@ -441,12 +445,14 @@ async function round(t: Target, redis: Redis, ms: number, dlCustomers = t.kind =
   let lagMax = 0;
   let lagP99 = 0;
   let rssMax = 0;
+  let heapMax = 0;
   let last = before;
   const sampler = setInterval(() => {
     void t.stats().then((s) => {
       lagMax = Math.max(lagMax, s.lagMax);
       lagP99 = Math.max(lagP99, s.lagP99);
       rssMax = Math.max(rssMax, s.rss);
+      heapMax = Math.max(heapMax, s.heap);
       last = s;
     });
   }, 1000);
@@ -465,6 +471,7 @@ async function round(t: Target, redis: Redis, ms: number, dlCustomers = t.kind =
   lagMax = Math.max(lagMax, after.lagMax);
   lagP99 = Math.max(lagP99, after.lagP99);
   rssMax = Math.max(rssMax, after.rss);
+  heapMax = Math.max(heapMax, after.heap);
   const r: Round = {
     kind: t.kind,
     turnsPerSecond: turns / elapsed,
@@ -474,6 +481,7 @@ async function round(t: Target, redis: Redis, ms: number, dlCustomers = t.kind =
     lagMax,
     lagP99,
     rssMax,
+    heapMax,
   };
   if (info0 && before.redisCommands !== undefined && after.redisCommands !== undefined) {
     const info1 = await redisInfo(redis);
@@ -714,6 +722,7 @@ async function main(): Promise<void> {
     out(`| first turn after ready | ${f(botFirst.first)} ms | ${f(echoFirst.first)} ms |`);
     out(`| event-loop delay under load, p99 / max | ${f(Math.max(...of('bot').map((r) => r.lagP99)) * 1000)} / ${f(Math.max(...of('bot').map((r) => r.lagMax)) * 1000)} ms | ${f(Math.max(...of('echo').map((r) => r.lagP99)) * 1000)} / ${f(Math.max(...of('echo').map((r) => r.lagMax)) * 1000)} ms |`);
     out(`| resident memory under load (max) | ${mb(Math.max(...of('bot').map((r) => r.rssMax)))} | ${mb(Math.max(...of('echo').map((r) => r.rssMax)))} |`);
+    out(`| V8 heap in use under load (max; the rest of the resident memory is code, compiled regular expressions and buffers) | ${mb(Math.max(...of('bot').map((r) => r.heapMax)))} | ${mb(Math.max(...of('echo').map((r) => r.heapMax)))} |`);
     out(`| Redis commands per turn: sent by the bot (round trips if none pipelined) / run by Redis (scripts' inner commands included) | ${f(median(of('bot').map((r) => r.clientCommandsPerTurn!)))} / ${f(median(of('bot').map((r) => r.serverCommandsPerTurn!)))} | - |`);
     out(`| Redis round trips per turn, one turn at a time (bot_redis_round_trips_total) | ${f(trips.perTurn, 2)} | - |`);
     out(`| Redis commands per turn, one turn at a time, by command | ${trips.commands} | - |`);

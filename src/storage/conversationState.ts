@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { calculateChangeHash, ConversationState, type Storage, type StoreItem, type TurnContext } from 'botbuilder';
+import { ConversationState, type Storage, type StoreItem, type TurnContext } from 'botbuilder';
 import type { TurnHandle } from './turnGate';
 import type { Keyspace } from './keys';
 
@@ -30,8 +30,21 @@ export class TurnConversationState extends ConversationState {
     super(store);
   }
 
+  /**
+   * As BotState.load, with the change hash taken by `stateJson` (one plain JSON.stringify) instead of
+   * botbuilder's `calculateChangeHash` (a replacer function called on every value, three times a turn).
+   */
   override async load(context: TurnContext, force = false): Promise<any> {
-    const state = await super.load(context, force);
+    const stateKey = (this as unknown as { stateKey: symbol }).stateKey;
+    const cached = context.turnState.get(stateKey) as { state?: StoreItem; hash: string } | undefined;
+    let state = cached?.state;
+    if (force || !state) {
+      const key = this.getStorageKey(context);
+      if (!key) throw new Error('TurnConversationState: no storage key for this activity');
+      const items = await this.store.read([key]);
+      state = (items[key] as StoreItem | undefined) ?? {};
+      context.turnState.set(stateKey, { state, hash: stateJson(state) });
+    }
     const eTag = (state as StoreItem | undefined)?.eTag;
     if (force || !context.turnState.has(READ_ETAG)) context.turnState.set(READ_ETAG, typeof eTag === 'string' && eTag !== '*' ? eTag : '');
     return state;
@@ -40,7 +53,8 @@ export class TurnConversationState extends ConversationState {
   override async saveChanges(context: TurnContext, force = false): Promise<void> {
     const stateKey = (this as unknown as { stateKey: symbol }).stateKey;
     let cached = context.turnState.get(stateKey) as { state: StoreItem; hash: string } | undefined;
-    if (!(force || (cached && cached.hash !== calculateChangeHash(cached.state)))) return;
+    const body = cached ? stateJson(cached.state) : '{}';
+    if (!(force || (cached && cached.hash !== body))) return;
     cached ??= { state: {}, hash: '' };
     const key = this.getStorageKey(context);
     if (!key) return;
@@ -50,12 +64,18 @@ export class TurnConversationState extends ConversationState {
       await this.store.write({ [key]: { ...cached.state, eTag: read || '*' } });
     } else {
       const eTag = randomBytes(12).toString('base64url');
-      const json = JSON.stringify({ ...cached.state, eTag });
-      handle.staged = { key: this.redisKeyOf(key), mode: read ? 'match' : 'absent', expected: read, eTag, json: json ?? '' };
+      const json = body === '{}' ? `{"eTag":${JSON.stringify(eTag)}}` : `${body.slice(0, -1)},"eTag":${JSON.stringify(eTag)}}`;
+      handle.staged = { key: this.redisKeyOf(key), mode: read ? 'match' : 'absent', expected: read, eTag, json };
     }
-    cached.hash = calculateChangeHash(cached.state);
+    cached.hash = body;
     context.turnState.set(stateKey, cached);
   }
+}
+
+/** The state as stored, without its eTag: both the change hash and the body of the write. */
+function stateJson(state: StoreItem): string {
+  const { eTag: _eTag, ...rest } = state;
+  return JSON.stringify(rest);
 }
 
 /** `<channel>/conversations/<conversation id>/` (ConversationState's storage key), split. */
