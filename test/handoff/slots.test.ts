@@ -2,7 +2,8 @@
  * Issue 13 on the agent desk: no key family that grows with the history lives in the shared `{desk}`
  * Redis Cluster slot. 50 customers are handed to an agent over the real HTTP APIs (embedded Direct Line,
  * agent API), answered, and released or closed; then every key of the bot is counted per slot
- * (cluster-key-slot, the function Redis Cluster uses).
+ * (cluster-key-slot, the function Redis Cluster uses). Then the desk's and the e-mail outbox's scripts
+ * on a real Redis Cluster, where a script whose keys span two slots fails (CROSSSLOT).
  */
 import calculateSlot from 'cluster-key-slot';
 import type { App } from '../../src/app';
@@ -10,6 +11,14 @@ import { hashPassword } from '../../src/agent/auth';
 import { translator } from '../../src/i18n';
 import { startTestApp } from '../support/app';
 import { Agent, Customer } from './clients';
+import { ClusterSet } from '../failover/topology';
+import { close, connect } from '../storage/helpers';
+import { DeskStore, queueScore } from '../../src/handoff/store';
+import { Relay } from '../../src/handoff/relay';
+import { keyspace } from '../../src/storage/keys';
+import { createLogger } from '../../src/logger';
+import { AgentAuth } from '../../src/agent/auth';
+import { Outbox, mailMessageKey } from '../../src/services/notifications';
 
 const en = translator('en');
 const PASSWORD = 'a long enough password';
@@ -99,4 +108,67 @@ describe('the desk across Redis Cluster slots', () => {
     console.log(`after ${N} handoffs: ${keys.length} keys over ${perSlot.size} slots; {desk} slot holds ${desk.length} (${names.join(', ')}); busiest slot ${busiest}`);
     expect(busiest).toBeLessThan(30);
   }, 240000);
+});
+
+describe('on a real Redis Cluster (3 masters, a replica each): every desk and e-mail script stays in one slot', () => {
+  let cluster: ClusterSet;
+  let redis: Awaited<ReturnType<typeof connect>>;
+
+  beforeAll(async () => {
+    cluster = await ClusterSet.start();
+    redis = await connect({ clusterNodes: cluster.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })), commandTimeoutMs: 5000 });
+  }, 60000);
+  afterAll(async () => {
+    if (redis) await close(redis);
+    await cluster?.stop();
+  });
+
+  it('queue, claim, relay, close, archive, sweep; sessions; e-mails queued, recovered and sent', async () => {
+    const keys = keyspace(`cl${Date.now() % 100000}`);
+    const logger = createLogger('silent');
+    const store = new DeskStore(redis, keys, logger);
+    const relay = new Relay(store, logger);
+    const ids = Array.from({ length: 20 }, (_, i) => `cl-conv-${i}`);
+    const now = Date.now();
+    for (const id of ids) {
+      await store.enqueue({ id, status: 'waiting', tier: 'standard', language: 'en', topic: 'none', reason: 'user_asked', severity: 'normal', caseRef: null, since: now, firstSince: now, ref: '{}', channelId: 'test' }, queueScore('standard', 'normal', now));
+    }
+    const delivered: string[] = [];
+    for (const [i, id] of ids.entries()) {
+      expect((await store.claim(id, 'alice', now)).ok).toBe(true);
+      await store.set(id, { toldPos: 1 });
+      await store.incrUnread(id);
+      await relay.append(id, { from: 'agent', agent: 'alice', text: `hello ${i}` });
+      await relay.enqueueForCustomer(id, { kind: 'notice', key: 'handoff:claimed' });
+      await relay.drain(id, async (item) => void delivered.push(`${id} ${item.kind}`));
+      if (i % 2) expect(await store.finish(id, 'alice', 'closed')).toBe(true);
+      else expect((await store.stop(id, 'released')).stopped).toBe(true);
+      expect(await store.get(id)).toMatchObject({ status: i % 2 ? 'closed' : 'released', toldPos: 1 });
+    }
+    expect(delivered).toHaveLength(20);
+    expect(await store.getMany(ids)).toHaveLength(20);
+    expect(await store.finishArchiving()).toBe(0);
+    for (const id of ids) expect(await redis.exists(store.convKey(id))).toBe(0);
+
+    const auth = new AgentAuth(redis, keys, [{ name: 'alice', hash: 'x' }], 600);
+    const { token } = await auth.open('alice');
+    expect(await auth.session(token)).toMatchObject({ name: 'alice' });
+
+    const sent: string[] = [];
+    const transport = { kind: 'dev', send: async (m: { id: string }) => void sent.push(m.id), close: async () => undefined } as never;
+    const outbox = new Outbox(redis, keys, transport, logger, { maxAttempts: 3, retryBaseMs: 50, pollMs: 20, claimIdleMs: 200 });
+    const mail = (id: string) => ({ id, kind: 'agent_answer' as const, reference: 'RF-CLSTR', language: 'en' as const, to: 'x@example.org', subject: 'S', text: 'T', html: 'T' });
+    for (let i = 0; i < 10; i++) expect(await outbox.enqueue(mail(`RF-CLSTR:answer:${i}`))).toBe(true);
+    expect(await outbox.enqueue(mail('RF-CLSTR:answer:0'))).toBe(false);
+    // And one whose enqueue died after marking it.
+    const t = Number((await redis.time())[0]) * 1000;
+    await redis.zadd(keys.global('mail', 'enqueuing'), t - 40_000, `tok:RF-CLSTR:answer:10`);
+    await redis.hset(mailMessageKey(keys, 'RF-CLSTR:answer:10', 'key'), 't', 'tok', 'q', '0', 'mail', JSON.stringify(mail('RF-CLSTR:answer:10')));
+    outbox.start();
+    const deadline = Date.now() + 15000;
+    while (sent.length < 11 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await outbox.stop();
+    expect([...sent].sort()).toEqual(Array.from({ length: 11 }, (_, i) => `RF-CLSTR:answer:${i}`).sort());
+    expect(await outbox.stats()).toMatchObject({ queued: 11, sent: 11, duplicates: 1, pending: 0 });
+  }, 60000);
 });
