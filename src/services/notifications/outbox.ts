@@ -432,8 +432,8 @@ export class Outbox {
     try {
       mail = JSON.parse(e.mail) as OutgoingMail;
     } catch {
-      await this.redis.eval(GIVE_UP, 3, this.k('dead'), stream, stats, JSON.stringify({ id: e.id, error: 'unreadable entry' }), e.entryId);
       await this.redis.eval(UNLOCK, 1, lock, consumer);
+      await this.redis.eval(GIVE_UP, 3, this.k('dead'), stream, stats, JSON.stringify({ id: e.id, error: 'unreadable entry' }), e.entryId);
       this.logger.error({ mailId: e.id }, 'e-mail dropped: unreadable outbox entry');
       return;
     }
@@ -443,6 +443,10 @@ export class Outbox {
       await withTimeout(this.transport.send(mail), this.opts.sendTimeoutMs);
     } catch (err) {
       const error = describeError(err);
+      // Given back first: the entry is still pending for this consumer alone (no other instance reads it
+      // before it is idle for `claimIdleMs`), and its retry, once in the stream, finds the lock free.
+      // A crash right after: the entry is claimed again once idle, and sent (it was not).
+      await this.redis.eval(UNLOCK, 1, lock, consumer);
       if (attempt >= this.opts.maxAttempts) {
         await this.redis.eval(
           GIVE_UP,
@@ -460,8 +464,6 @@ export class Outbox {
         await this.redis.eval(RETRY_LATER, 3, this.k('retry'), stream, stats, String(Math.round(Date.now() + delay)), member, e.entryId);
         this.logger.warn({ ...log, err: error, retryInMs: Math.round(delay) }, 'e-mail not delivered; will retry');
       }
-      // Given back once the entry left the stream (a crash before: the lock expires, the entry is claimed again).
-      await this.redis.eval(UNLOCK, 1, lock, consumer);
       return;
     }
     await this.redis.eval(SENT, 3, sent, lock, marker, ttl, consumer);
