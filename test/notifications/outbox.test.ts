@@ -271,6 +271,33 @@ describe('outbox', () => {
       expect(await outbox.stats()).toMatchObject({ queued: 1, sent: 1, duplicates: 1, pending: 0 });
     });
 
+    it('a step applied by Redis whose reply was lost (a client timeout) is retried without queuing the message twice', async () => {
+      const keys = keyspace(`o${randomUUID().slice(0, 8)}`);
+      const outbox = new Outbox(redis as never, keys, transport, logger, { maxAttempts: 3, retryBaseMs: 50 });
+      // Every step of the first enqueue runs in Redis, then its reply is "lost" once.
+      const realEval = redis.eval.bind(redis) as (...a: unknown[]) => Promise<unknown>;
+      const lost = new Set<string>();
+      (redis as unknown as { eval: unknown }).eval = async (...a: unknown[]) => {
+        const result = await realEval(...a);
+        const script = String(a[0]);
+        if (!lost.has(script)) {
+          lost.add(script);
+          throw new Error('Command timed out');
+        }
+        return result;
+      };
+      try {
+        expect(await outbox.enqueue(mail('RF-LOST1:answer:1'))).toBe(true);
+      } finally {
+        delete (redis as unknown as { eval?: unknown }).eval;
+      }
+      expect(lost.size).toBeGreaterThanOrEqual(3); // JOURNAL, MARK, ADD (CONFIRM is best effort)
+      expect(await redis.xlen(keys.global('mail', 'stream'))).toBe(1);
+      expect(await redis.zcard(keys.global('mail', 'enqueuing'))).toBe(0);
+      expect(await outbox.stats()).toMatchObject({ queued: 1, duplicates: 0, pending: 1 });
+      expect(await outbox.enqueue(mail('RF-LOST1:answer:1'))).toBe(false);
+    });
+
     it('an instance that died after writing `sent`, before acknowledging: the entry is dropped, not sent again', async () => {
       const keys = keyspace(`o${randomUUID().slice(0, 8)}`);
       const id = 'RF-CRASH:answer:3';
