@@ -21,10 +21,16 @@ unbounded family of keys shares one Redis Cluster hash slot:
   conversation state          state:{<channel>/conversations/<id>/}  -> conv:{<id>}:s:<channel>
   continuity marker           conv:{<id>}:turns                      -> field n of conv:{<id>}:turn
   desk transcripts            global:{desk}:t:<id>                   -> conv:{<id>}:desk:t
+  desk records (released, closed)  global:{desk}:c:<id>              -> conv:{<id>}:desk:c
+                              (a conversation still at the desk keeps its record where it is)
+  customer outbox, cursor     global:{desk}:out:<id>, cur:<id>       -> conv:{<id>}:desk:out, desk:cur
+  agent sessions              global:{desk}:s:<hash>                 -> global:{desk-session:<hash>}
+  e-mail markers              global:{mail}:key:<id>, sent:<id>      -> global:{mail-msg:<id>}:key, :sent
 
-Rate-limit counters (global:{ratelimit}:..., global:{desk}:login-...) and de-duplication markers
-(conv:{<id>}:seen:...) are short-lived: they are not moved but left to expire (within 15 minutes); the
-summary counts them.
+Rate-limit counters (global:{ratelimit}:..., global:{desk}:login-..., global:{mail}:typed-address-limit:...),
+de-duplication markers (conv:{<id>}:seen:...), delivery locks (global:{desk}:outlock:..., global:{mail}:lock:...)
+and Pro-offer markers (global:{desk}:prochecked:..., 7 days) are short-lived: they are not moved but
+left to expire; the summary counts them.
 
 Run it once every instance runs the new version; the bot may keep serving meanwhile. It copies each key
 (keeping its TTL) and deletes the old one only once the copy is written (and acknowledged by the replicas);

@@ -4,8 +4,10 @@
  * - Passwords: scrypt (node:crypto), stored as `scrypt$N$r$p$<salt>$<key>` (base64url), printed by
  *   `npm run -s agent-hash -- <password>`. Checked with timingSafeEqual; an unknown name is checked
  *   against a dummy hash, so both answers take about the same time.
- * - Sessions: a random token (`agt_…`, 256 bits); Redis keeps only its SHA-256 (`desk:s:<hash>`)
- *   with the session's expiry, so every instance accepts it and a Redis dump holds no usable token.
+ * - Sessions: a random token (`agt_…`, 256 bits); Redis keeps only its SHA-256
+ *   (`global:{desk-session:<hash>}`: each session its own hash tag, so sessions do not pile up in one
+ *   Redis Cluster slot) with the session's expiry, so every instance accepts it and a Redis dump holds
+ *   no usable token.
  */
 import { createHash, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import type { Keyspace } from '../storage/keys';
@@ -41,6 +43,11 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
 /** Any valid hash with the default cost: what an unknown name is checked against. */
 const DUMMY = `scrypt$${N}$${R}$${P}$${Buffer.alloc(16).toString('base64url')}$${Buffer.alloc(KEYLEN).toString('base64url')}`;
 
+/** Where a session lives, by the SHA-256 (hex) of its token. */
+export function sessionKey(keys: Keyspace, tokenHash: string): string {
+  return keys.global(`desk-session:${tokenHash}`);
+}
+
 export interface Session {
   name: string;
   expiresAt: string;
@@ -74,7 +81,7 @@ export class AgentAuth {
   }
 
   private sessionKey(token: string): string {
-    return this.keys.global('desk', `s:${createHash('sha256').update(token).digest('hex')}`);
+    return sessionKey(this.keys, createHash('sha256').update(token).digest('hex'));
   }
 
   async open(name: string): Promise<{ token: string; session: Session }> {

@@ -112,7 +112,7 @@ export class Desk {
   private readonly pending = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: DeskDeps) {
-    this.store = new DeskStore(deps.redis, deps.keys);
+    this.store = new DeskStore(deps.redis, deps.keys, deps.logger);
     this.relay = new Relay(this.store, deps.logger);
     this.feed = new EventFeed(deps.redis, this.store.key('events'), deps.logger, Math.max(100, Math.min(2000, deps.config.redis.commandTimeoutMs - 300)));
     this.now = deps.now ?? (() => new Date());
@@ -302,7 +302,7 @@ export class Desk {
     }
     if (!stored) return true;
     if (conv.status === 'assigned') {
-      await this.store.redis.hincrby(this.store.convKey(id), 'unread', 1);
+      await this.store.incrUnread(id);
       await this.relay.publish({ type: 'message', conversationId: id, assignedTo: conv.assignedTo ?? null, entry: entry ?? stored });
       if (stored !== entry) await this.relay.publish({ type: 'message', conversationId: id, assignedTo: conv.assignedTo ?? null, entry: stored });
     } else {
@@ -322,7 +322,7 @@ export class Desk {
     const handle = turnHandle(context);
     if (handle) {
       if (!handle.firstTurn) return;
-    } else if ((await this.store.redis.set(this.store.key(`prochecked:${id}`), '1', 'EX', 7 * 86400, 'NX')) !== 'OK') return;
+    } else if ((await this.store.redis.set(this.store.proCheckedKey(id), '1', 'EX', 7 * 86400, 'NX')) !== 'OK') return;
     try {
       const account = await findUserAccount(this.deps.accounts, context.activity);
       if (account?.tier !== 'pro') return;
@@ -503,7 +503,8 @@ export class Desk {
 
   /** The customer is typing: the agent who has the conversation sees it. */
   async customerTyping(id: string): Promise<void> {
-    const [status, assignedTo] = await this.store.redis.hmget(this.store.convKey(id), 'status', 'assignedTo');
+    // Only a live record can be assigned (an archived one is released or closed).
+    const { status, assignedTo } = await this.store.liveAssignment(id);
     if (status === 'assigned' && assignedTo) await this.relay.publish({ type: 'typing', conversationId: id, assignedTo });
   }
 
@@ -604,6 +605,8 @@ export class Desk {
         }
       }
       for (const id of await this.relay.pendingConversations()) await this.flush(id);
+      // Records whose move to their archive was interrupted (a crash, Redis unavailable): finished here.
+      await this.store.finishArchiving();
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message }, 'desk: sweep failed');
     } finally {

@@ -1,13 +1,13 @@
 /**
  * What moves between customers and agents, through Redis, whatever instance each side is on.
  *
- * - Transcript: one stream per conversation (`t:<id>`), entries already redacted. Its ids are the
+ * - Transcript: one stream per conversation (`desk:t`, in the conversation's hash tag), entries already redacted. Its ids are the
  *   `seq` the agent API shows.
  * - Desk events: one stream (`events`) every instance reads with a blocking XREAD and fans out to its
  *   agents' event streams. A reconnecting agent reads it again from its Last-Event-ID (XRANGE), so
  *   nothing is missed and the order is the stream's.
- * - Customer outbox: one stream per conversation (`out:<id>`) plus a cursor (`cur:<id>`, the last id
- *   delivered). Any instance may deliver; a short Redis lock per conversation makes one deliverer
+ * - Customer outbox: one stream per conversation (`desk:out`, in the conversation's hash tag) plus a
+ *   cursor (`desk:cur`, the last id delivered). Any instance may deliver; a short Redis lock per conversation makes one deliverer
  *   at a time, so the customer gets the entries in order; the cursor moves after each delivery, so an
  *   entry is delivered at least once (again if an instance dies between sending and moving the
  *   cursor) and never twice otherwise. `outpending` lets any instance finish another's work.
@@ -135,7 +135,7 @@ export class Relay {
   // ---------------------------------------------------------------- customer outbox
 
   async enqueueForCustomer(conversationId: string, item: OutboxItem): Promise<void> {
-    const key = this.store.key(`out:${conversationId}`);
+    const key = this.store.outKey(conversationId);
     await this.redis.xadd(key, 'MAXLEN', '~', '2000', '*', 'i', JSON.stringify(item));
     await this.redis.expire(key, TRANSCRIPT_TTL_SECONDS);
     await this.redis.sadd(this.store.key('outpending'), conversationId);
@@ -150,9 +150,9 @@ export class Relay {
    * `deliver` throws when the customer's channel refused: the entry stays for the next try.
    */
   async drain(conversationId: string, deliver: (item: OutboxItem) => Promise<void>): Promise<void> {
-    const lockKey = this.store.key(`outlock:${conversationId}`);
-    const curKey = this.store.key(`cur:${conversationId}`);
-    const outKey = this.store.key(`out:${conversationId}`);
+    const lockKey = this.store.outLockKey(conversationId);
+    const curKey = this.store.cursorKey(conversationId);
+    const outKey = this.store.outKey(conversationId);
     for (let round = 0; round < 20; round++) {
       const token = randomUUID();
       if ((await this.redis.set(lockKey, token, 'PX', 30000, 'NX')) !== 'OK') return; // another instance is on it; it checks again after

@@ -1,20 +1,52 @@
 /**
- * The desk's data in Redis. Every key is `keys.global('desk', …)`: one hash tag, one Cluster slot,
- * so the Lua scripts below may touch several keys at once.
+ * The desk's data in Redis.
+ *
+ * Shared slot — `keys.global('desk', …)`, one hash tag `{desk}`, so the Lua scripts below may touch
+ * several of these keys at once. Only what the desk coordinates *now* lives here; its size follows the
+ * live desk (conversations waiting or with an agent, agents), never the history:
  *
  *   queue              sorted set of waiting conversation ids, score = serving order (see `queueScore`)
- *   c:<id>             hash: one conversation with the desk (status, tier, language, topic, reason,
- *                      severity, caseRef, since, assignedTo, ref = conversation reference JSON, …);
- *                      kept 30 days once released or closed
+ *   c:<id>             hash: a conversation *live* at the desk (status waiting, assigned or external:
+ *                      tier, language, topic, reason, severity, caseRef, since, assignedTo,
+ *                      ref = conversation reference JSON, …)
  *   mine:<agent>       set of the conversation ids an agent has claimed
  *   hb                 sorted set agent → last heartbeat (ms)
- *   t:<id>             stream: the conversation's transcript (redacted), for the agent and handoff.initiate
- *   out:<id>, cur:<id> stream of what goes to the customer, and the id delivered last (ordered relay)
+ *   archiving          set of conversation ids whose record is being moved to its archive (below)
  *   outpending         set of conversation ids whose outbox may hold undelivered entries
  *   events             stream of desk events (queue, message, typing, conversation): the agents' live feed
  *   waits              list of recent waiting times in seconds (newest first), for the estimate
+ *   proofkey           the key signing proof links (src/agent/auth.ts)
+ *
+ * In the conversation's own hash tag — `keys.conversation(id, …)`, one slot per conversation (issue 13:
+ * no key family that grows with the history in one Redis Cluster slot); no script needs them with
+ * the queue:
+ *
+ *   desk:c             the archived record: the same hash once the conversation left the desk
+ *                      (released or closed), kept 30 days
+ *   desk:t             stream: the conversation's transcript (redacted), for the agent and handoff.initiate
+ *   desk:out, desk:cur stream of what goes to the customer, and the id delivered last (ordered relay)
+ *   desk:outlock       the instance delivering that outbox right now
+ *   desk:prochecked    "the Pro offer was considered" (turns without a turn handle only)
+ *
+ * Agent sessions have one tag each: `global:{desk-session:<sha-256 of the token>}` (src/agent/auth.ts).
+ *
+ * Moving a record between the two places (`archive`), crash-safe and idempotent:
+ *   - the scripts that end a conversation (FINISH, STOP) set its status and add its id to `archiving`
+ *     in the same script: the move is journalled atomically with the change that calls for it;
+ *   - the live hash is copied to `desk:c` (DEL + HSET + PEXPIRE with the live one's TTL), written
+ *     durably (src/storage/durability.ts);
+ *   - ARCHIVED deletes the live hash and removes the id from `archiving`, only if the live hash is still
+ *     byte for byte what was copied (DUMP) and still ended; if it changed meanwhile, the copy is made
+ *     again; if it is live again (queued anew), there is nothing to move.
+ *   A crash at any step leaves the id in `archiving`: the sweeper (Desk.sweep) finishes the move.
+ *   Until then both copies may exist; every reader (`get`, `getMany`, `customerTyping`) looks at both
+ *   and prefers the live one. A conversation queued again is written live by ENQUEUE (which starts
+ *   from an empty hash, as before) and its archived copy is then deleted (a leftover is shadowed by
+ *   the live one and expires).
+ *   Writes to a record (`set`, `incrUnread`) go to wherever it is, and never create one.
  */
 import { durabilityFor } from '../storage/durability';
+import type { Logger } from '../logger';
 import type { Keyspace } from '../storage/keys';
 import type { RedisClient } from '../storage/redisClient';
 
@@ -82,7 +114,10 @@ redis.call('SADD', KEYS[3], ARGV[1])
 return {1, ''}
 `;
 
-/** KEYS[1] queue, KEYS[2] hash, KEYS[3] agent's set. ARGV id, agent, new status. 1 done, 0 not this agent's. */
+/**
+ * KEYS[1] queue, KEYS[2] hash, KEYS[3] agent's set, KEYS[4] archiving. ARGV id, agent, new status.
+ * 1 done (and the record's move to its archive journalled), 0 not this agent's.
+ */
 const FINISH = `
 if redis.call('HGET', KEYS[2], 'status') ~= 'assigned' or redis.call('HGET', KEYS[2], 'assignedTo') ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[2], 'status', ARGV[3])
@@ -90,6 +125,7 @@ redis.call('HDEL', KEYS[2], 'assignedTo')
 redis.call('SREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('EXPIRE', KEYS[2], 2592000)
+redis.call('SADD', KEYS[4], ARGV[1])
 return 1
 `;
 
@@ -106,7 +142,11 @@ redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 return 1
 `;
 
-/** KEYS[1] queue, KEYS[2] hash. ARGV id, expected assignedTo ('' for none), new status. Ends a waiting/assigned/external conversation. */
+/**
+ * KEYS[1] queue, KEYS[2] hash, KEYS[3] archiving, KEYS[4] agent's set (when assigned). ARGV id, expected
+ * assignedTo ('' for none), new status. Ends a waiting/assigned/external conversation and journals the
+ * record's move to its archive.
+ */
 const STOP = `
 local st = redis.call('HGET', KEYS[2], 'status')
 if st ~= 'waiting' and st ~= 'assigned' and st ~= 'external' then return 0 end
@@ -114,10 +154,48 @@ if (redis.call('HGET', KEYS[2], 'assignedTo') or '') ~= ARGV[2] then return -1 e
 redis.call('HSET', KEYS[2], 'status', ARGV[3])
 redis.call('HDEL', KEYS[2], 'assignedTo')
 redis.call('ZREM', KEYS[1], ARGV[1])
-if KEYS[3] then redis.call('SREM', KEYS[3], ARGV[1]) end
+if KEYS[4] then redis.call('SREM', KEYS[4], ARGV[1]) end
 redis.call('EXPIRE', KEYS[2], 2592000)
+redis.call('SADD', KEYS[3], ARGV[1])
 return 1
 `;
+
+/**
+ * The second half of a record's move (see the top of this file). KEYS[1] live hash, KEYS[2] archiving.
+ * ARGV id, DUMP of the live hash that was copied. 1 moved, 0 nothing live (moved already),
+ * 2 live again (nothing to move), -1 changed since the copy (copy again).
+ */
+const ARCHIVED = `
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then
+  redis.call('SREM', KEYS[2], ARGV[1])
+  return 0
+end
+if st == 'waiting' or st == 'assigned' or st == 'external' then
+  redis.call('SREM', KEYS[2], ARGV[1])
+  return 2
+end
+if redis.call('DUMP', KEYS[1]) ~= ARGV[2] then return -1 end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return 1
+`;
+
+/** KEYS[1] hash. ARGV field, value pairs. Writes only into a record that exists (never creates one). */
+const SET_IF_EXISTS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+`;
+
+/** KEYS[1] hash. +1 unread on a record that exists. */
+const INCR_UNREAD = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HINCRBY', KEYS[1], 'unread', 1)
+`;
+
+const LIVE: ReadonlySet<string> = new Set(['waiting', 'assigned', 'external']);
+const ARCHIVE_TTL_MS = 30 * 86400 * 1000;
 
 export type ClaimResult = { ok: true } | { ok: false; by: string } | { ok: false; notFound: true };
 
@@ -125,6 +203,7 @@ export class DeskStore {
   constructor(
     readonly redis: RedisClient,
     private readonly keys: Keyspace,
+    private readonly logger?: Pick<Logger, 'warn'>,
   ) {}
 
   key(suffix: string): string {
@@ -133,8 +212,30 @@ export class DeskStore {
   get queueKey(): string {
     return this.key('queue');
   }
+  /** The record of a conversation live at the desk (waiting, assigned, external). */
   convKey(id: string): string {
     return this.key(`c:${id}`);
+  }
+  /** The record once the conversation left the desk (released, closed), in the conversation's own slot. */
+  archiveKey(id: string): string {
+    return this.keys.conversation(id, 'desk:c');
+  }
+  get archivingKey(): string {
+    return this.key('archiving');
+  }
+  /** The conversation's customer outbox (stream), its cursor and its delivery lock (./relay.ts). */
+  outKey(id: string): string {
+    return this.keys.conversation(id, 'desk:out');
+  }
+  cursorKey(id: string): string {
+    return this.keys.conversation(id, 'desk:cur');
+  }
+  outLockKey(id: string): string {
+    return this.keys.conversation(id, 'desk:outlock');
+  }
+  /** "The Pro offer was considered for this conversation" (turns without a turn handle). */
+  proCheckedKey(id: string): string {
+    return this.keys.conversation(id, 'desk:prochecked');
   }
   mineKey(agent: string): string {
     return this.key(`mine:${agent}`);
@@ -152,29 +253,102 @@ export class DeskStore {
     }
     // The customer is told they are in the queue: the entry must survive a failover (src/storage/durability.ts).
     const [r] = await durabilityFor(this.redis).write(this.queueKey, (p) => p.eval(ENQUEUE, 2, this.queueKey, this.convKey(c.id), c.id, String(score), ...fields));
+    // Back at the desk: the archived copy of an earlier handoff is now shadowed by the live record.
+    if (r === 1) await this.redis.del(this.archiveKey(c.id)).catch(() => undefined);
     return r === 1;
   }
 
+  /** The record, live or archived (the live one when both exist: see the top of this file). */
   async get(id: string): Promise<DeskConversation | null> {
-    const h = await this.redis.hgetall(this.convKey(id));
-    return h && h.status ? parseConversation(id, h) : null;
+    // Both at once (two slots on a Cluster): one round trip, as a single read was.
+    const [live, archived] = await Promise.all([this.redis.hgetall(this.convKey(id)), this.redis.hgetall(this.archiveKey(id))]);
+    if (live && live.status) return parseConversation(id, live);
+    return archived && archived.status ? parseConversation(id, archived) : null;
   }
 
+  /** Records of several conversations (those found), in the order of `ids`; live ones in one pipeline. */
   async getMany(ids: string[]): Promise<DeskConversation[]> {
     if (ids.length === 0) return [];
     const pipe = this.redis.pipeline();
     for (const id of ids) pipe.hgetall(this.convKey(id));
     const res = (await pipe.exec()) ?? [];
-    const out: DeskConversation[] = [];
-    res.forEach(([err, h], i) => {
+    const found: (Record<string, string> | null)[] = res.map(([err, h]) => {
       const hash = h as Record<string, string> | null;
-      if (!err && hash && hash.status) out.push(parseConversation(ids[i], hash));
+      return !err && hash && hash.status ? hash : null;
+    });
+    // The callers ask for queued or claimed ids, which are live; an id that is not is looked up in its archive.
+    await Promise.all(
+      ids.map(async (id, i) => {
+        if (found[i]) return;
+        const h = await this.redis.hgetall(this.archiveKey(id));
+        if (h && h.status) found[i] = h;
+      }),
+    );
+    const out: DeskConversation[] = [];
+    found.forEach((h, i) => {
+      if (h) out.push(parseConversation(ids[i], h));
     });
     return out;
   }
 
+  /** Writes fields into the record wherever it is (live first); never creates a record. */
   async set(id: string, fields: Record<string, string | number>): Promise<void> {
-    await this.redis.hset(this.convKey(id), fields);
+    const args = Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
+    if (args.length === 0) return;
+    if ((await this.redis.eval(SET_IF_EXISTS, 1, this.convKey(id), ...args)) === 1) return;
+    await this.redis.eval(SET_IF_EXISTS, 1, this.archiveKey(id), ...args);
+  }
+
+  /** One more message the agent has not read (live records only: only an assigned one counts them). */
+  async incrUnread(id: string): Promise<void> {
+    await this.redis.eval(INCR_UNREAD, 1, this.convKey(id));
+  }
+
+  /** Status and agent of a live record (the customer's typing goes to the agent who has it). */
+  async liveAssignment(id: string): Promise<{ status?: string; assignedTo?: string }> {
+    const [status, assignedTo] = await this.redis.hmget(this.convKey(id), 'status', 'assignedTo');
+    return { ...(status ? { status } : {}), ...(assignedTo ? { assignedTo } : {}) };
+  }
+
+  /**
+   * Moves an ended conversation's record from the shared slot to its own (see the top of this file).
+   * Safe to call any number of times, from any instance, at any moment; true when nothing is left to do.
+   */
+  async archive(id: string): Promise<boolean> {
+    const live = this.convKey(id);
+    const archived = this.archiveKey(id);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // One snapshot of the live record: what is copied is what the DUMP stands for.
+      const snap = (await this.redis.multi().hgetall(live).pttl(live).dumpBuffer(live).exec()) ?? [];
+      const failed = snap.find(([err]) => err);
+      if (failed) throw failed[0];
+      const h = snap[0]?.[1] as Record<string, string> | null;
+      const ttl = Number(snap[1]?.[1]);
+      const dump = snap[2]?.[1] as Buffer | null;
+      if (h && h.status && !LIVE.has(h.status) && dump) {
+        await durabilityFor(this.redis).write(archived, (p) => p.del(archived).hset(archived, h).pexpire(archived, ttl > 0 ? ttl : ARCHIVE_TTL_MS));
+      }
+      const r = Number(await this.redis.eval(ARCHIVED, 2, live, this.archivingKey, id, dump ?? ''));
+      if (r !== -1) return true;
+    }
+    return false;
+  }
+
+  /** Finishes the moves a crash (or a failed write) interrupted; the sweeper calls it. */
+  async finishArchiving(limit = 100): Promise<number> {
+    const ids = (await this.redis.srandmember(this.archivingKey, limit)) as string[];
+    let done = 0;
+    for (const id of ids) if (await this.archive(id)) done++;
+    return done;
+  }
+
+  private async archiveNow(id: string): Promise<void> {
+    try {
+      await this.archive(id);
+    } catch (err) {
+      // Still journalled in `archiving`: the sweeper finishes the move; readers find it live meanwhile.
+      this.logger?.warn({ conversationId: id, err: (err as Error).message }, 'desk: record not archived yet; the sweeper will');
+    }
   }
 
   /** Waiting ids in serving order (at most `limit`). */
@@ -201,7 +375,9 @@ export class DeskStore {
 
   /** The agent ends its part: `released` (back to the bot) or `closed`. */
   async finish(id: string, agent: string, status: 'released' | 'closed'): Promise<boolean> {
-    return (await this.redis.eval(FINISH, 3, this.queueKey, this.convKey(id), this.mineKey(agent), id, agent, status)) === 1;
+    const done = (await this.redis.eval(FINISH, 4, this.queueKey, this.convKey(id), this.mineKey(agent), this.archivingKey, id, agent, status)) === 1;
+    if (done) await this.archiveNow(id);
+    return done;
   }
 
   async requeue(id: string, agent: string, score: number, now: number): Promise<boolean> {
@@ -212,9 +388,12 @@ export class DeskStore {
   async stop(id: string, status: 'released' | 'closed'): Promise<{ stopped: boolean; agent?: string }> {
     for (let i = 0; i < 5; i++) {
       const agent = (await this.redis.hget(this.convKey(id), 'assignedTo')) ?? '';
-      const keys = agent ? [this.queueKey, this.convKey(id), this.mineKey(agent)] : [this.queueKey, this.convKey(id)];
+      const keys = [this.queueKey, this.convKey(id), this.archivingKey, ...(agent ? [this.mineKey(agent)] : [])];
       const r = await this.redis.eval(STOP, keys.length, ...keys, id, agent, status);
-      if (r === 1) return { stopped: true, agent: agent || undefined };
+      if (r === 1) {
+        await this.archiveNow(id);
+        return { stopped: true, agent: agent || undefined };
+      }
       if (r === 0) return { stopped: false };
     }
     return { stopped: false };

@@ -12,10 +12,26 @@
  *   P:state:{<channel>/conversations/<id>/} → P:conv:{<id>}:s:<channel>               conversation state (hash)
  *   P:conv:{<id>}:turns                    → field `n` of P:conv:{<id>}:turn          continuity marker (string → hash field)
  *   P:global:{desk}:t:<conversation id>    → P:conv:{<id>}:desk:t                     desk transcript (stream)
+ *   P:global:{desk}:c:<conversation id>    → P:conv:{<id>}:desk:c                     desk record of a conversation released
+ *                                                                                     or closed (hash, 30 days); one still
+ *                                                                                     waiting, assigned or external stays
+ *                                                                                     (this version keeps live ones there)
+ *   P:global:{desk}:out:<conversation id>  → P:conv:{<id>}:desk:out                   customer outbox (stream)
+ *   P:global:{desk}:cur:<conversation id>  → P:conv:{<id>}:desk:cur                   its delivery cursor (string)
+ *   P:global:{desk}:s:<token hash>         → P:global:{desk-session:<token hash>}     agent session (string, its TTL)
+ *   P:global:{mail}:key:<mail id>          → P:global:{mail-msg:<mail id>}:key        "queued" marker (string token →
+ *                                                                                     hash t = token, q = 1), 30 days
+ *   P:global:{mail}:sent:<mail id>         → P:global:{mail-msg:<mail id>}:sent       "sent" marker (string), 30 days
  *
  * Left to expire, never moved (short-lived, and the new code does not read them):
- *   P:global:{ratelimit}:…, P:global:{desk}:login-addr:…, P:global:{desk}:login-name:…  rate-limit counters
+ *   P:global:{ratelimit}:…, P:global:{desk}:login-addr:…, P:global:{desk}:login-name:…,
+ *   P:global:{mail}:typed-address-limit:…                                                rate-limit counters (≤ 1 hour)
  *   P:conv:{<id>}:seen:<activity id>                                                     de-duplication markers
+ *   P:global:{desk}:outlock:<id>, P:global:{mail}:lock:<mail id>                         delivery locks (≤ 35 s)
+ *   P:global:{desk}:prochecked:<id>                                                      "Pro offer considered" (7 days; only
+ *                                                                                        turns without a turn gate read it: at
+ *                                                                                        worst a Pro customer is offered a person
+ *                                                                                        once more)
  *
  * How a key moves, whatever its family:
  *   - the new key is absent: DUMP the old key and RESTORE it under the new name with the old key's
@@ -30,6 +46,9 @@
  *     old key is deleted, and the old key is deleted only if it still holds what was copied (a key an
  *     instance of the old version changed meanwhile is left for the next run).
  * So a run can be interrupted at any point and run again; a second run finds nothing to do.
+ * A desk record moves the way the desk itself archives one (DeskStore.archive: copy, then delete the
+ * live-slot copy only if unchanged and still ended), and a customer outbox moved is put back in the
+ * desk's `outpending` set so that what it still holds is delivered.
  * Case records are moved in a first pass and the indexes in a second one, so that no index (above all
  * a sweep index, whose reader drops entries whose record it cannot find) points at a record that
  * is not there yet.
@@ -37,6 +56,9 @@
  * What it reports holds ids only (references, conversation ids, index ids), never a value.
  */
 import { Cluster, type Redis } from 'ioredis';
+import { sessionKey } from '../agent/auth';
+import { DeskStore } from '../handoff/store';
+import { mailMessageKey } from '../services/notifications/outbox';
 import { parseConversationStorageKey, stateKeyFor } from './conversationState';
 import { durabilityFor, NotDurableError } from './durability';
 import { encodeKeyPart, type Keyspace } from './keys';
@@ -51,10 +73,16 @@ export const FAMILIES = [
   'conversation-state',
   'continuity-marker',
   'desk-transcript',
+  'desk-record',
+  'desk-outbox',
+  'desk-outbox-cursor',
+  'agent-session',
+  'mail-queued-marker',
+  'mail-sent-marker',
 ] as const;
 export type Family = (typeof FAMILIES)[number];
 
-export const EPHEMERAL = ['rate-limit-counter', 'dedupe-marker'] as const;
+export const EPHEMERAL = ['rate-limit-counter', 'dedupe-marker', 'delivery-lock', 'pro-check-marker'] as const;
 export type Ephemeral = (typeof EPHEMERAL)[number];
 
 /** Families moved in the second pass, once every record is in place. */
@@ -95,6 +123,12 @@ export function newLayout(keys: Keyspace) {
     state: stateKeyFor(keys),
     turn: (conversationId: string) => keys.conversation(conversationId, 'turn'),
     transcript: (conversationId: string) => keys.conversation(conversationId, 'desk:t'),
+    deskRecord: (conversationId: string) => new DeskStore({} as RedisClient, keys).archiveKey(conversationId),
+    deskOutbox: (conversationId: string) => new DeskStore({} as RedisClient, keys).outKey(conversationId),
+    deskCursor: (conversationId: string) => new DeskStore({} as RedisClient, keys).cursorKey(conversationId),
+    session: (tokenHash: string) => sessionKey(keys, tokenHash),
+    mailQueued: (mailId: string) => mailMessageKey(keys, mailId, 'key'),
+    mailSent: (mailId: string) => mailMessageKey(keys, mailId, 'sent'),
   };
 }
 
@@ -109,7 +143,16 @@ export function oldLayout(keys: Keyspace) {
     state: (storageKey: string) => keys.state(storageKey),
     marker: (conversationId: string) => keys.conversation(conversationId, 'turns'),
     transcript: (conversationId: string) => keys.global('desk', `t:${conversationId}`),
-    rateLimitPrefixes: [keys.global('ratelimit'), keys.global('desk', 'login-addr'), keys.global('desk', 'login-name')],
+    deskRecord: (conversationId: string) => keys.global('desk', `c:${conversationId}`),
+    deskOutbox: (conversationId: string) => keys.global('desk', `out:${conversationId}`),
+    deskCursor: (conversationId: string) => keys.global('desk', `cur:${conversationId}`),
+    deskOutLock: (conversationId: string) => keys.global('desk', `outlock:${conversationId}`),
+    proChecked: (conversationId: string) => keys.global('desk', `prochecked:${conversationId}`),
+    session: (tokenHash: string) => keys.global('desk', `s:${tokenHash}`),
+    mailQueued: (mailId: string) => keys.global('mail', `key:${mailId}`),
+    mailSent: (mailId: string) => keys.global('mail', `sent:${mailId}`),
+    mailLock: (mailId: string) => keys.global('mail', `lock:${mailId}`),
+    rateLimitPrefixes: [keys.global('ratelimit'), keys.global('desk', 'login-addr'), keys.global('desk', 'login-name'), keys.global('mail', 'typed-address-limit')],
     dedupe: (conversationId: string, activityId: string) => keys.conversation(conversationId, `seen:${activityId}`),
   };
 }
@@ -139,9 +182,29 @@ export function classify(keys: Keyspace, key: string): Classified {
   const deskPrefix = `${P}:global:{desk}:`;
   if (key.startsWith(deskPrefix)) {
     const suffix = decodeKeyPart(key.slice(deskPrefix.length));
-    if (suffix === undefined || !suffix.startsWith('t:') || keys.global('desk', suffix) !== key) return undefined;
-    const id = suffix.slice(2);
-    return { family: 'desk-transcript', oldKey: key, newKey: neu.transcript(id), id };
+    if (suffix === undefined || keys.global('desk', suffix) !== key) return undefined;
+    const colon = suffix.indexOf(':');
+    if (colon < 0) return undefined; // queue, hb, events, waits, archiving, outpending, proofkey: same key in this version
+    const kind = suffix.slice(0, colon);
+    const id = suffix.slice(colon + 1);
+    if (kind === 't') return { family: 'desk-transcript', oldKey: key, newKey: neu.transcript(id), id };
+    if (kind === 'c') return { family: 'desk-record', oldKey: key, newKey: neu.deskRecord(id), id };
+    if (kind === 'out') return { family: 'desk-outbox', oldKey: key, newKey: neu.deskOutbox(id), id };
+    if (kind === 'cur') return { family: 'desk-outbox-cursor', oldKey: key, newKey: neu.deskCursor(id), id };
+    if (kind === 's') return { family: 'agent-session', oldKey: key, newKey: neu.session(id), id: `${id.slice(0, 8)}…` };
+    if (kind === 'outlock') return { ephemeral: 'delivery-lock' };
+    if (kind === 'prochecked') return { ephemeral: 'pro-check-marker' };
+    return undefined; // mine:<agent> and the rest: same key in this version
+  }
+
+  const mailPrefix = `${P}:global:{mail}:`;
+  if (key.startsWith(mailPrefix)) {
+    const suffix = decodeKeyPart(key.slice(mailPrefix.length));
+    if (suffix === undefined || keys.global('mail', suffix) !== key) return undefined;
+    if (suffix.startsWith('key:')) return { family: 'mail-queued-marker', oldKey: key, newKey: neu.mailQueued(suffix.slice(4)), id: suffix.slice(4) };
+    if (suffix.startsWith('sent:')) return { family: 'mail-sent-marker', oldKey: key, newKey: neu.mailSent(suffix.slice(5)), id: suffix.slice(5) };
+    if (suffix.startsWith('lock:')) return { ephemeral: 'delivery-lock' };
+    return undefined; // stream, retry, dead, stats, the development mailbox: same keys in this version
   }
 
   const statePrefix = `${P}:state:{`;
@@ -184,6 +247,8 @@ export interface MigrationSummary {
   leftToExpire: Record<Ephemeral, number>;
   /** Keys under the old `{case}` tag that match no known family: left alone. */
   unknown: number;
+  /** Desk records of conversations still waiting, with an agent or external: this version keeps them where they are. */
+  liveDeskRecords: number;
   /** Keys examined (SCAN results under the prefix). */
   scanned: number;
 }
@@ -199,7 +264,15 @@ export interface MigrationOptions {
   verbose?: boolean;
 }
 
-type Outcome = 'moved' | 'merged' | 'conflict' | 'skipped';
+type Outcome = 'moved' | 'merged' | 'conflict' | 'skipped' | 'live';
+
+/** KEYS[1] new marker. ARGV token, PTTL (ms). An old "queued" marker (it was queued with its XADD). 1 created, 0 existed. */
+const MOVE_MAIL_MARKER = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 't', ARGV[1], 'q', '1')
+if tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+`;
 
 /** Deletes KEYS[1] only if it still serialises to ARGV[1]. 1 deleted, 0 gone, -1 changed. */
 const DEL_IF_UNCHANGED = `
@@ -300,13 +373,15 @@ export async function migrateKeys(redis: RedisClient, keys: Keyspace, opts: Migr
   const summary: MigrationSummary = {
     dryRun,
     families: Object.fromEntries(FAMILIES.map((f) => [f, emptyCounts()])) as Record<Family, FamilyCounts>,
-    leftToExpire: { 'rate-limit-counter': 0, 'dedupe-marker': 0 },
+    leftToExpire: { 'rate-limit-counter': 0, 'dedupe-marker': 0, 'delivery-lock': 0, 'pro-check-marker': 0 },
     unknown: 0,
+    liveDeskRecords: 0,
     scanned: 0,
   };
   const count = (k: OldKey, outcome: Outcome): void => {
     const c = summary.families[k.family];
-    if (outcome === 'moved') c.moved++;
+    if (outcome === 'live') summary.liveDeskRecords++;
+    else if (outcome === 'moved') c.moved++;
     else if (outcome === 'merged') c.merged++;
     else if (outcome === 'conflict') {
       c.merged++;
@@ -361,6 +436,9 @@ export async function migrateKeys(redis: RedisClient, keys: Keyspace, opts: Migr
         return 'conflict';
       }
       case 'case-request-claim':
+      case 'desk-outbox-cursor':
+      case 'agent-session':
+      case 'mail-sent-marker':
       case 'conversation-state': {
         // The new key is what the upgraded bot uses now: it stays; the old one goes.
         const [a, b] =
@@ -387,6 +465,7 @@ export async function migrateKeys(redis: RedisClient, keys: Keyspace, opts: Migr
         } while (cursor !== '0');
         return (await deleteOld(k, dump)) ? 'merged' : 'skipped';
       }
+      case 'desk-outbox':
       case 'desk-transcript': {
         const rows = await redis.xrange(k.oldKey, '-', '+');
         const args: string[] = [String(ttl)];
@@ -395,11 +474,31 @@ export async function migrateKeys(redis: RedisClient, keys: Keyspace, opts: Migr
         return (await deleteOld(k, dump)) ? 'merged' : 'skipped';
       }
       case 'continuity-marker':
+      case 'desk-record':
+      case 'mail-queued-marker':
         return 'skipped'; // handled in migrateOne
     }
   };
 
   const migrateOne = async (k: OldKey): Promise<Outcome> => {
+    if (k.family === 'desk-record') {
+      const status = await redis.hget(k.oldKey, 'status');
+      if (!status) return 'skipped';
+      if (['waiting', 'assigned', 'external'].includes(status)) return 'live';
+      const existed = (await redis.exists(k.newKey)) === 1;
+      if (dryRun) return existed ? 'merged' : 'moved';
+      // The desk's own move: the copy in the desk's slot wins over an archived one (readers prefer it too).
+      if (!(await new DeskStore(redis, keys).archive(k.id)) || (await redis.exists(k.oldKey))) return 'skipped';
+      return existed ? 'merged' : 'moved';
+    }
+    if (k.family === 'mail-queued-marker') {
+      const [token, ttl, dump] = await Promise.all([redis.get(k.oldKey), redis.pttl(k.oldKey), redis.dumpBuffer(k.oldKey)]);
+      if (token === null || dump === null) return 'skipped';
+      if (dryRun) return (await redis.exists(k.newKey)) ? 'merged' : 'moved';
+      const [r] = await durable.write(k.newKey, (p) => p.eval(MOVE_MAIL_MARKER, 1, k.newKey, token, String(ttl)));
+      if (!(await deleteOld(k, dump))) return 'skipped';
+      return Number(r) === 1 ? 'moved' : 'merged';
+    }
     if (k.family === 'continuity-marker') {
       // Same slot, different type (a string becomes field n of the turn hash): one script.
       const [value, ttl, dump] = await Promise.all([redis.get(k.oldKey), redis.pttl(k.oldKey), redis.dumpBuffer(k.oldKey)]);
@@ -413,8 +512,12 @@ export async function migrateKeys(redis: RedisClient, keys: Keyspace, opts: Migr
     if (type === 'none' || dump === null || ttl === -2) return 'skipped';
     const exists = (await redis.exists(k.newKey)) === 1;
     if (dryRun) return exists ? 'merged' : 'moved';
-    if (!exists && (await restore(k, dump, ttl)) === 'restored') return (await deleteOld(k, dump)) ? 'moved' : 'skipped';
-    return mergeInto(k, type, dump, ttl);
+    let outcome: Outcome;
+    if (!exists && (await restore(k, dump, ttl)) === 'restored') outcome = (await deleteOld(k, dump)) ? 'moved' : 'skipped';
+    else outcome = await mergeInto(k, type, dump, ttl);
+    // What a moved outbox still holds is delivered by the desk's sweeper.
+    if (k.family === 'desk-outbox' && outcome !== 'skipped') await redis.sadd(keys.global('desk', 'outpending'), k.id);
+    return outcome;
   };
 
   const handle = async (k: OldKey): Promise<void> => {
@@ -428,7 +531,8 @@ export async function migrateKeys(redis: RedisClient, keys: Keyspace, opts: Migr
     }
     count(k, outcome);
     if (opts.verbose || dryRun) {
-      const verb = dryRun ? (outcome === 'moved' ? 'would move' : outcome === 'merged' ? 'would merge into existing' : 'would skip') : outcome;
+      if (outcome === 'live') return;
+    const verb = dryRun ? (outcome === 'moved' ? 'would move' : outcome === 'merged' ? 'would merge into existing' : 'would skip') : outcome;
       log(`${verb} ${k.family} ${k.id}: ${k.oldKey} -> ${k.newKey}`);
     }
   };
@@ -468,7 +572,11 @@ export function formatSummary(s: MigrationSummary): string[] {
     const c = s.families[f];
     lines.push(`${f.padEnd(20)} ${String(c.moved).padStart(8)} ${String(c.merged).padStart(8)} ${String(c.conflicts).padStart(9)} ${String(c.skipped).padStart(8)}`);
   }
-  lines.push(`left to expire: ${s.leftToExpire['rate-limit-counter']} rate-limit counters, ${s.leftToExpire['dedupe-marker']} de-duplication markers (old layout, short TTL)`);
+  lines.push(
+    `left to expire: ${s.leftToExpire['rate-limit-counter']} rate-limit counters, ${s.leftToExpire['dedupe-marker']} de-duplication markers, ` +
+      `${s.leftToExpire['delivery-lock']} delivery locks, ${s.leftToExpire['pro-check-marker']} Pro-offer markers (old layout, short TTL)`,
+  );
+  if (s.liveDeskRecords > 0) lines.push(`kept: ${s.liveDeskRecords} desk records of conversations still at the desk (this version keeps them there)`);
   if (s.unknown > 0) lines.push(`left alone: ${s.unknown} keys under the old {case} tag of no known family`);
   const skipped = FAMILIES.reduce((n, f) => n + s.families[f].skipped, 0);
   if (!s.dryRun && skipped > 0) lines.push(`${skipped} keys were left where they are: run again`);

@@ -76,7 +76,7 @@ describe('an agent takes an escalated refund to a decision', () => {
     const texts = detail.transcript.map((e: any) => e.text).join('\n');
     expect(texts).not.toMatch(/4111/);
     expect(texts).toContain('ma carte');
-    const raw = JSON.stringify(await app.redis.xrange(app.keys.global('desk', `t:${customer.conv}`), '-', '+'));
+    const raw = JSON.stringify(await app.redis.xrange(app.keys.conversation(customer.conv, 'desk:t'), '-', '+'));
     expect(raw).not.toMatch(/4111 ?1111/);
     expect(detail.proofs).toHaveLength(1);
     const proofUrl = detail.proofs[0].url as string;

@@ -88,6 +88,89 @@ describe('desk queue (real Redis)', () => {
   });
 });
 
+describe('desk records leave the shared slot when the conversation leaves the desk (real Redis)', () => {
+  const redis = new Redis(process.env.TEST_REDIS_URL as string);
+  afterAll(() => redis.quit());
+  const fresh = () => new DeskStore(redis as never, keyspace(`da${randomUUID().slice(0, 8)}`));
+  const add = (store: DeskStore, id: string, since = Date.now()) =>
+    store.enqueue(
+      { id, status: 'waiting', tier: 'standard', language: 'fr', topic: 'refund', reason: 'user_asked', severity: 'normal', caseRef: 'RF-ABCDE', since, firstSince: since, ref: '{}', channelId: 'test' },
+      queueScore('standard', 'normal', since),
+    );
+
+  it('closed or released: the record is in the conversation\'s own slot, found by every reader, 30 days; queued again: live again', async () => {
+    const store = fresh();
+    await add(store, 'a');
+    await add(store, 'b');
+    expect(await redis.exists(store.convKey('a'))).toBe(1);
+    await store.claim('a', 'alice', Date.now());
+    expect(await store.finish('a', 'alice', 'closed')).toBe(true);
+    expect((await store.stop('b', 'released')).stopped).toBe(true);
+    for (const [id, status] of [['a', 'closed'], ['b', 'released']] as const) {
+      expect(await redis.exists(store.convKey(id))).toBe(0);
+      expect(await redis.hget(store.archiveKey(id), 'status')).toBe(status);
+      const ttl = await redis.ttl(store.archiveKey(id));
+      expect(ttl).toBeGreaterThan(30 * 86400 - 60);
+      expect(ttl).toBeLessThanOrEqual(30 * 86400);
+      expect(await store.get(id)).toMatchObject({ id, status, language: 'fr', caseRef: 'RF-ABCDE' });
+    }
+    expect((await store.getMany(['a', 'b', 'none'])).map((c) => c.status)).toEqual(['closed', 'released']);
+    expect(await redis.scard(store.archivingKey)).toBe(0);
+    // A write to an archived record goes there, and never creates a live one.
+    await store.set('a', { email: 'x@example.org' });
+    await store.incrUnread('a');
+    expect(await redis.exists(store.convKey('a'))).toBe(0);
+    expect((await store.get('a'))?.email).toBe('x@example.org');
+    await store.set('never-queued', { toldPos: 3 });
+    expect(await store.get('never-queued')).toBeNull();
+    expect(await redis.exists(store.convKey('never-queued'), store.archiveKey('never-queued'))).toBe(0);
+    // Queued again: a fresh live record (as before), the archived copy gone.
+    expect(await add(store, 'a')).toBe(true);
+    expect(await store.get('a')).toMatchObject({ status: 'waiting' });
+    expect((await store.get('a'))?.email).toBeUndefined();
+    expect(await redis.exists(store.archiveKey('a'))).toBe(0);
+    expect(await store.queueIds()).toEqual(['a']);
+  });
+
+  it('a move interrupted at any step is finished by the sweeper; meanwhile readers prefer the live copy', async () => {
+    const store = fresh();
+    await add(store, 'x');
+    await store.claim('x', 'alice', Date.now());
+    await store.finish('x', 'alice', 'closed');
+    const archived = await redis.hgetall(store.archiveKey('x'));
+
+    // Crash after the script ended the conversation, before the copy: live hash only, journalled.
+    await redis.hset(store.convKey('x'), { ...archived, preview: 'live copy' });
+    await redis.expire(store.convKey('x'), 30 * 86400);
+    await redis.del(store.archiveKey('x'));
+    await redis.sadd(store.archivingKey, 'x');
+    expect((await store.get('x'))?.preview).toBe('live copy');
+    expect(await store.finishArchiving()).toBe(1);
+    expect(await redis.exists(store.convKey('x'))).toBe(0);
+    expect(await store.get('x')).toMatchObject({ status: 'closed', preview: 'live copy' });
+
+    // Crash after the copy, before the delete: both copies; the live one wins until the sweeper runs.
+    await redis.hset(store.convKey('x'), { ...archived, preview: 'newer live copy' });
+    await redis.sadd(store.archivingKey, 'x');
+    expect((await store.get('x'))?.preview).toBe('newer live copy');
+    await store.finishArchiving();
+    expect(await redis.exists(store.convKey('x'))).toBe(0);
+    expect((await store.get('x'))?.preview).toBe('newer live copy');
+    expect(await redis.scard(store.archivingKey)).toBe(0);
+
+    // Journalled, but queued again before the sweeper ran: nothing moves, the journal entry goes.
+    await add(store, 'x');
+    await redis.sadd(store.archivingKey, 'x');
+    await store.finishArchiving();
+    expect(await store.get('x')).toMatchObject({ status: 'waiting' });
+    expect(await redis.exists(store.convKey('x'))).toBe(1);
+    expect(await redis.scard(store.archivingKey)).toBe(0);
+    // Run again and again: nothing to do.
+    expect(await store.archive('x')).toBe(true);
+    expect(await store.archive('gone')).toBe(true);
+  });
+});
+
 describe('DESK_HOURS', () => {
   const hours = parseDeskHours('mon-fri 09:00-18:00; sat 10:00-13:00');
   const tz = 'Europe/Paris';

@@ -3,7 +3,8 @@ import Redis from 'ioredis';
 import pino from 'pino';
 import type { App } from '../../src/app';
 import { keyspace } from '../../src/storage/keys';
-import { messageId, Outbox, SmtpTransport, type OutgoingMail } from '../../src/services/notifications';
+import calculateSlot from 'cluster-key-slot';
+import { mailMessageKey, messageId, Outbox, SmtpTransport, type OutgoingMail } from '../../src/services/notifications';
 import { startSmtp, type TestSmtp } from '../support/smtp';
 import { startRedis } from '../support/redisServer';
 import { createRedisClient, waitUntilReady } from '../../src/storage/redisClient';
@@ -196,5 +197,122 @@ describe('outbox', () => {
       await transport.close();
       await server.stop();
     }
+  });
+
+  describe('per-message markers in their own slot', () => {
+    const logger = pino({ level: 'silent' });
+    const mail = (id: string): OutgoingMail => ({ id, kind: 'agent_answer', reference: 'RF-SLOTS', language: 'en', to: 'slot@example.org', subject: 'S', text: 'T', html: '<p>T</p>' });
+    let redis: Redis;
+    let transport: SmtpTransport;
+    beforeEach(() => {
+      redis = new Redis(process.env.TEST_REDIS_URL as string, { maxRetriesPerRequest: 1 });
+      transport = new SmtpTransport({ url: smtp.url, from: FROM });
+    });
+    afterEach(async () => {
+      await transport.close();
+      await redis.quit();
+    });
+    const allKeys = async (prefix: string) => {
+      const out: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+        cursor = next;
+        out.push(...found);
+      } while (cursor !== '0');
+      return out;
+    };
+
+    it('once sent, nothing of an e-mail is left under {mail}; its markers are in its own slot', async () => {
+      const keys = keyspace(`o${randomUUID().slice(0, 8)}`);
+      const outbox = new Outbox(redis as never, keys, transport, logger, { maxAttempts: 3, retryBaseMs: 50, pollMs: 20 });
+      const ids = Array.from({ length: 30 }, (_, i) => `RF-SLOTS:answer:${i}`);
+      for (const id of ids) expect(await outbox.enqueue(mail(id))).toBe(true);
+      expect(await outbox.enqueue(mail(ids[0]))).toBe(false);
+      outbox.start();
+      await smtp.waitFor(30, 15000);
+      await outbox.stop();
+      const mailSlot = calculateSlot(keys.global('mail'));
+      const shared = (await allKeys(keys.prefix)).filter((k) => calculateSlot(k) === mailSlot).sort();
+      // The stream (empty, kept for its consumer group) and the counters: nothing per message.
+      expect(shared).toEqual([keys.global('mail', 'stats'), keys.global('mail', 'stream')]);
+      expect(await redis.xlen(keys.global('mail', 'stream'))).toBe(0);
+      for (const id of ids) {
+        expect(calculateSlot(mailMessageKey(keys, id, 'sent'))).toBe(calculateSlot(mailMessageKey(keys, id, 'key')));
+        expect(await redis.exists(mailMessageKey(keys, id, 'sent'))).toBe(1);
+        // The marker keeps the token, not the message (its copy went once it was in the stream).
+        expect(await redis.hget(mailMessageKey(keys, id, 'key'), 'mail')).toBeNull();
+        expect(await redis.exists(mailMessageKey(keys, id, 'lock'))).toBe(0);
+      }
+      const slots = new Set(ids.map((id) => calculateSlot(mailMessageKey(keys, id, 'key'))));
+      expect(slots.size).toBeGreaterThan(20); // spread over the slots, not one
+      expect(await outbox.stats()).toMatchObject({ queued: 30, sent: 30, duplicates: 1, pending: 0 });
+    });
+
+    it('an enqueue that died after marking its message: queued by the recovery, sent once; another call meanwhile is a duplicate', async () => {
+      const keys = keyspace(`o${randomUUID().slice(0, 8)}`);
+      const id = 'RF-CRASH:answer:1';
+      const token = randomUUID();
+      // What JOURNAL and MARK of the dead call left (its journal entry 40 s old), and nothing in the stream.
+      const now = Number((await redis.time())[0]) * 1000;
+      await redis.zadd(keys.global('mail', 'enqueuing'), now - 40_000, `${token}:${id}`);
+      await redis.hset(mailMessageKey(keys, id, 'key'), 't', token, 'q', '0', 'mail', JSON.stringify(mail(id)));
+      // And one that died before marking, long ago: nothing was promised, its entry is dropped.
+      await redis.zadd(keys.global('mail', 'enqueuing'), now - 11 * 60_000, `${randomUUID()}:RF-CRASH:answer:2`);
+      const outbox = new Outbox(redis as never, keys, transport, logger, { maxAttempts: 3, retryBaseMs: 50, pollMs: 20, claimIdleMs: 200 });
+      expect(await outbox.enqueue(mail(id))).toBe(false);
+      outbox.start();
+      await smtp.waitFor(1, 10000);
+      await settle(600);
+      await outbox.stop();
+      expect(smtp.received).toHaveLength(1);
+      expect(smtp.received[0].messageId).toBe(messageId(id, FROM));
+      expect(await redis.zcard(keys.global('mail', 'enqueuing'))).toBe(0);
+      expect(await outbox.stats()).toMatchObject({ queued: 1, sent: 1, duplicates: 1, pending: 0 });
+    });
+
+    it('a step applied by Redis whose reply was lost (a client timeout) is retried without queuing the message twice', async () => {
+      const keys = keyspace(`o${randomUUID().slice(0, 8)}`);
+      const outbox = new Outbox(redis as never, keys, transport, logger, { maxAttempts: 3, retryBaseMs: 50 });
+      // Every step of the first enqueue runs in Redis, then its reply is "lost" once.
+      const realEval = redis.eval.bind(redis) as (...a: unknown[]) => Promise<unknown>;
+      const lost = new Set<string>();
+      (redis as unknown as { eval: unknown }).eval = async (...a: unknown[]) => {
+        const result = await realEval(...a);
+        const script = String(a[0]);
+        if (!lost.has(script)) {
+          lost.add(script);
+          throw new Error('Command timed out');
+        }
+        return result;
+      };
+      try {
+        expect(await outbox.enqueue(mail('RF-LOST1:answer:1'))).toBe(true);
+      } finally {
+        delete (redis as unknown as { eval?: unknown }).eval;
+      }
+      expect(lost.size).toBeGreaterThanOrEqual(3); // JOURNAL, MARK, ADD (CONFIRM is best effort)
+      expect(await redis.xlen(keys.global('mail', 'stream'))).toBe(1);
+      expect(await redis.zcard(keys.global('mail', 'enqueuing'))).toBe(0);
+      expect(await outbox.stats()).toMatchObject({ queued: 1, duplicates: 0, pending: 1 });
+      expect(await outbox.enqueue(mail('RF-LOST1:answer:1'))).toBe(false);
+    });
+
+    it('an instance that died after writing `sent`, before acknowledging: the entry is dropped, not sent again', async () => {
+      const keys = keyspace(`o${randomUUID().slice(0, 8)}`);
+      const id = 'RF-CRASH:answer:3';
+      const dead = new Outbox(redis as never, keys, transport, logger, { maxAttempts: 3, retryBaseMs: 50, consumer: 'dead' });
+      expect(await dead.enqueue(mail(id))).toBe(true);
+      await redis.xgroup('CREATE', keys.global('mail', 'stream'), 'senders', '0', 'MKSTREAM').catch(() => undefined);
+      expect(await redis.xreadgroup('GROUP', 'senders', 'dead', 'COUNT', 10, 'STREAMS', keys.global('mail', 'stream'), '>')).not.toBeNull();
+      await redis.set(mailMessageKey(keys, id, 'sent'), '1', 'EX', 3600); // SENT ran, DONE did not
+      const live = new Outbox(redis as never, keys, transport, logger, { maxAttempts: 3, retryBaseMs: 50, claimIdleMs: 200, pollMs: 20, consumer: 'live' });
+      live.start();
+      const deadline = Date.now() + 10000;
+      while ((await redis.xlen(keys.global('mail', 'stream'))) > 0 && Date.now() < deadline) await settle(100);
+      await live.stop();
+      expect(await redis.xlen(keys.global('mail', 'stream'))).toBe(0);
+      expect(smtp.received).toHaveLength(0);
+    });
   });
 });

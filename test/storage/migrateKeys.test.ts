@@ -13,7 +13,10 @@ import { RedisCaseRepository, sweepScores } from '../../src/cases/repository';
 import { ownerIndexIds } from '../../src/cases/owner';
 import type { CaseOwner, CaseRecord, NewCase } from '../../src/cases/types';
 import { evaluate, type CaseFacts } from '../../src/eligibility';
+import { createHash } from 'node:crypto';
+import { AgentAuth } from '../../src/agent/auth';
 import { DeskStore } from '../../src/handoff/store';
+import { Outbox, type MailTransport } from '../../src/services/notifications';
 import { Relay } from '../../src/handoff/relay';
 import { createLogger } from '../../src/logger';
 import { DemoData } from '../../src/services/demo/data';
@@ -33,6 +36,9 @@ const ROOT = resolve(__dirname, '../..');
 const NOW = new Date('2031-03-15T10:00:00.000Z');
 const DAY = 86_400_000;
 const EMAIL = 'alice.martin@example.com';
+const AGENT_TOKEN = `agt_${'s'.repeat(43)}`;
+const AGENT_TOKEN_HASH = createHash('sha256').update(AGENT_TOKEN).digest('hex');
+const MAIL_ID = 'RF-MAIL1:answer:1';
 
 const alice: CaseOwner = { channelId: 'webchat', userId: 'u-alice', accountId: 'ACC-ALICE' };
 const bob: CaseOwner = { channelId: 'msteams', userId: 'u-bob' };
@@ -147,6 +153,26 @@ async function seed(redis: RedisClient, keys: Keyspace): Promise<Seeded> {
     const dump = await redis.dumpBuffer(old.caseKey(record.reference));
     await redis.restore(neu.caseKey(record.reference), 0, dump!);
   }
+  // The desk of the previous version: a closed conversation's record, its customer outbox (the last
+  // entry not delivered yet) and cursor, an agent's session, a conversation still waiting, a delivery
+  // lock and a Pro-offer marker; the e-mail outbox's markers of a message sent, a lock, a typed-address counter.
+  const desk = (status: string) => ({ status, tier: 'standard', language: 'fr', topic: 'refund', reason: 'user_asked', severity: 'normal', caseRef: a.reference, since: String(NOW.getTime()), ref: '{}', channelId: 'webchat' });
+  await redis.hset(old.deskRecord('conv-a'), desk('closed'));
+  await redis.expire(old.deskRecord('conv-a'), 20 * 86400);
+  await redis.hset(old.deskRecord('conv-live'), desk('waiting'));
+  await redis.zadd(keys.global('desk', 'queue'), '1', 'conv-live');
+  await redis.xadd(old.deskOutbox('conv-a'), '1900000000000-0', 'i', JSON.stringify({ kind: 'notice', key: 'handoff:claimed' }));
+  await redis.xadd(old.deskOutbox('conv-a'), '1900000000001-0', 'i', JSON.stringify({ kind: 'notice', key: 'handoff:closed' }));
+  await redis.expire(old.deskOutbox('conv-a'), 30 * 86400);
+  await redis.set(old.deskCursor('conv-a'), '1900000000000-0', 'EX', 30 * 86400);
+  await redis.set(old.session(AGENT_TOKEN_HASH), JSON.stringify({ name: 'alice', expiresAt: new Date(Date.now() + 3600_000).toISOString() }), 'EX', 3600);
+  await redis.set(old.deskOutLock('conv-a'), 'x', 'EX', 600);
+  await redis.set(old.proChecked('conv-a'), '1', 'EX', 7 * 86400);
+  await redis.set(old.mailQueued(MAIL_ID), 'token-of-the-old-version', 'EX', 30 * 86400);
+  await redis.set(old.mailSent(MAIL_ID), '1', 'EX', 30 * 86400);
+  await redis.set(old.mailLock('RF-MAIL1:answer:2'), 'x', 'EX', 600);
+  await redis.set(`${keys.global('mail', 'typed-address-limit')}:abc`, '1', 'EX', 3600);
+
   const repo = new RedisCaseRepository(redis, keys, { now: () => new Date(NOW.getTime() + DAY) });
   await repo.note(a.reference, 'agent:zoe', 'called back');
   const d = await repo.create(await refundCase(alice, 'conv-d:refund:1'));
@@ -194,10 +220,29 @@ async function expectMigrated(redis: RedisClient, keys: Keyspace, s: Seeded): Pr
   expect((await relay.transcript('conv-b')).map((e) => e.text)).toEqual(['before the upgrade', 'after the upgrade']);
   expect(await redis.pttl(neu.transcript('conv-a'))).toBeGreaterThan(29 * DAY);
   expect(await redis.pttl(neu.transcript('conv-b'))).toBeGreaterThan(19 * DAY);
-  // No key of the old layout is left, except the short-lived ones.
+  // Desk: the closed conversation's record archived with its TTL (the live one stays), its outbox and
+  // cursor (and it is pending again, so the undelivered entry goes out), the agent still signed in.
+  const old = oldLayout(keys);
+  const store = new DeskStore(redis, keys);
+  expect(await store.get('conv-a')).toMatchObject({ status: 'closed', caseRef: s.a.reference, language: 'fr' });
+  expect(await redis.exists(old.deskRecord('conv-a'))).toBe(0);
+  expect(await redis.pttl(neu.deskRecord('conv-a'))).toBeGreaterThan(19 * DAY);
+  expect(await store.get('conv-live')).toMatchObject({ status: 'waiting' });
+  expect(await store.queueIds()).toEqual(['conv-live']);
+  expect(await redis.xlen(neu.deskOutbox('conv-a'))).toBe(2);
+  expect(await redis.get(neu.deskCursor('conv-a'))).toBe('1900000000000-0');
+  expect(await redis.sismember(keys.global('desk', 'outpending'), 'conv-a')).toBe(1);
+  expect(await new AgentAuth(redis, keys, [{ name: 'alice', hash: 'x' }], 3600).session(AGENT_TOKEN)).toMatchObject({ name: 'alice' });
+  // E-mail: the message queued and sent before the upgrade is neither queued nor sent again.
+  const transport = { kind: 'dev', send: async () => undefined, close: async () => undefined } as unknown as MailTransport;
+  const outbox = new Outbox(redis, keys, transport, createLogger('silent'), { maxAttempts: 1, retryBaseMs: 100 });
+  expect(await outbox.enqueue({ id: MAIL_ID, kind: 'agent_answer', reference: 'RF-MAIL1', language: 'en', to: 'x@example.org', subject: 'S', text: 'T', html: 'T' })).toBe(false);
+  expect(await redis.exists(neu.mailSent(MAIL_ID))).toBe(1);
+  expect(await redis.pttl(neu.mailQueued(MAIL_ID))).toBeGreaterThan(29 * DAY);
+  // No key of the old layout is left, except the short-lived ones (and the live desk record, whose key is this version's too).
   const left = [...(await snapshot(redis, keys.prefix)).keys()].map((k) => classify(keys, k)).filter(Boolean);
-  expect(left.filter((c) => c && 'family' in c)).toEqual([]);
-  expect(left).toHaveLength(3);
+  expect(left.filter((c) => c && 'family' in c && !(c.family === 'desk-record' && c.id === 'conv-live'))).toEqual([]);
+  expect(left.filter((c) => c && 'ephemeral' in c)).toHaveLength(7);
 }
 
 function expectNothingDone(s: MigrationSummary): void {
@@ -230,6 +275,12 @@ describe('key names', () => {
       [old.state(`msteams/conversations/${odd}/`), stateKeyFor(keys)(`msteams/conversations/${odd}/`)],
       [old.marker(odd), new TurnGate({ defineCommand: () => undefined } as unknown as RedisClient, keys).turnKey(odd)],
       [old.transcript(odd), new DeskStore({} as RedisClient, keys).transcriptKey(odd)],
+      [old.deskRecord(odd), new DeskStore({} as RedisClient, keys).archiveKey(odd)],
+      [old.deskOutbox(odd), new DeskStore({} as RedisClient, keys).outKey(odd)],
+      [old.deskCursor(odd), new DeskStore({} as RedisClient, keys).cursorKey(odd)],
+      [old.session('ab12'), keys.global('desk-session:ab12')],
+      [old.mailQueued(`RF-X:${odd}`), keys.global(`mail-msg:RF-X:${odd}`, 'key')],
+      [old.mailSent(`RF-X:${odd}`), keys.global(`mail-msg:RF-X:${odd}`, 'sent')],
     ];
     for (const [from, to] of cases) {
       const c = classify(keys, from);
@@ -241,7 +292,11 @@ describe('key names', () => {
     expect(classify(keys, old.dedupe(odd, 'a1'))).toEqual({ ephemeral: 'dedupe-marker' });
     expect(classify(keys, keys.state('webchat/users/u1/'))).toBeUndefined();
     expect(classify(keys, keys.global('desk', 'queue'))).toBeUndefined();
-    expect(classify(keys, keys.global('desk', `c:${odd}`))).toBeUndefined();
+    for (const k of [old.deskOutLock(odd), old.mailLock(odd)]) expect(classify(keys, k)).toEqual({ ephemeral: 'delivery-lock' });
+    expect(classify(keys, old.proChecked(odd))).toEqual({ ephemeral: 'pro-check-marker' });
+    expect(classify(keys, `${keys.global('mail', 'typed-address-limit')}:abc`)).toEqual({ ephemeral: 'rate-limit-counter' });
+    for (const k of ['outpending', 'archiving', 'hb', 'events', 'waits', 'proofkey', 'mine:alice']) expect(classify(keys, keys.global('desk', k))).toBeUndefined();
+    for (const k of ['stream', 'stats', 'retry', 'dead', 'enqueuing', 'dev:list']) expect(classify(keys, keys.global('mail', k))).toBeUndefined();
     expect(classify(keys, keys.global('case', 'other:x'))).toEqual({ unknown: true });
   });
 });
@@ -268,7 +323,8 @@ describe('migrating the key layout on one Redis', () => {
     expect(s.families['case-record']).toMatchObject({ moved: 1, merged: 2 });
     expect(s.families['case-owner-index']).toMatchObject({ moved: 1, merged: 2 });
     expect(s.families['conversation-state']).toMatchObject({ moved: 1, merged: 1 });
-    expect(s.leftToExpire).toEqual({ 'rate-limit-counter': 2, 'dedupe-marker': 1 });
+    expect(s.leftToExpire).toEqual({ 'rate-limit-counter': 3, 'dedupe-marker': 1, 'delivery-lock': 2, 'pro-check-marker': 1 });
+    expect(s.liveDeskRecords).toBe(1);
     expect(lines).toContain(`would move case-record ${seeded.b.reference}: ${oldLayout(keys).caseKey(seeded.b.reference)} -> ${newLayout(keys).caseKey(seeded.b.reference)}`);
     expect(lines.join('\n')).not.toContain(EMAIL);
   });
@@ -288,7 +344,14 @@ describe('migrating the key layout on one Redis', () => {
       'conversation-state': { moved: 1, merged: 1, conflicts: 1, skipped: 0 },
       'continuity-marker': { moved: 1, merged: 1, conflicts: 0, skipped: 0 },
       'desk-transcript': { moved: 1, merged: 1, conflicts: 0, skipped: 0 },
+      'desk-record': { moved: 1, merged: 0, conflicts: 0, skipped: 0 },
+      'desk-outbox': { moved: 1, merged: 0, conflicts: 0, skipped: 0 },
+      'desk-outbox-cursor': { moved: 1, merged: 0, conflicts: 0, skipped: 0 },
+      'agent-session': { moved: 1, merged: 0, conflicts: 0, skipped: 0 },
+      'mail-queued-marker': { moved: 1, merged: 0, conflicts: 0, skipped: 0 },
+      'mail-sent-marker': { moved: 1, merged: 0, conflicts: 0, skipped: 0 },
     });
+    expect(s.liveDeskRecords).toBe(1);
     expect(lines.some((l) => l.startsWith(`case-record ${seeded.a.reference}: in both layouts`))).toBe(true);
     // Every record is in place before any index moves (the sweep drops entries whose record it cannot find).
     const lastRecord = Math.max(...lines.map((l, i) => (/^(moved|merged|conflict) case-record /.test(l) ? i : -1)));
@@ -346,10 +409,23 @@ describe('merging into a key the new version wrote already', () => {
     for (const id of ['1000-0', '3000-0']) await redis.xadd(old.transcript('c1'), id, 'e', `old ${id}`);
     for (const id of ['2000-0', '4000-0']) await redis.xadd(neu.transcript('c1'), id, 'e', `new ${id}`);
     await redis.expire(neu.transcript('c1'), 500);
+    // A desk record in both places (a move the previous… or this version left half done): the copy in
+    // the desk's slot wins, as the desk's readers prefer it. A "queued" e-mail marker in both: the new one stays.
+    await redis.hset(old.deskRecord('d1'), { status: 'released', preview: 'in the desk slot' });
+    await redis.expire(old.deskRecord('d1'), 1000);
+    await redis.hset(neu.deskRecord('d1'), { status: 'closed', preview: 'archived' });
+    await redis.set(old.mailQueued('m1'), 'old-token', 'EX', 1000);
+    await redis.hset(neu.mailQueued('m1'), 't', 'new-token', 'q', '1');
     const lines: string[] = [];
     const s = await migrateKeys(redis, keys, { log: (l) => lines.push(l) });
     expect(s.families['case-record']).toEqual({ moved: 0, merged: 1, conflicts: 1, skipped: 0 });
     expect(s.families['case-request-claim']).toEqual({ moved: 0, merged: 1, conflicts: 1, skipped: 0 });
+    expect(s.families['desk-record']).toEqual({ moved: 0, merged: 1, conflicts: 0, skipped: 0 });
+    expect(s.families['mail-queued-marker']).toEqual({ moved: 0, merged: 1, conflicts: 0, skipped: 0 });
+    expect(await redis.hgetall(neu.deskRecord('d1'))).toEqual({ status: 'released', preview: 'in the desk slot' });
+    expect(await redis.pttl(neu.deskRecord('d1'))).toBeGreaterThan(900_000);
+    expect(await redis.exists(old.deskRecord('d1'), old.mailQueued('m1'))).toBe(0);
+    expect(await redis.hget(neu.mailQueued('m1'), 't')).toBe('new-token');
     expect(JSON.parse((await redis.get(neu.caseKey('RF-MERGE')))!)).toEqual(newer);
     expect(JSON.parse((await redis.get(neu.conflict('RF-MERGE')))!)).toEqual(older);
     expect(lines.join('\n')).toContain('kept the old-layout copy');

@@ -10,7 +10,7 @@ import type { Keyspace } from '../../storage/keys';
 import type { RedisClient } from '../../storage/redisClient';
 import type { AccountsPort } from '../ports';
 import { DevMailbox, registerDevOutbox } from './devMailbox';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { SubjectRateLimiter } from '../../storage/rateLimit';
 import { Notifier, TYPED_ADDRESS_MAILS_PER_HOUR } from './notifier';
 import { Outbox, type OutboxOptions } from './outbox';
 import { SmtpTransport } from './smtp';
@@ -19,7 +19,7 @@ import type { MailTransport } from './types';
 
 export * from './types';
 export { Notifier, TYPED_ADDRESS_MAILS_PER_HOUR, type DecisionNotice, type InvoicePausedNotice, type MerchantDeadlineNotice, type AgentAnswerNotice } from './notifier';
-export { Outbox, type OutboxOptions, type OutboxStats } from './outbox';
+export { Outbox, mailMessageKey, type OutboxOptions, type OutboxStats } from './outbox';
 export { SmtpTransport, messageId } from './smtp';
 export { DevMailbox, registerDevOutbox } from './devMailbox';
 export { EmailTemplates } from './templates';
@@ -73,12 +73,8 @@ export async function createNotifications(
     brandName: config.brandName,
     timeZone: config.timeZone,
     baseUrl: () => config.publicUrl ?? `http://localhost:${port}`,
-    typedAddressLimiter: new RateLimiterRedis({
-      storeClient: redis,
-      keyPrefix: keys.global('mail', 'typed-address-limit'),
-      points: TYPED_ADDRESS_MAILS_PER_HOUR,
-      duration: 3600,
-    }),
+    // One counter per address (hashed), each in its own hash tag: not every address in one Cluster slot.
+    typedAddressLimiter: new SubjectRateLimiter(redis, keys, 'mail-typed-address', { points: TYPED_ADDRESS_MAILS_PER_HOUR, duration: 3600 }),
   });
   return {
     notifier,

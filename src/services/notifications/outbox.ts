@@ -2,22 +2,47 @@
  * The outbox: e-mails wait in Redis until a worker has delivered them, so sending never blocks a turn
  * and a restart loses nothing queued.
  *
- * Keys (one hash tag, `{mail}`, so every script touches one Redis Cluster slot):
+ * Shared keys (one hash tag, `{mail}`: the stream and what moves entries in and out of it; their
+ * size follows what is waiting now, never the history):
  *   stream       Redis Stream of messages to deliver, read through the consumer group `senders`
  *   retry        sorted set: messages waiting for their next attempt, score = due time (ms)
- *   dead         list of messages given up after MAIL_MAX_ATTEMPTS (id, kind, masked address, error)
- *   key:<id>     "this message was queued", holding the enqueuing call's token (idempotency: a second
- *                enqueue with the same id is a no-op; the same call retried after a timeout is told
- *                that its own earlier attempt queued it)
- *   sent:<id>    "this message was delivered" (a message claimed again after a crash is not re-sent)
- *   lock:<id>    the instance delivering it right now (two instances never send one message at once)
+ *   dead         list of messages given up after MAIL_MAX_ATTEMPTS (id, kind, masked address, error), newest 1000
+ *   enqueuing    sorted set: enqueue calls under way (`<token>:<id>`, score = when they started, Redis
+ *                time): the journal that lets a crashed call's message be queued anyway (below)
  *   stats        counters: queued, sent, retried, failed (given up), duplicates
  *
+ * Per message, in its own hash tag (`global:{mail-msg:<id>}:…`, so 30 days of markers do not pile up
+ * in one Redis Cluster slot):
+ *   key          hash: "this message was queued" — t = the enqueuing call's token (idempotency: another
+ *                call with the same id is a duplicate; the same call retried after a timeout is told
+ *                that its own earlier attempt queued it), q = 1 once it is in the stream, mail = the
+ *                message until then (for the recovery below); 30 days
+ *   sent         "this message was delivered" (a message claimed again after a crash is not re-sent); 30 days
+ *   lock         the instance delivering it right now (two instances never send one message at once)
+ *
+ * Enqueue, in steps that each touch one slot, each safe to retry (a timed-out attempt may have run):
+ *   1. JOURNAL adds `<token>:<id>` to `enqueuing` (NX: a retry keeps the first time);
+ *   2. MARK creates `key` with the token and the message, unless it exists: another call's token means
+ *      a duplicate (nothing added; the journal entry is dropped), this call's token means an earlier
+ *      attempt got here (q = 1: queued already). A MARK more than 5 minutes after its JOURNAL refuses,
+ *      so no marker appears after the recovery gave its journal entry up (10 minutes);
+ *   3. ADD removes the journal entry and XADDs, in one script: only the call (or recovery) that
+ *      removes the entry adds the message, so a retried ADD never queues it twice;
+ *   4. CONFIRM sets q = 1 and drops the message copy from `key`.
+ *   A crash after 1: nothing was promised; the recovery drops the journal entry after 10 minutes.
+ *   After 2: the recovery (any instance's worker, every few seconds) finds the journal entry older than
+ *   30 s whose marker holds its token, and runs ADD with the message kept in the marker. After 3:
+ *   queued; q stays 0 (the delivery drops the copy). So a call that resolved `true` has its message in
+ *   the stream, and one that died after MARK has it there within a minute.
+ *
  * Exactly one delivery: the consumer group hands each entry to one instance; an entry whose instance
- * died before acknowledging it is claimed by another after `claimIdleMs` (XAUTOCLAIM), which first
- * checks `sent:<id>` and takes `lock:<id>`. The SMTP Message-ID is derived from the id, so even the
- * one window no queue can close (the server accepted the message and the instance died before
- * writing `sent:<id>`) gives the receiving server a duplicate it can recognise.
+ * died before acknowledging it is claimed by another after `claimIdleMs` (XAUTOCLAIM). TAKE checks
+ * `sent` and takes `lock` in one script (the message's slot); SENT writes `sent` and gives `lock` back
+ * in one script, then the entry is acknowledged and deleted (`{mail}`). A crash between the two leaves
+ * the entry to be claimed again: TAKE finds `sent` and it is only acknowledged (the `sent` counter then
+ * misses that one). The SMTP Message-ID is derived from the id, so even the one window no queue can
+ * close (the server accepted the message and the instance died before writing `sent`) gives the
+ * receiving server a duplicate it can recognise.
  *
  * Retries: attempt n waits `retryBaseMs × 2^(n-1)` (± 20 %, at most 10 minutes); after `maxAttempts`
  * the message goes to `dead`, is logged as an error and counted.
@@ -34,54 +59,120 @@ const GROUP = 'senders';
 /** How long "queued" and "sent" markers are kept (a message re-queued after that would be sent again). */
 const MARKER_TTL_SECONDS = 30 * 24 * 3600;
 const MAX_BACKOFF_MS = 10 * 60 * 1000;
-/** Pauses before the retries of an enqueue that failed or timed out (ms). */
+/** Pauses before the retries of an enqueue step that failed or timed out (ms). */
 const ENQUEUE_RETRIES = [100, 400];
+/** A journal entry this old whose marker holds its token is queued by the recovery. */
+const RECOVER_AFTER_MS = 30_000;
+/** A MARK this long after its JOURNAL refuses; a journal entry without marker is dropped after ABANDON_AFTER_MS. */
+const MARK_WITHIN_MS = 5 * 60_000;
+const ABANDON_AFTER_MS = 10 * 60_000;
+
+const REDIS_MS = `local __t = redis.call('TIME') local now = tonumber(__t[1]) * 1000 + math.floor(tonumber(__t[2]) / 1000)`;
+
+/** KEYS enqueuing. ARGV member. The journal entry's time (ms, Redis clock). */
+const JOURNAL = `
+${REDIS_MS}
+redis.call('ZADD', KEYS[1], 'NX', now, ARGV[1])
+return redis.call('ZSCORE', KEYS[1], ARGV[1])
+`;
 
 /**
- * KEYS key, stream, stats. ARGV ttl, id, mail JSON, the call's token. 1 = queued (now, or by an earlier
- * attempt of the same call), 0 = already queued by another call.
+ * KEYS key. ARGV token, ttl, mail JSON, journal time (ms), MARK_WITHIN_MS.
+ * 1 marked by this call (go on with ADD), 2 this call queued it already, 0 another call's, -1 too late.
  */
-const ENQUEUE = `
-local held = redis.call('GET', KEYS[1])
-if held then
-  if held == ARGV[4] then return 1 end
-  redis.call('HINCRBY', KEYS[3], 'duplicates', 1)
-  return 0
+const MARK = `
+local t = redis.call('HGET', KEYS[1], 't')
+if not t then
+  ${REDIS_MS}
+  if now - tonumber(ARGV[4]) > tonumber(ARGV[5]) then return -1 end
+  redis.call('HSET', KEYS[1], 't', ARGV[1], 'q', '0', 'mail', ARGV[3])
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  return 1
 end
-redis.call('SET', KEYS[1], ARGV[4], 'EX', ARGV[1])
+if t ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[1], 'q') == '1' then return 2 end
+return 1
+`;
+
+/** KEYS enqueuing, stream, stats. ARGV member, id, mail JSON. 1 added, 0 the journal entry was gone (added before). */
+const ADD = `
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'mail', ARGV[3], 'attempt', '0')
 redis.call('HINCRBY', KEYS[3], 'queued', 1)
 return 1
 `;
 
-/** KEYS sent, stream, lock, stats. ARGV ttl, entry id, consumer, count (1 = it was a delivery). */
-const DONE = `
-redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
-redis.call('XACK', KEYS[2], '${GROUP}', ARGV[2])
-redis.call('XDEL', KEYS[2], ARGV[2])
-if redis.call('GET', KEYS[3]) == ARGV[3] then redis.call('DEL', KEYS[3]) end
-if ARGV[4] == '1' then redis.call('HINCRBY', KEYS[4], 'sent', 1) end
+/** KEYS key. ARGV token. The message is in the stream: its copy in the marker goes. */
+const CONFIRM = `
+if redis.call('HGET', KEYS[1], 't') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'q', '1')
+redis.call('HDEL', KEYS[1], 'mail')
 return 1
 `;
 
-/** KEYS retry, stream, lock, stats. ARGV due, member, entry id, consumer. */
+/** KEYS enqueuing, stats. ARGV member. A duplicate: its journal entry goes, counted once. */
+const DUPLICATE = `
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[2], 'duplicates', 1) end
+return 1
+`;
+
+/** KEYS enqueuing. ARGV age (ms), limit. Journal entries older than `age`, with their age. */
+const STALE = `
+${REDIS_MS}
+local rows = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]), 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for i = 1, #rows, 2 do
+  out[#out + 1] = rows[i]
+  out[#out + 1] = tostring(now - tonumber(rows[i + 1]))
+end
+return out
+`;
+
+/** KEYS sent, lock. ARGV consumer, lock ms. 1 locked, 0 another instance has it, 2 delivered already. */
+const TAKE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 2 end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+return 0
+`;
+
+/** KEYS sent, lock, key. ARGV ttl, consumer. Delivered: marked, lock given back, the marker's copy dropped. */
+const SENT = `
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('HSET', KEYS[3], 'q', '1')
+  redis.call('HDEL', KEYS[3], 'mail')
+end
+return 1
+`;
+
+/** KEYS lock. ARGV consumer. */
+const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/** KEYS stream, stats. ARGV entry id, count (1 = it was a delivery). */
+const DONE = `
+redis.call('XACK', KEYS[1], '${GROUP}', ARGV[1])
+redis.call('XDEL', KEYS[1], ARGV[1])
+if ARGV[2] == '1' then redis.call('HINCRBY', KEYS[2], 'sent', 1) end
+return 1
+`;
+
+/** KEYS retry, stream, stats. ARGV due, member, entry id. */
 const RETRY_LATER = `
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XACK', KEYS[2], '${GROUP}', ARGV[3])
 redis.call('XDEL', KEYS[2], ARGV[3])
-if redis.call('GET', KEYS[3]) == ARGV[4] then redis.call('DEL', KEYS[3]) end
-redis.call('HINCRBY', KEYS[4], 'retried', 1)
+redis.call('HINCRBY', KEYS[3], 'retried', 1)
 return 1
 `;
 
-/** KEYS dead, stream, lock, stats. ARGV record, entry id, consumer. */
+/** KEYS dead, stream, stats. ARGV record, entry id. */
 const GIVE_UP = `
 redis.call('LPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], 0, 999)
 redis.call('XACK', KEYS[2], '${GROUP}', ARGV[2])
 redis.call('XDEL', KEYS[2], ARGV[2])
-if redis.call('GET', KEYS[3]) == ARGV[3] then redis.call('DEL', KEYS[3]) end
-redis.call('HINCRBY', KEYS[4], 'failed', 1)
+redis.call('HINCRBY', KEYS[3], 'failed', 1)
 return 1
 `;
 
@@ -95,6 +186,11 @@ for _, member in ipairs(due) do
 end
 return #due
 `;
+
+/** Where a message's own keys live (`key`, `sent`, `lock`): one hash tag per message. */
+export function mailMessageKey(keys: Keyspace, id: string, suffix: 'key' | 'sent' | 'lock'): string {
+  return keys.global(`mail-msg:${id}`, suffix);
+}
 
 export interface OutboxOptions {
   /** Delivery attempts before giving up (MAIL_MAX_ATTEMPTS). */
@@ -130,6 +226,7 @@ interface Entry {
 
 export class Outbox {
   private readonly k: (suffix: string) => string;
+  private readonly m: (id: string, suffix: 'key' | 'sent' | 'lock') => string;
   private readonly opts: Required<OutboxOptions>;
   private running = false;
   private loop?: Promise<void>;
@@ -145,6 +242,7 @@ export class Outbox {
     opts: OutboxOptions,
   ) {
     this.k = (suffix) => keys.global('mail', suffix);
+    this.m = (id, suffix) => mailMessageKey(keys, id, suffix);
     this.opts = {
       pollMs: 250,
       claimIdleMs: 60_000,
@@ -160,26 +258,71 @@ export class Outbox {
 
   /** Queues one message; `false` when a message with this id was queued before (nothing is added). */
   async enqueue(mail: OutgoingMail): Promise<boolean> {
-    // A call that timed out on the client may still have been applied by Redis ("maybe applied"):
-    // it is retried with the same token, and the script recognises its own earlier success, so the
+    // A step that timed out on the client may still have been applied by Redis ("maybe applied"): each
+    // step is retried, and each recognises its own earlier success (see the top of this file), so the
     // message is queued once and the caller is told so, whichever attempt queued it.
     const token = randomUUID();
-    const args = [this.k(`key:${mail.id}`), this.k('stream'), this.k('stats'), String(MARKER_TTL_SECONDS), mail.id, JSON.stringify(mail), token] as const;
-    let queued: unknown;
+    const member = `${token}:${mail.id}`;
+    const json = JSON.stringify(mail);
+    const marker = this.m(mail.id, 'key');
+    const journalAt = String(await this.retrying(() => this.redis.eval(JOURNAL, 1, this.k('enqueuing'), member)));
+    const marked = Number(await this.retrying(() => this.redis.eval(MARK, 1, marker, token, String(MARKER_TTL_SECONDS), json, journalAt, String(MARK_WITHIN_MS))));
+    if (marked === -1) {
+      await this.redis.zrem(this.k('enqueuing'), member).catch(() => undefined);
+      throw new Error('e-mail not queued: the enqueue took too long (Redis unavailable?)');
+    }
+    if (marked === 0) {
+      await this.retrying(() => this.redis.eval(DUPLICATE, 2, this.k('enqueuing'), this.k('stats'), member));
+      return false;
+    }
+    if (marked === 1) await this.retrying(() => this.redis.eval(ADD, 3, this.k('enqueuing'), this.k('stream'), this.k('stats'), member, mail.id, json));
+    else await this.redis.zrem(this.k('enqueuing'), member).catch(() => undefined);
+    // Best effort: the delivery drops the marker's copy of the message too.
+    await this.redis.eval(CONFIRM, 1, marker, token).catch(() => undefined);
+    this.logger.info({ mailId: mail.id, kind: mail.kind, caseRef: mail.reference, to: maskEmail(mail.to) }, 'e-mail queued');
+    this.wake?.();
+    return true;
+  }
+
+  private async retrying<T>(step: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        queued = await this.redis.eval(ENQUEUE, 3, ...args);
-        break;
+        return await step();
       } catch (err) {
         if (attempt >= ENQUEUE_RETRIES.length) throw err;
         await new Promise((r) => setTimeout(r, ENQUEUE_RETRIES[attempt]));
       }
     }
-    if (queued === 1) {
-      this.logger.info({ mailId: mail.id, kind: mail.kind, caseRef: mail.reference, to: maskEmail(mail.to) }, 'e-mail queued');
-      this.wake?.();
+  }
+
+  /**
+   * Queues the messages of enqueue calls that died after marking them (journal entries older than
+   * 30 s whose marker holds their token), and drops journal entries nobody will finish. Returns how
+   * many it queued.
+   */
+  async recover(): Promise<number> {
+    const flat = (await this.redis.eval(STALE, 1, this.k('enqueuing'), String(RECOVER_AFTER_MS), '50')) as string[];
+    let queued = 0;
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const member = flat[i];
+      const age = Number(flat[i + 1]);
+      const colon = member.indexOf(':');
+      const token = member.slice(0, colon);
+      const id = member.slice(colon + 1);
+      const marker = await this.redis.hgetall(this.m(id, 'key'));
+      if (marker.t === token && marker.q !== '1' && marker.mail) {
+        if (Number(await this.redis.eval(ADD, 3, this.k('enqueuing'), this.k('stream'), this.k('stats'), member, id, marker.mail)) === 1) {
+          queued++;
+          this.logger.warn({ mailId: id }, 'e-mail queued by the recovery (the call that marked it did not finish)');
+        }
+        await this.redis.eval(CONFIRM, 1, this.m(id, 'key'), token);
+      } else if (marker.t || age > ABANDON_AFTER_MS) {
+        // Queued already, another call's message, or a call that never marked it (and now never will).
+        await this.redis.zrem(this.k('enqueuing'), member);
+      }
     }
-    return queued === 1;
+    if (queued) this.wake?.();
+    return queued;
   }
 
   async stats(): Promise<OutboxStats> {
@@ -216,6 +359,7 @@ export class Outbox {
     let handled = 0;
     if (Date.now() - this.lastClaim >= Math.min(this.opts.claimIdleMs, 5000)) {
       this.lastClaim = Date.now();
+      handled += await this.recover();
       const claimed = (await this.redis.xautoclaim(this.k('stream'), GROUP, this.opts.consumer, this.opts.claimIdleMs, '0-0', 'COUNT', 10)) as [string, [string, string[]][]];
       for (const e of parseEntries(claimed[1] ?? [])) {
         if (!this.running && handled > 0) break;
@@ -274,19 +418,22 @@ export class Outbox {
   private async handle(e: Entry): Promise<void> {
     const consumer = this.opts.consumer;
     const ttl = String(MARKER_TTL_SECONDS);
-    const keys = (...names: string[]) => names.map((n) => this.k(n));
-    const locked = await this.redis.set(this.k(`lock:${e.id}`), consumer, 'PX', this.opts.sendTimeoutMs + 5000, 'NX');
-    if (locked !== 'OK') return; // Another instance is sending it right now; the entry stays pending.
-    // Checked under the lock: whoever delivered it wrote `sent` before releasing the lock.
-    if (await this.redis.exists(this.k(`sent:${e.id}`))) {
-      await this.redis.eval(DONE, 4, ...keys(`sent:${e.id}`, 'stream', `lock:${e.id}`, 'stats'), ttl, e.entryId, consumer, '0');
+    const [sent, lock, marker] = [this.m(e.id, 'sent'), this.m(e.id, 'lock'), this.m(e.id, 'key')];
+    const stream = this.k('stream');
+    const stats = this.k('stats');
+    // `sent` checked and `lock` taken at once: whoever delivered it wrote `sent` before giving the lock back.
+    const took = Number(await this.redis.eval(TAKE, 2, sent, lock, consumer, String(this.opts.sendTimeoutMs + 5000)));
+    if (took === 0) return; // Another instance is sending it right now; the entry stays pending.
+    if (took === 2) {
+      await this.redis.eval(DONE, 2, stream, stats, e.entryId, '0');
       return;
     }
     let mail: OutgoingMail;
     try {
       mail = JSON.parse(e.mail) as OutgoingMail;
     } catch {
-      await this.redis.eval(GIVE_UP, 4, ...keys('dead', 'stream', `lock:${e.id}`, 'stats'), JSON.stringify({ id: e.id, error: 'unreadable entry' }), e.entryId, consumer);
+      await this.redis.eval(UNLOCK, 1, lock, consumer);
+      await this.redis.eval(GIVE_UP, 3, this.k('dead'), stream, stats, JSON.stringify({ id: e.id, error: 'unreadable entry' }), e.entryId);
       this.logger.error({ mailId: e.id }, 'e-mail dropped: unreadable outbox entry');
       return;
     }
@@ -296,25 +443,31 @@ export class Outbox {
       await withTimeout(this.transport.send(mail), this.opts.sendTimeoutMs);
     } catch (err) {
       const error = describeError(err);
+      // Given back first: the entry is still pending for this consumer alone (no other instance reads it
+      // before it is idle for `claimIdleMs`), and its retry, once in the stream, finds the lock free.
+      // A crash right after: the entry is claimed again once idle, and sent (it was not).
+      await this.redis.eval(UNLOCK, 1, lock, consumer);
       if (attempt >= this.opts.maxAttempts) {
         await this.redis.eval(
           GIVE_UP,
-          4,
-          ...keys('dead', 'stream', `lock:${e.id}`, 'stats'),
+          3,
+          this.k('dead'),
+          stream,
+          stats,
           JSON.stringify({ id: mail.id, kind: mail.kind, reference: mail.reference, to: maskEmail(mail.to), error, at: new Date().toISOString() }),
           e.entryId,
-          consumer,
         );
         this.logger.error({ ...log, err: error }, 'e-mail given up after the last attempt');
       } else {
         const delay = Math.min(this.opts.retryBaseMs * 2 ** (attempt - 1), MAX_BACKOFF_MS) * (0.8 + Math.random() * 0.4);
         const member = JSON.stringify({ id: e.id, mail: e.mail, attempt, n: randomUUID().slice(0, 8) });
-        await this.redis.eval(RETRY_LATER, 4, ...keys('retry', 'stream', `lock:${e.id}`, 'stats'), String(Math.round(Date.now() + delay)), member, e.entryId, consumer);
+        await this.redis.eval(RETRY_LATER, 3, this.k('retry'), stream, stats, String(Math.round(Date.now() + delay)), member, e.entryId);
         this.logger.warn({ ...log, err: error, retryInMs: Math.round(delay) }, 'e-mail not delivered; will retry');
       }
       return;
     }
-    await this.redis.eval(DONE, 4, ...keys(`sent:${e.id}`, 'stream', `lock:${e.id}`, 'stats'), ttl, e.entryId, consumer, '1');
+    await this.redis.eval(SENT, 3, sent, lock, marker, ttl, consumer);
+    await this.redis.eval(DONE, 2, stream, stats, e.entryId, '1');
     this.logger.info(log, 'e-mail delivered');
   }
 }
