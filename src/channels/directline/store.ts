@@ -3,6 +3,7 @@ import type { Activity } from 'botbuilder';
 import type { RedisClient } from '../../storage/redisClient';
 import type { Keyspace } from '../../storage/keys';
 import { durabilityFor } from '../../storage/durability';
+import { luaScript } from '../../storage/scripts';
 
 /*
  * Where the embedded Direct Line channel keeps a conversation, in Redis, so that any instance can
@@ -101,7 +102,7 @@ return redis.call('LRANGE', KEYS[1], start, start + tonumber(ARGV[2]) - 1)
 `;
 
 /** Starts a conversation once: the first caller gets 1 and writes the meta, later callers get 0. */
-const START = `
+const START = luaScript<[meta: string, started: string, ttlSeconds: string, ...fields: string[]], number>('dlStart', 1, `
 if redis.call('HSETNX', KEYS[1], 'started', ARGV[1]) == 0 then
   redis.call('EXPIRE', KEYS[1], ARGV[2])
   return 0
@@ -111,7 +112,7 @@ for i = 3, #ARGV, 2 do
 end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
-`;
+`);
 
 interface StoreScripts {
   dlAppend(log: string, meta: string, idPrefix: string, body: Buffer, ttl: string, keepId: string, max: string): Promise<[string, string]>;
@@ -153,7 +154,7 @@ export class ActivityStore {
     // failover; when that cannot be confirmed the start fails (503) and the client starts again
     // (idempotent: the same conversation id, meta written once).
     const key = this.metaKey(conv);
-    const [started] = await durabilityFor(this.redis).write(key, (p) => p.eval(START, 1, key, new Date().toISOString(), String(this.ttlSeconds), ...fields));
+    const [started] = await durabilityFor(this.redis).write(key, (p) => START.queue(p, key, new Date().toISOString(), String(this.ttlSeconds), ...fields));
     return started === 1;
   }
 
