@@ -17,6 +17,7 @@
 import { durabilityFor } from '../storage/durability';
 import type { Keyspace } from '../storage/keys';
 import type { RedisClient } from '../storage/redisClient';
+import { luaScript } from '../storage/scripts';
 
 export const TIERS = ['pro', 'standard'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -62,7 +63,7 @@ export function queueScore(tier: Tier, severity: Severity | 'returned', sinceMs:
 }
 
 /** KEYS[1] queue, KEYS[2] hash. ARGV[1] id, ARGV[2] score, ARGV[3..] field, value pairs. 1 queued, 0 already with the desk. */
-const ENQUEUE = `
+const ENQUEUE = luaScript<[queue: string, conversation: string, id: string, score: string, ...fields: string[]], number>('deskEnqueue', 2, `
 local st = redis.call('HGET', KEYS[2], 'status')
 if st == 'waiting' or st == 'assigned' or st == 'external' then return 0 end
 redis.call('DEL', KEYS[2])
@@ -70,20 +71,20 @@ redis.call('HSET', KEYS[2], unpack(ARGV, 3))
 redis.call('PERSIST', KEYS[2])
 if redis.call('HGET', KEYS[2], 'status') == 'waiting' then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1]) end
 return 1
-`;
+`);
 
 /** KEYS[1] queue, KEYS[2] hash, KEYS[3] agent's set. ARGV id, agent, now. {1,''} won, {0,by} taken, {-1,''} nothing waits. */
-const CLAIM = `
+const CLAIM = luaScript<[queue: string, conversation: string, agentSet: string, id: string, agent: string, now: string], [number, string]>('deskClaim', 3, `
 local st = redis.call('HGET', KEYS[2], 'status')
 if st == 'assigned' then return {0, redis.call('HGET', KEYS[2], 'assignedTo') or ''} end
 if st ~= 'waiting' or redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {-1, ''} end
 redis.call('HSET', KEYS[2], 'status', 'assigned', 'assignedTo', ARGV[2], 'claimedAt', ARGV[3], 'unread', 0)
 redis.call('SADD', KEYS[3], ARGV[1])
 return {1, ''}
-`;
+`);
 
 /** KEYS[1] queue, KEYS[2] hash, KEYS[3] agent's set. ARGV id, agent, new status. 1 done, 0 not this agent's. */
-const FINISH = `
+const FINISH = luaScript<[queue: string, conversation: string, agentSet: string, id: string, agent: string, status: string], number>('deskFinish', 3, `
 if redis.call('HGET', KEYS[2], 'status') ~= 'assigned' or redis.call('HGET', KEYS[2], 'assignedTo') ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[2], 'status', ARGV[3])
 redis.call('HDEL', KEYS[2], 'assignedTo')
@@ -91,10 +92,10 @@ redis.call('SREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('EXPIRE', KEYS[2], 2592000)
 return 1
-`;
+`);
 
 /** KEYS[1] queue, KEYS[2] hash, KEYS[3] agent's set. ARGV id, agent, score, now. 1 back in the queue, 0 not (any more) this agent's. */
-const REQUEUE = `
+const REQUEUE = luaScript<[queue: string, conversation: string, agentSet: string, id: string, agent: string, score: string, now: string], number>('deskRequeue', 3, `
 if redis.call('HGET', KEYS[2], 'status') ~= 'assigned' or redis.call('HGET', KEYS[2], 'assignedTo') ~= ARGV[2] then
   redis.call('SREM', KEYS[3], ARGV[1])
   return 0
@@ -104,10 +105,10 @@ redis.call('HDEL', KEYS[2], 'assignedTo')
 redis.call('SREM', KEYS[3], ARGV[1])
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 return 1
-`;
+`);
 
 /** KEYS[1] queue, KEYS[2] hash. ARGV id, expected assignedTo ('' for none), new status. Ends a waiting/assigned/external conversation. */
-const STOP = `
+const STOP = luaScript<[queue: string, conversation: string, id: string, agent: string, status: string], number>('deskStop', 2, `
 local st = redis.call('HGET', KEYS[2], 'status')
 if st ~= 'waiting' and st ~= 'assigned' and st ~= 'external' then return 0 end
 if (redis.call('HGET', KEYS[2], 'assignedTo') or '') ~= ARGV[2] then return -1 end
@@ -117,7 +118,9 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 if KEYS[3] then redis.call('SREM', KEYS[3], ARGV[1]) end
 redis.call('EXPIRE', KEYS[2], 2592000)
 return 1
-`;
+`);
+/** STOP of an assigned conversation: KEYS[3] the agent's set. */
+const STOP_ASSIGNED = luaScript<[queue: string, conversation: string, agentSet: string, id: string, agent: string, status: string], number>('deskStopAssigned', 3, STOP.lua);
 
 export type ClaimResult = { ok: true } | { ok: false; by: string } | { ok: false; notFound: true };
 
@@ -151,7 +154,7 @@ export class DeskStore {
       fields.push(k, typeof v === 'boolean' ? (v ? '1' : '') : String(v));
     }
     // The customer is told they are in the queue: the entry must survive a failover (src/storage/durability.ts).
-    const [r] = await durabilityFor(this.redis).write(this.queueKey, (p) => p.eval(ENQUEUE, 2, this.queueKey, this.convKey(c.id), c.id, String(score), ...fields));
+    const [r] = await durabilityFor(this.redis).write(this.queueKey, (p) => ENQUEUE.queue(p, this.queueKey, this.convKey(c.id), c.id, String(score), ...fields));
     return r === 1;
   }
 
@@ -193,7 +196,7 @@ export class DeskStore {
   }
 
   async claim(id: string, agent: string, now: number): Promise<ClaimResult> {
-    const [code, by] = (await this.redis.eval(CLAIM, 3, this.queueKey, this.convKey(id), this.mineKey(agent), id, agent, String(now))) as [number, string];
+    const [code, by] = await CLAIM.run(this.redis, this.queueKey, this.convKey(id), this.mineKey(agent), id, agent, String(now));
     if (code === 1) return { ok: true };
     if (code === 0) return { ok: false, by };
     return { ok: false, notFound: true };
@@ -201,19 +204,20 @@ export class DeskStore {
 
   /** The agent ends its part: `released` (back to the bot) or `closed`. */
   async finish(id: string, agent: string, status: 'released' | 'closed'): Promise<boolean> {
-    return (await this.redis.eval(FINISH, 3, this.queueKey, this.convKey(id), this.mineKey(agent), id, agent, status)) === 1;
+    return (await FINISH.run(this.redis, this.queueKey, this.convKey(id), this.mineKey(agent), id, agent, status)) === 1;
   }
 
   async requeue(id: string, agent: string, score: number, now: number): Promise<boolean> {
-    return (await this.redis.eval(REQUEUE, 3, this.queueKey, this.convKey(id), this.mineKey(agent), id, agent, String(score), String(now))) === 1;
+    return (await REQUEUE.run(this.redis, this.queueKey, this.convKey(id), this.mineKey(agent), id, agent, String(score), String(now))) === 1;
   }
 
   /** The customer stops waiting (or the contact centre ends): ends whatever state the conversation is in. */
   async stop(id: string, status: 'released' | 'closed'): Promise<{ stopped: boolean; agent?: string }> {
     for (let i = 0; i < 5; i++) {
       const agent = (await this.redis.hget(this.convKey(id), 'assignedTo')) ?? '';
-      const keys = agent ? [this.queueKey, this.convKey(id), this.mineKey(agent)] : [this.queueKey, this.convKey(id)];
-      const r = await this.redis.eval(STOP, keys.length, ...keys, id, agent, status);
+      const r = agent
+        ? await STOP_ASSIGNED.run(this.redis, this.queueKey, this.convKey(id), this.mineKey(agent), id, agent, status)
+        : await STOP.run(this.redis, this.queueKey, this.convKey(id), id, agent, status);
       if (r === 1) return { stopped: true, agent: agent || undefined };
       if (r === 0) return { stopped: false };
     }
