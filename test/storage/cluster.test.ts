@@ -8,6 +8,7 @@ import { RedisStorage } from '../../src/storage/redisStorage';
 import { TurnLock } from '../../src/storage/turnLock';
 import { freePort, startRedis, type PrivateRedis } from '../support/redisServer';
 import { close, connect, dropPrefix, sleep, uniquePrefix } from './helpers';
+import { round, stats } from './scriptsScenario';
 import { dialogScenario, ODD_KEYS, storageScenario } from './parityScenario';
 
 const run = promisify(execFile);
@@ -118,6 +119,35 @@ describe('on a real Redis Cluster (3 masters)', () => {
     // Different conversations do land on different slots.
     const spread = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((id) => client.cluster('KEYSLOT', keys.lock(id))));
     expect(new Set(spread).size).toBeGreaterThan(1);
+  });
+
+  it('every script goes by hash on each node, and still runs after SCRIPT FLUSH on every node', async () => {
+    const masters = (client as Cluster).nodes('master');
+    const total = async () => {
+      const all = await Promise.all(masters.map((m) => stats(m)));
+      return all.reduce((a, b) => ({ eval: a.eval + b.eval, evalsha: a.evalsha + b.evalsha, noscript: a.noscript + b.noscript, wait: 0 }));
+    };
+    const resetStats = () => Promise.all(masters.map((m) => m.config('RESETSTAT')));
+    // Several conversations, cases and queues: their keys are spread over the three masters.
+    const rounds = async (from: number) => {
+      let calls = 0;
+      for (let i = from; i < from + 4; i++) calls += await round(client, `${prefix}-lua`, i);
+      return calls;
+    };
+    await rounds(0); // each script sent in full once per node connection that needs it
+    await resetStats();
+    const calls = await rounds(10);
+    expect(await total()).toEqual({ eval: 0, evalsha: calls, noscript: 0, wait: 0 });
+    const used = await Promise.all(masters.map(async (m) => (await stats(m)).evalsha));
+    expect(used.filter((c) => c > 0).length).toBe(3);
+
+    await Promise.all(masters.map((m) => m.script('FLUSH')));
+    await resetStats();
+    const afterFlush = await rounds(20);
+    const s = await total();
+    expect(s.noscript).toBeGreaterThan(0);
+    expect(s.eval).toBe(s.noscript);
+    expect(s.evalsha - s.noscript + s.eval).toBe(afterFlush);
   });
 
   it('TurnLock serialises concurrent turns through two cluster clients', async () => {
