@@ -98,12 +98,14 @@ class Script<A extends readonly ScriptArg[], R> implements LuaScript<A, R> {
     encoding: 'utf8' | null,
     onResend?: () => void,
   ): Promise<unknown> {
-    const command = this.command(args, encoding);
+    // Like any ioredis command (and defineCommand): the client's `keyPrefix`, if one is set, applies to the keys.
+    const keyPrefix = (client.options as { keyPrefix?: string }).keyPrefix;
+    const command = this.command(args, encoding, keyPrefix);
     command.promise = command.promise.catch((err: unknown) => {
       if (!isNoScript(err)) throw err;
       // The server lost its script cache; this connection sends the text again (see toWritable).
       onResend?.();
-      const again = this.command(args, encoding);
+      const again = this.command(args, encoding, keyPrefix);
       client.sendCommand(again);
       return again.promise;
     });
@@ -111,7 +113,7 @@ class Script<A extends readonly ScriptArg[], R> implements LuaScript<A, R> {
     return command.promise;
   }
 
-  private command(args: A, encoding: 'utf8' | null): Command {
+  private command(args: A, encoding: 'utf8' | null, keyPrefix: string | undefined): Command {
     const sentOn = this.sentOn;
     const { lua, sha } = this;
     const command = new (class ScriptCommand extends Command {
@@ -132,7 +134,7 @@ class Script<A extends readonly ScriptArg[], R> implements LuaScript<A, R> {
         }
         return super.toWritable(socket);
       }
-    })('evalsha', [sha, this.keys, ...args], { replyEncoding: encoding });
+    })('evalsha', [sha, this.keys, ...args], { replyEncoding: encoding, ...(keyPrefix ? { keyPrefix } : {}) });
     return command;
   }
 }

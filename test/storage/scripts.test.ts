@@ -70,6 +70,18 @@ describe('Lua scripts go by hash (EVALSHA), on a private Redis', () => {
     }
   });
 
+  it("a client's keyPrefix applies to a script's keys, as to any other command", async () => {
+    const prefixed = new Redis(server.port, '127.0.0.1', { keyPrefix: 't-scripts-pre:' });
+    try {
+      const SET = luaScript<[key: string, value: string], string>('t-set', 1, `return redis.call('SET', KEYS[1], ARGV[1])`);
+      expect(await SET.run(prefixed, 'k', 'v')).toBe('OK');
+      expect(await admin.get('t-scripts-pre:k')).toBe('v');
+      expect(await prefixed.get('k')).toBe('v');
+    } finally {
+      prefixed.disconnect();
+    }
+  });
+
   it('two different scripts cannot be declared under one name', () => {
     luaScript('t-same-name', 1, `return 1`);
     expect(() => luaScript('t-same-name', 1, `return 1`)).not.toThrow();
