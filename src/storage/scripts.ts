@@ -66,15 +66,41 @@ interface PipelineLike {
 
 class Script<A extends readonly ScriptArg[], R> implements LuaScript<A, R> {
   readonly sha: string;
-  /** Sockets on which the text was sent (and so is in that server's cache, unless flushed). */
-  private readonly sentOn = new WeakSet<object>();
+  /** EVALSHA of this script, written as EVAL on a connection that has not had its text yet. */
+  private readonly Command: new (args: ScriptArg[], options: { replyEncoding: 'utf8' | null; keyPrefix?: string }) => Command;
 
   constructor(
     readonly name: string,
     readonly keys: number,
     readonly lua: string,
   ) {
-    this.sha = createHash('sha1').update(lua).digest('hex');
+    const sha = createHash('sha1').update(lua).digest('hex');
+    this.sha = sha;
+    /** Sockets on which the text was sent (and so is in that server's cache, unless flushed). */
+    const sentOn = new WeakSet<object>();
+    this.Command = class ScriptCommand extends Command {
+      constructor(args: ScriptArg[], options: { replyEncoding: 'utf8' | null; keyPrefix?: string }) {
+        super('evalsha', [sha, keys, ...args], options);
+      }
+
+      override toWritable(socket: object): string | Buffer {
+        const reject = this.reject;
+        this.reject = (err: Error) => {
+          if (isNoScript(err)) sentOn.delete(socket);
+          reject.call(this, err);
+        };
+        if (!sentOn.has(socket)) {
+          sentOn.add(socket);
+          this.name = 'eval';
+          this.args[0] = lua;
+        } else if (this.name === 'eval') {
+          // Written again (a Cluster redirection, a retry) on a connection that has it now.
+          this.name = 'evalsha';
+          this.args[0] = sha;
+        }
+        return super.toWritable(socket);
+      }
+    };
   }
 
   run(client: RedisClient, ...args: A): Promise<R> {
@@ -100,48 +126,25 @@ class Script<A extends readonly ScriptArg[], R> implements LuaScript<A, R> {
   ): Promise<unknown> {
     // Like any ioredis command (and defineCommand): the client's `keyPrefix`, if one is set, applies to the keys.
     const keyPrefix = (client.options as { keyPrefix?: string }).keyPrefix;
-    const command = this.command(args, encoding, keyPrefix);
+    const options = { replyEncoding: encoding, ...(keyPrefix ? { keyPrefix } : {}) };
+    const command = new this.Command([...args], options);
     command.promise = command.promise.catch((err: unknown) => {
       if (!isNoScript(err)) throw err;
       // The server lost its script cache; this connection sends the text again (see toWritable).
       onResend?.();
-      const again = this.command(args, encoding, keyPrefix);
+      const again = new this.Command([...args], options);
       client.sendCommand(again);
       return again.promise;
     });
     target.sendCommand(command);
     return command.promise;
   }
-
-  private command(args: A, encoding: 'utf8' | null, keyPrefix: string | undefined): Command {
-    const sentOn = this.sentOn;
-    const { lua, sha } = this;
-    const command = new (class ScriptCommand extends Command {
-      override toWritable(socket: object): string | Buffer {
-        const reject = this.reject;
-        this.reject = (err: Error) => {
-          if (isNoScript(err)) sentOn.delete(socket);
-          reject.call(this, err);
-        };
-        if (!sentOn.has(socket)) {
-          sentOn.add(socket);
-          this.name = 'eval';
-          this.args[0] = lua;
-        } else if (this.name === 'eval') {
-          // Written again (a Cluster redirection, a retry) on a connection that has it now.
-          this.name = 'evalsha';
-          this.args[0] = sha;
-        }
-        return super.toWritable(socket);
-      }
-    })('evalsha', [sha, this.keys, ...args], { replyEncoding: encoding, ...(keyPrefix ? { keyPrefix } : {}) });
-    return command;
-  }
 }
 
 /**
- * Declares a script (at module level). `name` is for people (logs, errors); `keys` is how many of
- * the leading arguments are keys. Declaring one name twice with different texts throws.
+ * Declares a script (at module level). `name` names it for people reading the code (one name,
+ * one text: declaring a name twice with different texts throws); `keys` is how many of the leading
+ * arguments are keys.
  */
 export function luaScript<A extends readonly ScriptArg[], R = unknown>(name: string, keys: number, lua: string): LuaScript<A, R> {
   const script = new Script<A, R>(name, keys, lua);
