@@ -5,6 +5,7 @@ import { durabilityFor } from '../storage/durability';
 import { isStorageUnavailable } from '../storage/errors';
 import type { Keyspace } from '../storage/keys';
 import type { RedisClient } from '../storage/redisClient';
+import { luaScript } from '../storage/scripts';
 import { DIALOG_STATE } from './conversationData';
 import { tr } from './turnContext';
 import { turnHandle } from '../storage/conversationState';
@@ -13,12 +14,12 @@ import { turnHandle } from '../storage/conversationState';
  * KEYS[1] the conversation's turn record (field `n`, see src/storage/turnGate.ts). ARGV[1] turn
  * number, ARGV[2] TTL in s (0: none). Keeps the highest number.
  */
-const RAISE = `
+const RAISE = luaScript<[marker: string, seq: string, ttlSeconds: string], number>('turnMarkerRaise', 1, `
 local cur = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
 if tonumber(ARGV[1]) > cur then redis.call('HSET', KEYS[1], 'n', ARGV[1]) end
 if tonumber(ARGV[2]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 return cur
-`;
+`);
 
 interface Continuity {
   /** Turns of this conversation whose state was saved. */
@@ -118,7 +119,7 @@ export class ContinuityMiddleware implements Middleware {
   private async raise(conversationId: string, seq: number): Promise<void> {
     const key = this.markerKey(conversationId);
     try {
-      await durabilityFor(this.opts.redis).write(key, (p) => p.eval(RAISE, 1, key, String(seq), String(this.opts.ttlSeconds)));
+      await durabilityFor(this.opts.redis).write(key, (p) => RAISE.queue(p, key, String(seq), String(this.opts.ttlSeconds)));
       this.pending.delete(conversationId);
     } catch (err) {
       if (!isStorageUnavailable(err)) throw err;

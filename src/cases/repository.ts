@@ -43,6 +43,7 @@ import { isStorageUnavailable } from '../storage/errors';
 import { redactDeep, redactSecrets } from '../bot/redact';
 import type { Keyspace } from '../storage/keys';
 import type { RedisClient } from '../storage/redisClient';
+import { luaScript } from '../storage/scripts';
 import { matchesOwner, ownerIndexIds } from './owner';
 import { generateReference, parseCaseReference } from './reference';
 import { caseRecordSchema, proofMetaSchema } from './schema';
@@ -72,7 +73,7 @@ import {
  * KEYS[1] request key. ARGV[1] a fresh reference, ARGV[2] TTL (s). {1} = claimed for it; {2, reference} =
  * an earlier attempt of this request claimed that one (the key is written again, so WAIT covers it).
  */
-const CLAIM_REQUEST = `
+const CLAIM_REQUEST = luaScript<[requestKey: string, reference: string, ttlSeconds: string], [number, string?]>('caseClaimRequest', 1, `
 local done = redis.call('GET', KEYS[1])
 if done then
   redis.call('SET', KEYS[1], done, 'EX', ARGV[2])
@@ -80,27 +81,27 @@ if done then
 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return {1}
-`;
+`);
 
 /** KEYS[1] request key. ARGV[1] the reference it should hold, ARGV[2] the new one, ARGV[3] TTL (s). 1 = moved. */
-const MOVE_CLAIM = `
+const MOVE_CLAIM = luaScript<[requestKey: string, expected: string, next: string, ttlSeconds: string], number>('caseMoveClaim', 1, `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 1
-`;
+`);
 
 /** KEYS[1] record. ARGV[1] JSON. 1 = created, 0 = the reference is taken. */
-const CREATE_RECORD = `
+const CREATE_RECORD = luaScript<[record: string, json: string], number>('caseCreate', 1, `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX') then return 1 end
 return 0
-`;
+`);
 
 /** KEYS[1] record. ARGV[1] the JSON expected. Writes it again (for WAIT) when unchanged: 1, else 0. */
-const TOUCH = `
+const TOUCH = luaScript<[record: string, expected: string], number>('caseTouch', 1, `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 return 1
-`;
+`);
 
 /** A request key is kept this long (a retry comes within minutes; a conversation within days). */
 const REQUEST_KEY_TTL_SECONDS = 30 * 86400;
@@ -110,13 +111,13 @@ const DURABLE_ATTEMPTS = 3;
 const DURABLE_BACKOFF_MS = [150, 400];
 
 /** KEYS[1] record. ARGV[1] the JSON read, ARGV[2] the new JSON. 1 = written, 0 = changed meanwhile, -1 = gone. */
-const COMPARE_AND_SET = `
+const COMPARE_AND_SET = luaScript<[record: string, expected: string, json: string], number>('caseCompareAndSet', 1, `
 local cur = redis.call('GET', KEYS[1])
 if not cur then return -1 end
 if cur ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 return 1
-`;
+`);
 
 /**
  * A case moved to the platform after its merchant deadline is listed again in the deadline index
@@ -276,7 +277,7 @@ export class RedisCaseRepository implements CaseRepository {
       });
     // 1. The request's claim: a fresh reference, or the one an earlier attempt of this request claimed.
     let reference = this.generate(clean.topic);
-    const [claim] = await durability.write(requestKeyName, (p) => p.eval(CLAIM_REQUEST, 1, requestKeyName, reference, String(REQUEST_KEY_TTL_SECONDS)));
+    const [claim] = await durability.write(requestKeyName, (p) => CLAIM_REQUEST.queue(p, requestKeyName, reference, String(REQUEST_KEY_TTL_SECONDS)));
     const [code, claimed] = claim as [number, string?];
     const earlier = code === 2 && !!claimed;
     if (earlier) reference = claimed as CaseReference;
@@ -286,7 +287,7 @@ export class RedisCaseRepository implements CaseRepository {
     for (let attempt = 0; attempt < this.maxReferenceAttempts; attempt++) {
       const candidate = build(reference);
       const key = this.caseKey(reference);
-      const [created] = await durability.write(key, (p) => p.eval(CREATE_RECORD, 1, key, JSON.stringify(candidate)));
+      const [created] = await durability.write(key, (p) => CREATE_RECORD.queue(p, key, JSON.stringify(candidate)));
       if (created === 1) {
         record = candidate;
         break;
@@ -299,7 +300,7 @@ export class RedisCaseRepository implements CaseRepository {
       }
       // Taken by another request: draw again and move this request's claim to the new reference.
       const next = this.generate(clean.topic);
-      const [moved] = await durability.write(requestKeyName, (p) => p.eval(MOVE_CLAIM, 1, requestKeyName, reference, next, String(REQUEST_KEY_TTL_SECONDS)));
+      const [moved] = await durability.write(requestKeyName, (p) => MOVE_CLAIM.queue(p, requestKeyName, reference, next, String(REQUEST_KEY_TTL_SECONDS)));
       if (moved !== 1) throw new NotDurableError(0, 1, `request ${requestKey}: its claim moved meanwhile`);
       reference = next;
     }
@@ -568,7 +569,7 @@ export class RedisCaseRepository implements CaseRepository {
       const scores = sweepScores(next);
       try {
         if (dispute) await this.syncSweep(ref, scores, 'before');
-        const [written] = await durability.write(key, (p) => (next === current ? p.eval(TOUCH, 1, key, raw) : p.eval(COMPARE_AND_SET, 1, key, raw, json)));
+        const [written] = await durability.write(key, (p) => (next === current ? TOUCH.queue(p, key, raw) : COMPARE_AND_SET.queue(p, key, raw, json)));
         if (written === 1) {
           if (dispute) await this.syncSweep(ref, scores, 'after');
           return next;

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { redactSecrets } from '../bot/redact';
 import type { Logger } from '../logger';
 import type { RedisClient } from '../storage/redisClient';
+import { luaScript } from '../storage/scripts';
 import type { DeskStore } from './store';
 
 export interface TranscriptAttachment {
@@ -68,6 +69,13 @@ export type OutboxItem =
 const TRANSCRIPT_MAX = 1000;
 const EVENTS_MAX = 20000;
 const TRANSCRIPT_TTL_SECONDS = 30 * 86400;
+
+/** KEYS[1] a lock. ARGV[1] the holder's token. Deletes the lock only if that holder still has it. */
+const RELEASE_LOCK = luaScript<[lock: string, token: string], number>(
+  'relayReleaseLock',
+  1,
+  `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
+);
 
 export class Relay {
   constructor(
@@ -169,7 +177,7 @@ export class Relay {
           }
         }
       } finally {
-        await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, lockKey, token);
+        await RELEASE_LOCK.run(this.redis, lockKey, token);
       }
       // Anything appended while the lock was held by us and after our last read?
       const cursor = (await this.redis.get(curKey)) ?? '0-0';

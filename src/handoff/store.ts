@@ -49,6 +49,7 @@ import { durabilityFor } from '../storage/durability';
 import type { Logger } from '../logger';
 import type { Keyspace } from '../storage/keys';
 import type { RedisClient } from '../storage/redisClient';
+import { luaScript } from '../storage/scripts';
 
 export const TIERS = ['pro', 'standard'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -94,7 +95,7 @@ export function queueScore(tier: Tier, severity: Severity | 'returned', sinceMs:
 }
 
 /** KEYS[1] queue, KEYS[2] hash. ARGV[1] id, ARGV[2] score, ARGV[3..] field, value pairs. 1 queued, 0 already with the desk. */
-const ENQUEUE = `
+const ENQUEUE = luaScript<[queue: string, conversation: string, id: string, score: string, ...fields: string[]], number>('deskEnqueue', 2, `
 local st = redis.call('HGET', KEYS[2], 'status')
 if st == 'waiting' or st == 'assigned' or st == 'external' then return 0 end
 redis.call('DEL', KEYS[2])
@@ -102,23 +103,23 @@ redis.call('HSET', KEYS[2], unpack(ARGV, 3))
 redis.call('PERSIST', KEYS[2])
 if redis.call('HGET', KEYS[2], 'status') == 'waiting' then redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1]) end
 return 1
-`;
+`);
 
 /** KEYS[1] queue, KEYS[2] hash, KEYS[3] agent's set. ARGV id, agent, now. {1,''} won, {0,by} taken, {-1,''} nothing waits. */
-const CLAIM = `
+const CLAIM = luaScript<[queue: string, conversation: string, agentSet: string, id: string, agent: string, now: string], [number, string]>('deskClaim', 3, `
 local st = redis.call('HGET', KEYS[2], 'status')
 if st == 'assigned' then return {0, redis.call('HGET', KEYS[2], 'assignedTo') or ''} end
 if st ~= 'waiting' or redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return {-1, ''} end
 redis.call('HSET', KEYS[2], 'status', 'assigned', 'assignedTo', ARGV[2], 'claimedAt', ARGV[3], 'unread', 0)
 redis.call('SADD', KEYS[3], ARGV[1])
 return {1, ''}
-`;
+`);
 
 /**
  * KEYS[1] queue, KEYS[2] hash, KEYS[3] agent's set, KEYS[4] archiving. ARGV id, agent, new status.
  * 1 done (and the record's move to its archive journalled), 0 not this agent's.
  */
-const FINISH = `
+const FINISH = luaScript<[queue: string, conversation: string, agentSet: string, archiving: string, id: string, agent: string, status: string], number>('deskFinish', 4, `
 if redis.call('HGET', KEYS[2], 'status') ~= 'assigned' or redis.call('HGET', KEYS[2], 'assignedTo') ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[2], 'status', ARGV[3])
 redis.call('HDEL', KEYS[2], 'assignedTo')
@@ -127,10 +128,10 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('EXPIRE', KEYS[2], 2592000)
 redis.call('SADD', KEYS[4], ARGV[1])
 return 1
-`;
+`);
 
 /** KEYS[1] queue, KEYS[2] hash, KEYS[3] agent's set. ARGV id, agent, score, now. 1 back in the queue, 0 not (any more) this agent's. */
-const REQUEUE = `
+const REQUEUE = luaScript<[queue: string, conversation: string, agentSet: string, id: string, agent: string, score: string, now: string], number>('deskRequeue', 3, `
 if redis.call('HGET', KEYS[2], 'status') ~= 'assigned' or redis.call('HGET', KEYS[2], 'assignedTo') ~= ARGV[2] then
   redis.call('SREM', KEYS[3], ARGV[1])
   return 0
@@ -140,14 +141,14 @@ redis.call('HDEL', KEYS[2], 'assignedTo')
 redis.call('SREM', KEYS[3], ARGV[1])
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 return 1
-`;
+`);
 
 /**
  * KEYS[1] queue, KEYS[2] hash, KEYS[3] archiving, KEYS[4] agent's set (when assigned). ARGV id, expected
  * assignedTo ('' for none), new status. Ends a waiting/assigned/external conversation and journals the
  * record's move to its archive.
  */
-const STOP = `
+const STOP = luaScript<[queue: string, conversation: string, archiving: string, id: string, agent: string, status: string], number>('deskStop', 3, `
 local st = redis.call('HGET', KEYS[2], 'status')
 if st ~= 'waiting' and st ~= 'assigned' and st ~= 'external' then return 0 end
 if (redis.call('HGET', KEYS[2], 'assignedTo') or '') ~= ARGV[2] then return -1 end
@@ -158,14 +159,16 @@ if KEYS[4] then redis.call('SREM', KEYS[4], ARGV[1]) end
 redis.call('EXPIRE', KEYS[2], 2592000)
 redis.call('SADD', KEYS[3], ARGV[1])
 return 1
-`;
+`);
+/** STOP of an assigned conversation: KEYS[4] the agent's set. */
+const STOP_ASSIGNED = luaScript<[queue: string, conversation: string, archiving: string, agentSet: string, id: string, agent: string, status: string], number>('deskStopAssigned', 4, STOP.lua);
 
 /**
  * The second half of a record's move (see the top of this file). KEYS[1] live hash, KEYS[2] archiving.
  * ARGV id, DUMP of the live hash that was copied. 1 moved, 0 nothing live (moved already),
  * 2 live again (nothing to move), -1 changed since the copy (copy again).
  */
-const ARCHIVED = `
+const ARCHIVED = luaScript<[live: string, archiving: string, id: string, dump: Buffer | string], number>('deskArchived', 2, `
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then
   redis.call('SREM', KEYS[2], ARGV[1])
@@ -179,20 +182,20 @@ if redis.call('DUMP', KEYS[1]) ~= ARGV[2] then return -1 end
 redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[1])
 return 1
-`;
+`);
 
 /** KEYS[1] hash. ARGV field, value pairs. Writes only into a record that exists (never creates one). */
-const SET_IF_EXISTS = `
+const SET_IF_EXISTS = luaScript<[hash: string, ...fields: string[]], number>('deskSetIfExists', 1, `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
-`;
+`);
 
 /** KEYS[1] hash. +1 unread on a record that exists. */
-const INCR_UNREAD = `
+const INCR_UNREAD = luaScript<[hash: string], number>('deskIncrUnread', 1, `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('HINCRBY', KEYS[1], 'unread', 1)
-`;
+`);
 
 const LIVE: ReadonlySet<string> = new Set(['waiting', 'assigned', 'external']);
 const ARCHIVE_TTL_MS = 30 * 86400 * 1000;
@@ -252,7 +255,7 @@ export class DeskStore {
       fields.push(k, typeof v === 'boolean' ? (v ? '1' : '') : String(v));
     }
     // The customer is told they are in the queue: the entry must survive a failover (src/storage/durability.ts).
-    const [r] = await durabilityFor(this.redis).write(this.queueKey, (p) => p.eval(ENQUEUE, 2, this.queueKey, this.convKey(c.id), c.id, String(score), ...fields));
+    const [r] = await durabilityFor(this.redis).write(this.queueKey, (p) => ENQUEUE.queue(p, this.queueKey, this.convKey(c.id), c.id, String(score), ...fields));
     // Back at the desk: the archived copy of an earlier handoff is now shadowed by the live record.
     if (r === 1) await this.redis.del(this.archiveKey(c.id)).catch(() => undefined);
     return r === 1;
@@ -295,13 +298,13 @@ export class DeskStore {
   async set(id: string, fields: Record<string, string | number>): Promise<void> {
     const args = Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
     if (args.length === 0) return;
-    if ((await this.redis.eval(SET_IF_EXISTS, 1, this.convKey(id), ...args)) === 1) return;
-    await this.redis.eval(SET_IF_EXISTS, 1, this.archiveKey(id), ...args);
+    if ((await SET_IF_EXISTS.run(this.redis, this.convKey(id), ...args)) === 1) return;
+    await SET_IF_EXISTS.run(this.redis, this.archiveKey(id), ...args);
   }
 
   /** One more message the agent has not read (live records only: only an assigned one counts them). */
   async incrUnread(id: string): Promise<void> {
-    await this.redis.eval(INCR_UNREAD, 1, this.convKey(id));
+    await INCR_UNREAD.run(this.redis, this.convKey(id));
   }
 
   /** Status and agent of a live record (the customer's typing goes to the agent who has it). */
@@ -328,7 +331,7 @@ export class DeskStore {
       if (h && h.status && !LIVE.has(h.status) && dump) {
         await durabilityFor(this.redis).write(archived, (p) => p.del(archived).hset(archived, h).pexpire(archived, ttl > 0 ? ttl : ARCHIVE_TTL_MS));
       }
-      const r = Number(await this.redis.eval(ARCHIVED, 2, live, this.archivingKey, id, dump ?? ''));
+      const r = Number(await ARCHIVED.run(this.redis, live, this.archivingKey, id, dump ?? ''));
       if (r !== -1) return true;
     }
     return false;
@@ -367,7 +370,7 @@ export class DeskStore {
   }
 
   async claim(id: string, agent: string, now: number): Promise<ClaimResult> {
-    const [code, by] = (await this.redis.eval(CLAIM, 3, this.queueKey, this.convKey(id), this.mineKey(agent), id, agent, String(now))) as [number, string];
+    const [code, by] = await CLAIM.run(this.redis, this.queueKey, this.convKey(id), this.mineKey(agent), id, agent, String(now));
     if (code === 1) return { ok: true };
     if (code === 0) return { ok: false, by };
     return { ok: false, notFound: true };
@@ -375,21 +378,22 @@ export class DeskStore {
 
   /** The agent ends its part: `released` (back to the bot) or `closed`. */
   async finish(id: string, agent: string, status: 'released' | 'closed'): Promise<boolean> {
-    const done = (await this.redis.eval(FINISH, 4, this.queueKey, this.convKey(id), this.mineKey(agent), this.archivingKey, id, agent, status)) === 1;
+    const done = (await FINISH.run(this.redis, this.queueKey, this.convKey(id), this.mineKey(agent), this.archivingKey, id, agent, status)) === 1;
     if (done) await this.archiveNow(id);
     return done;
   }
 
   async requeue(id: string, agent: string, score: number, now: number): Promise<boolean> {
-    return (await this.redis.eval(REQUEUE, 3, this.queueKey, this.convKey(id), this.mineKey(agent), id, agent, String(score), String(now))) === 1;
+    return (await REQUEUE.run(this.redis, this.queueKey, this.convKey(id), this.mineKey(agent), id, agent, String(score), String(now))) === 1;
   }
 
   /** The customer stops waiting (or the contact centre ends): ends whatever state the conversation is in. */
   async stop(id: string, status: 'released' | 'closed'): Promise<{ stopped: boolean; agent?: string }> {
     for (let i = 0; i < 5; i++) {
       const agent = (await this.redis.hget(this.convKey(id), 'assignedTo')) ?? '';
-      const keys = [this.queueKey, this.convKey(id), this.archivingKey, ...(agent ? [this.mineKey(agent)] : [])];
-      const r = await this.redis.eval(STOP, keys.length, ...keys, id, agent, status);
+      const r = agent
+        ? await STOP_ASSIGNED.run(this.redis, this.queueKey, this.convKey(id), this.archivingKey, this.mineKey(agent), id, agent, status)
+        : await STOP.run(this.redis, this.queueKey, this.convKey(id), this.archivingKey, id, agent, status);
       if (r === 1) {
         await this.archiveNow(id);
         return { stopped: true, agent: agent || undefined };

@@ -27,7 +27,7 @@ export function redisErrorKind(err: unknown): RedisErrorKind {
  * through, on a single node, Sentinel or Cluster), so the cost is one timestamp and one `then` on the
  * command's own promise: no extra round trip, no MONITOR.
  *
- * A NOSCRIPT reply is not counted as an error (it is how ioredis loads a script the first time).
+ * A NOSCRIPT reply is not counted as an error (the script is sent again in full: src/storage/scripts.ts).
  * Command names are bounded: after 64 distinct names, the rest count as `other`.
  */
 export function instrumentRedis(client: RedisClient, metrics: Metrics): void {

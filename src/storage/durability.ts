@@ -4,7 +4,7 @@
  * the loss of the Redis master. Redis replicates asynchronously, so a write acknowledged by the
  * master alone can vanish in a failover. This module is the one place that makes a write durable:
  *
- *   const results = await durabilityFor(redis).write(routeKey, (p) => p.eval(SCRIPT, 1, key, arg));
+ *   const results = await durabilityFor(redis).write(routeKey, (p) => SCRIPT.queue(p, key, arg));
  *
  * - The commands `build` adds are sent in one pipeline, followed by `WAIT <replicas> <timeout>`, on
  *   the connection of the master that owns `routeKey` (on a Cluster: the master of its slot; every
@@ -32,6 +32,7 @@
 import Redis, { Cluster, type ChainableCommander } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
 import type { RedisClient } from './redisClient';
+import { scriptsResentIn } from './scripts';
 
 export class NotDurableError extends Error {
   override readonly name = 'NotDurableError';
@@ -128,9 +129,22 @@ export class Durability {
         this.replicaCache.clear(); // a replica may have gone: count again next time
         throw new NotDurableError(Number(acked), needed, `${acked} of ${needed} replicas acknowledged within ${this.timeoutMs} ms`);
       }
+      // A script the server no longer had (NOSCRIPT) ran again after that WAIT (./scripts): wait
+      // once more, on the same connection, so that its write is covered too.
+      if (scriptsResentIn(pipeline)) await this.waitAgain(routeKey, needed);
     }
     await this.checkMaster();
     return results;
+  }
+
+  private async waitAgain(routeKey: string, needed: number): Promise<void> {
+    const connection = this.masterFor(routeKey);
+    if (!connection) throw new NotDurableError(0, needed, 'no master known for the key');
+    const acked = Number(await connection.call('WAIT', String(needed), String(this.timeoutMs)));
+    if (acked < needed) {
+      this.replicaCache.clear();
+      throw new NotDurableError(acked, needed, `${acked} of ${needed} replicas acknowledged within ${this.timeoutMs} ms`);
+    }
   }
 
   /** Replicas a write on `routeKey` waits for (see REDIS_WAIT_REPLICAS). */

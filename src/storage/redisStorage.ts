@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Storage, StoreItems } from 'botbuilder';
 import type { RedisClient } from './redisClient';
+import { luaScript } from './scripts';
 import { keyspace, type Keyspace } from './keys';
 
 export interface RedisStorageOptions {
@@ -65,18 +66,13 @@ end
 return doc
 `;
 
-interface StorageScripts {
-  botStorageRead(key: string, ttlMs: number): Promise<string | null>;
-  botStorageWrite(
-    key: string,
-    mode: WriteMode,
-    expectedETag: string,
-    newETag: string,
-    json: string,
-    ttlMs: number,
-    dryRun: '0' | '1',
-  ): Promise<number>;
-}
+/** Called by hash (./scripts). */
+const READ = luaScript<[key: string, ttlMs: number], string | null>('botStorageRead', 1, READ_LUA);
+const WRITE = luaScript<[key: string, mode: WriteMode, expectedETag: string, newETag: string, json: string, ttlMs: number, dryRun: '0' | '1'], number>(
+  'botStorageWrite',
+  1,
+  WRITE_LUA,
+);
 
 type WriteMode = 'any' | 'match' | 'absent';
 
@@ -118,7 +114,7 @@ interface WriteOp {
  * One Redis round trip per key, all keys of a call in parallel; no multi-key command.
  */
 export class RedisStorage implements Storage {
-  private readonly client: RedisClient & StorageScripts;
+  private readonly client: RedisClient;
   private readonly keys: Keyspace;
   private readonly ttlMs: number;
   private readonly keyFor: (key: string) => string;
@@ -135,9 +131,7 @@ export class RedisStorage implements Storage {
     this.ttlMs = Math.ceil(ttlSeconds * 1000);
     const keys = this.keys;
     this.keyFor = options.keyFor ?? ((key) => keys.state(key));
-    client.defineCommand('botStorageRead', { numberOfKeys: 1, lua: READ_LUA });
-    client.defineCommand('botStorageWrite', { numberOfKeys: 1, lua: WRITE_LUA });
-    this.client = client as RedisClient & StorageScripts;
+    this.client = client;
   }
 
   /** The Redis key an item is stored under. */
@@ -151,7 +145,7 @@ export class RedisStorage implements Storage {
     const docs = await Promise.all(
       wanted.map((key) =>
         this.ttlMs > 0
-          ? this.client.botStorageRead(this.keyFor(key), this.ttlMs)
+          ? READ.run(this.client, this.keyFor(key), this.ttlMs)
           : this.client.hget(this.keyFor(key), 'd'),
       ),
     );
@@ -181,7 +175,8 @@ export class RedisStorage implements Storage {
       const segment = ops.slice(next, end + 1);
       const outcomes = await Promise.allSettled(
         segment.map((op) =>
-          this.client.botStorageWrite(
+          WRITE.run(
+            this.client,
             this.keyFor(op.key),
             op.mode,
             op.expected,

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { RedisClient } from './redisClient';
+import { luaScript } from './scripts';
 import type { Keyspace } from './keys';
 import { durabilityFor, NotDurableError } from './durability';
 import { isStorageUnavailable } from './errors';
@@ -136,12 +137,13 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[
 return 0
 `;
 
-interface GateScripts {
-  turnBegin(lock: string, turn: string, replies: string, value: string, idHash: string, ttlMs: number, rateMax: number, rateWindowMs: number, turnTtlMs: number): Promise<string[]>;
-  turnCommit(lock: string, turn: string, state: string, replies: string, ...args: string[]): Promise<string[]>;
-  turnResolve(lock: string, turn: string, value: string, token: string): Promise<number>;
-  turnRenew(lock: string, value: string, ttlMs: number): Promise<number>;
-}
+/** Called by hash (./scripts). */
+const GATE = {
+  begin: luaScript<[lock: string, turn: string, replies: string, value: string, idHash: string, ttlMs: number, rateMax: number, rateWindowMs: number, turnTtlMs: number], string[]>('turnBegin', 3, BEGIN_LUA),
+  commit: luaScript<[lock: string, turn: string, state: string, replies: string, ...args: string[]], string[]>('turnCommit', 4, COMMIT_LUA),
+  resolve: luaScript<[lock: string, turn: string, value: string, token: string], number>('turnResolve', 2, RESOLVE_LUA),
+  renew: luaScript<[lock: string, value: string, ttlMs: number], number>('turnRenew', 1, RENEW_LUA),
+};
 
 /** The conversation's lock stayed busy for the whole wait. */
 export class TurnBusyError extends Error {
@@ -202,7 +204,7 @@ export function activityHash(id: string): string {
 }
 
 export class TurnGate {
-  private readonly client: RedisClient & GateScripts;
+  private readonly client: RedisClient;
   readonly lockTtlMs: number;
   readonly waitMs: number;
   private readonly ttlMs: number;
@@ -217,11 +219,7 @@ export class TurnGate {
     this.lockTtlMs = opts.lockTtlMs ?? 8000;
     this.waitMs = opts.waitMs ?? 10000;
     this.ttlMs = Math.ceil((opts.ttlSeconds ?? 0) * 1000);
-    client.defineCommand('turnBegin', { numberOfKeys: 3, lua: BEGIN_LUA });
-    client.defineCommand('turnCommit', { numberOfKeys: 4, lua: COMMIT_LUA });
-    client.defineCommand('turnResolve', { numberOfKeys: 2, lua: RESOLVE_LUA });
-    client.defineCommand('turnRenew', { numberOfKeys: 1, lua: RENEW_LUA });
-    this.client = client as RedisClient & GateScripts;
+    this.client = client;
   }
 
   turnKey(conversationId: string): string {
@@ -247,7 +245,7 @@ export class TurnGate {
       const value = `${token} ${idHash}`;
       let reply: string[];
       try {
-        reply = await this.client.turnBegin(lock, turn, this.repliesKey(conversationId), value, idHash, this.lockTtlMs, opts.rateLimited ? (this.opts.rateMax ?? 0) : 0, this.opts.rateWindowMs ?? 60000, this.ttlMs);
+        reply = await GATE.begin.run(this.client, lock, turn, this.repliesKey(conversationId), value, idHash, this.lockTtlMs, opts.rateLimited ? (this.opts.rateMax ?? 0) : 0, this.opts.rateWindowMs ?? 60000, this.ttlMs);
       } catch (err) {
         // Maybe applied: the lock may be ours once Redis answers. Give it back then.
         if (isStorageUnavailable(err)) this.resolveLater(conversationId, value, token);
@@ -293,7 +291,7 @@ export class TurnGate {
     let reply: string[];
     const others = Promise.allSettled(deferred.map((fn) => fn()));
     try {
-      const [r] = await durabilityFor(this.client).write(lock, (p) => (p as unknown as GateScripts).turnCommit(lock, turn, stateKey, this.repliesKey(t.conversationId), ...args));
+      const [r] = await durabilityFor(this.client).write(lock, (p) => GATE.commit.queue(p, lock, turn, stateKey, this.repliesKey(t.conversationId), ...args));
       reply = r as string[];
     } catch (err) {
       if (err instanceof NotDurableError) {
@@ -318,7 +316,7 @@ export class TurnGate {
   /** Gives the lock back after a failed turn (nothing committed); in the background if Redis does not answer. */
   async abort(t: TurnHandle): Promise<void> {
     try {
-      await this.client.turnResolve(this.keys.lock(t.conversationId), this.turnKey(t.conversationId), t.value, t.token);
+      await GATE.resolve.run(this.client, this.keys.lock(t.conversationId), this.turnKey(t.conversationId), t.value, t.token);
     } catch (err) {
       this.resolveLater(t.conversationId, t.value, t.token);
       this.opts.onError?.(err, t.conversationId);
@@ -326,7 +324,7 @@ export class TurnGate {
   }
 
   async renew(t: TurnHandle): Promise<boolean> {
-    return (await this.client.turnRenew(this.keys.lock(t.conversationId), t.value, this.lockTtlMs)) === 1;
+    return (await GATE.renew.run(this.client, this.keys.lock(t.conversationId), t.value, this.lockTtlMs)) === 1;
   }
 
   /** true: committed; false: not committed (lock released); undefined: Redis did not answer in time. */
@@ -334,7 +332,7 @@ export class TurnGate {
     const deadline = Date.now() + ms;
     for (;;) {
       try {
-        return (await this.client.turnResolve(this.keys.lock(t.conversationId), this.turnKey(t.conversationId), t.value, t.token)) === 1;
+        return (await GATE.resolve.run(this.client, this.keys.lock(t.conversationId), this.turnKey(t.conversationId), t.value, t.token)) === 1;
       } catch {
         if (Date.now() >= deadline) return undefined;
         await sleep(100);
@@ -350,7 +348,7 @@ export class TurnGate {
     const job = (async () => {
       while (Date.now() < until) {
         try {
-          await this.client.turnResolve(lock, turn, value, token);
+          await GATE.resolve.run(this.client, lock, turn, value, token);
           return;
         } catch {
           await sleep(100);

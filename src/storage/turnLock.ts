@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisClient } from './redisClient';
+import { luaScript } from './scripts';
 import type { Keyspace } from './keys';
 
 export interface TurnLockOptions {
@@ -55,10 +56,9 @@ end
 return 0
 `;
 
-interface LockScripts {
-  turnLockRelease(key: string, token: string): Promise<number>;
-  turnLockRenew(key: string, token: string, ttlMs: number): Promise<number>;
-}
+/** Called by hash (./scripts). */
+const RELEASE = luaScript<[lock: string, token: string], number>('turnLockRelease', 1, RELEASE_LUA);
+const RENEW = luaScript<[lock: string, token: string, ttlMs: number], number>('turnLockRenew', 1, RENEW_LUA);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -71,7 +71,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * itself and ends in LockTimeoutError.
  */
 export class TurnLock {
-  private readonly client: RedisClient & LockScripts;
+  private readonly client: RedisClient;
   private readonly ttlMs: number;
   private readonly waitMs: number;
   private readonly renewEveryMs: number;
@@ -89,9 +89,7 @@ export class TurnLock {
     if (this.renewEveryMs >= this.ttlMs) throw new Error('TurnLock: renewEveryMs must be shorter than ttlMs');
     this.retryMinMs = positive('retryMinMs', opts.retryMinMs ?? 5);
     this.retryMaxMs = Math.max(this.retryMinMs, positive('retryMaxMs', opts.retryMaxMs ?? 100));
-    client.defineCommand('turnLockRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
-    client.defineCommand('turnLockRenew', { numberOfKeys: 1, lua: RENEW_LUA });
-    this.client = client as RedisClient & LockScripts;
+    this.client = client;
   }
 
   /** Runs `fn` while holding the conversation's lock; always releases it, whatever `fn` does. */
@@ -140,7 +138,7 @@ export class TurnLock {
     };
     const renew = async (): Promise<boolean> => {
       if (released || lost) return false;
-      const ok = (await this.client.turnLockRenew(key, token, this.ttlMs)) === 1;
+      const ok = (await RENEW.run(this.client, key, token, this.ttlMs)) === 1;
       if (!ok && !released && !lost) {
         lost = true;
         stopRenewing();
@@ -163,7 +161,7 @@ export class TurnLock {
         if (released) return false;
         released = true;
         stopRenewing();
-        return (await this.client.turnLockRelease(key, token)) === 1;
+        return (await RELEASE.run(this.client, key, token)) === 1;
       },
     };
   }

@@ -8,6 +8,7 @@ import { RedisStorage } from '../../src/storage/redisStorage';
 import { TurnLock } from '../../src/storage/turnLock';
 import { freePort, startRedis, type PrivateRedis } from '../support/redisServer';
 import { close, connect, dropPrefix, sleep, uniquePrefix } from './helpers';
+import { round, SCRIPTS_PER_ROUND, stats } from './scriptsScenario';
 import { dialogScenario, ODD_KEYS, storageScenario } from './parityScenario';
 
 const run = promisify(execFile);
@@ -118,6 +119,42 @@ describe('on a real Redis Cluster (3 masters)', () => {
     // Different conversations do land on different slots.
     const spread = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((id) => client.cluster('KEYSLOT', keys.lock(id))));
     expect(new Set(spread).size).toBeGreaterThan(1);
+  });
+
+  it('every script goes by hash on each node, and still runs after SCRIPT FLUSH on every node', async () => {
+    const masters = (client as Cluster).nodes('master');
+    const perNode = () => Promise.all(masters.map((m) => stats(m)));
+    const resetStats = () => Promise.all(masters.map((m) => m.config('RESETSTAT')));
+    // Several conversations, cases and queues: their keys are spread over the three masters.
+    const rounds = async (from: number) => {
+      let calls = 0;
+      for (let i = from; i < from + 8; i++) calls += await round(client, `${prefix}-lua`, i);
+      return calls;
+    };
+    await resetStats();
+    const calls = await rounds(0);
+    const first = await perNode();
+    // The text goes at most once per script to each node's connection; everything else by hash.
+    for (const s of first) {
+      expect(s.noscript).toBe(0);
+      expect(s.eval).toBeLessThanOrEqual(SCRIPTS_PER_ROUND);
+    }
+    expect(first.filter((s) => s.evalsha > 0)).toHaveLength(3);
+    const sum = (all: typeof first, k: 'eval' | 'evalsha' | 'noscript') => all.reduce((n, s) => n + s[k], 0);
+    expect(sum(first, 'eval') + sum(first, 'evalsha')).toBe(calls);
+    expect(sum(first, 'evalsha')).toBeGreaterThan(calls / 2);
+
+    await Promise.all(masters.map((m) => m.script('FLUSH')));
+    await resetStats();
+    const afterFlush = await rounds(20);
+    const second = await perNode();
+    expect(sum(second, 'noscript')).toBeGreaterThan(0);
+    for (const s of second) {
+      // Loaded again: once per script and node at most (after NOSCRIPT, or at once on a node it never reached).
+      expect(s.eval).toBeLessThanOrEqual(SCRIPTS_PER_ROUND);
+      expect(s.noscript).toBeLessThanOrEqual(s.eval);
+    }
+    expect(sum(second, 'evalsha') - sum(second, 'noscript') + sum(second, 'eval')).toBe(afterFlush);
   });
 
   it('TurnLock serialises concurrent turns through two cluster clients', async () => {

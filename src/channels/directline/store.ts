@@ -3,6 +3,7 @@ import type { Activity } from 'botbuilder';
 import type { RedisClient } from '../../storage/redisClient';
 import type { Keyspace } from '../../storage/keys';
 import { durabilityFor } from '../../storage/durability';
+import { luaScript } from '../../storage/scripts';
 
 /*
  * Where the embedded Direct Line channel keeps a conversation, in Redis, so that any instance can
@@ -54,7 +55,7 @@ export class ConversationFullError extends Error {
   }
 }
 
-const APPEND = `
+const APPEND = luaScript<[log: string, meta: string, idPrefix: string, body: Buffer, ttlSeconds: string, keepId: string, max: string], [string, string]>('dlAppend', 2, `
 local id = ARGV[4]
 if redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[5]) then
   return redis.error_reply('DLFULL')
@@ -70,13 +71,13 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 if id == '' then id = ARGV[1] .. s end
 return {id, s}
-`;
+`);
 
 /**
  * KEYS[1] log. ARGV[1] watermark, ARGV[2] max. The entries whose sequence number is above the
  * watermark (at most max), found from the end (clients are near the end). Entries from before sequence numbers existed count as 0.
  */
-const READ = `
+const READ = luaScript<[log: string, watermark: string, max: string], string[]>('dlRead', 1, `
 local wm = tonumber(ARGV[1])
 local n = redis.call('LLEN', KEYS[1])
 local function seqOf(item)
@@ -98,10 +99,10 @@ while start > 0 do
   start = from
 end
 return redis.call('LRANGE', KEYS[1], start, start + tonumber(ARGV[2]) - 1)
-`;
+`);
 
 /** Starts a conversation once: the first caller gets 1 and writes the meta, later callers get 0. */
-const START = `
+const START = luaScript<[meta: string, started: string, ttlSeconds: string, ...fields: string[]], number>('dlStart', 1, `
 if redis.call('HSETNX', KEYS[1], 'started', ARGV[1]) == 0 then
   redis.call('EXPIRE', KEYS[1], ARGV[2])
   return 0
@@ -111,27 +112,15 @@ for i = 3, #ARGV, 2 do
 end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
-`;
-
-interface StoreScripts {
-  dlAppend(log: string, meta: string, idPrefix: string, body: Buffer, ttl: string, keepId: string, max: string): Promise<[string, string]>;
-  dlReadBuffer(log: string, watermark: string, max: string): Promise<Buffer[]>;
-}
+`);
 
 export class ActivityStore {
-  private readonly scripts: StoreScripts;
-
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keyspace,
     private readonly ttlSeconds: number,
     private readonly maxActivities = 5000,
-  ) {
-    // Loaded once, called by hash (EVALSHA).
-    redis.defineCommand('dlAppend', { numberOfKeys: 2, lua: APPEND });
-    redis.defineCommand('dlRead', { numberOfKeys: 1, lua: READ });
-    this.scripts = redis as unknown as StoreScripts;
-  }
+  ) {}
 
   private metaKey(conv: string): string {
     return this.keys.conversation(conv, 'dl:meta');
@@ -153,7 +142,7 @@ export class ActivityStore {
     // failover; when that cannot be confirmed the start fails (503) and the client starts again
     // (idempotent: the same conversation id, meta written once).
     const key = this.metaKey(conv);
-    const [started] = await durabilityFor(this.redis).write(key, (p) => p.eval(START, 1, key, new Date().toISOString(), String(this.ttlSeconds), ...fields));
+    const [started] = await durabilityFor(this.redis).write(key, (p) => START.queue(p, key, new Date().toISOString(), String(this.ttlSeconds), ...fields));
     return started === 1;
   }
 
@@ -168,7 +157,8 @@ export class ActivityStore {
     const body = encodeBody(activity, conv);
     let result: unknown;
     try {
-      result = await this.scripts.dlAppend(
+      result = await APPEND.run(
+        this.redis,
         this.logKey(conv),
         this.metaKey(conv),
         `${conv}|`,
@@ -191,7 +181,7 @@ export class ActivityStore {
    */
   async read(conv: string, watermark: number, max = 100): Promise<{ activities: StoredActivity[]; watermark: number }> {
     const from = Math.max(0, Math.floor(watermark));
-    const items = await this.scripts.dlReadBuffer(this.logKey(conv), String(from), String(max));
+    const items = (await READ.runBuffer(this.redis, this.logKey(conv), String(from), String(max))) as Buffer[];
     const entries = items.map((item) => parseEntry(item, conv));
     // Nothing new: the client keeps its watermark (never moved back), even when it is ahead of the
     // log's end (entries a failover lost): what is appended next has a higher sequence number anyway.
@@ -201,7 +191,7 @@ export class ActivityStore {
 
   /** The whole log (at most `max` entries), oldest first, each with its sequence number. */
   async entries(conv: string, max = 1000): Promise<{ activity: StoredActivity; seq: number }[]> {
-    const items = await this.scripts.dlReadBuffer(this.logKey(conv), '0', String(max));
+    const items = (await READ.runBuffer(this.redis, this.logKey(conv), '0', String(max))) as Buffer[];
     return items.map((item) => parseEntry(item, conv));
   }
 

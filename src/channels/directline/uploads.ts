@@ -3,6 +3,7 @@ import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { UploadConfig } from '../../config';
 import type { Keyspace } from '../../storage/keys';
 import type { RedisClient } from '../../storage/redisClient';
+import { luaScript } from '../../storage/scripts';
 
 /*
  * What keeps web chat uploads from filling Redis:
@@ -25,7 +26,7 @@ export class UploadRefusedError extends Error {
   }
 }
 
-const RESERVE = `
+const RESERVE = luaScript<[counts: string, bytes: string, maxFiles: string, maxBytes: string, ttlSeconds: string], string>('dlUploadReserve', 1, `
 local files = tonumber(redis.call('HGET', KEYS[1], 'files') or '0')
 local bytes = tonumber(redis.call('HGET', KEYS[1], 'bytes') or '0')
 if files + 1 > tonumber(ARGV[2]) then return 'files' end
@@ -34,16 +35,16 @@ redis.call('HINCRBY', KEYS[1], 'files', 1)
 redis.call('HINCRBY', KEYS[1], 'bytes', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 return 'ok'
-`;
+`);
 
-const RELEASE = `
+const RELEASE = luaScript<[counts: string, bytes: string], number>('dlUploadRelease', 1, `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local files = redis.call('HINCRBY', KEYS[1], 'files', -1)
 local bytes = redis.call('HINCRBY', KEYS[1], 'bytes', -tonumber(ARGV[1]))
 if files < 0 then redis.call('HSET', KEYS[1], 'files', 0) end
 if bytes < 0 then redis.call('HSET', KEYS[1], 'bytes', 0) end
 return 1
-`;
+`);
 
 /** Parses `used_memory` and `maxmemory` out of INFO memory. */
 export function parseMemoryInfo(info: string): { used: number; max: number } {
@@ -103,9 +104,8 @@ export class UploadGuard {
 
   /** Counts one file of `bytes` against the conversation's caps, or refuses it. */
   async reserve(conv: string, bytes: number): Promise<void> {
-    const r = await this.redis.eval(
-      RESERVE,
-      1,
+    const r = await RESERVE.run(
+      this.redis,
       this.countKey(conv),
       String(bytes),
       String(this.config.maxFilesPerConversation),
@@ -117,6 +117,6 @@ export class UploadGuard {
 
   /** Gives back a file that was not kept. */
   async release(conv: string, bytes: number): Promise<void> {
-    await this.redis.eval(RELEASE, 1, this.countKey(conv), String(bytes));
+    await RELEASE.run(this.redis, this.countKey(conv), String(bytes));
   }
 }

@@ -13,6 +13,7 @@
  */
 import type { RedisClient } from '../../storage/redisClient';
 import type { Keyspace } from '../../storage/keys';
+import { luaScript } from '../../storage/scripts';
 import { applyAdChange, effectiveAdStatus } from '../adChanges';
 import { normaliseOrderNumber } from '../orderNumber';
 import {
@@ -123,7 +124,7 @@ export class DemoAccountsAdapter implements AccountsPort {
  * read; ARGV[3] the new value; ARGV[4] TTL in ms ('0': none). Writes only if the key still holds what
  * was read. Returns 1 when written, 0 on conflict.
  */
-const COMPARE_AND_SET = `
+const COMPARE_AND_SET = luaScript<[ad: string, hadValue: string, read: string, next: string, ttlMs: string], number>('demoAdCompareAndSet', 1, `
 local cur = redis.call('GET', KEYS[1])
 if ARGV[1] == '1' then
   if cur ~= ARGV[2] then return 0 end
@@ -136,7 +137,7 @@ else
   redis.call('SET', KEYS[1], ARGV[3])
 end
 return 1
-`;
+`);
 
 export interface DemoAdsOptions extends DemoAdapterOptions {
   /** How long a changed demo ad is kept (default 30 days; 0 = forever). Then it is back to the demo data. */
@@ -184,9 +185,8 @@ export class DemoAdsAdapter implements AdsPort {
       const result = applyAdChange(aged, change, now);
       if (!result.ok) return result;
       const written = await this.redisCall(() =>
-        this.redis.eval(
-          COMPARE_AND_SET,
-          1,
+        COMPARE_AND_SET.run(
+          this.redis,
           this.key(adId),
           current.raw === null ? '0' : '1',
           current.raw ?? '',

@@ -7,6 +7,7 @@ import type { Request, Response, Server } from 'restify';
 import { translator, type Language } from '../../i18n';
 import type { Keyspace } from '../../storage/keys';
 import type { RedisClient } from '../../storage/redisClient';
+import { luaScript } from '../../storage/scripts';
 import { escapeHtml } from './templates';
 import type { MailTransport, OutgoingMail } from './types';
 
@@ -19,14 +20,14 @@ export interface DevMail extends OutgoingMail {
 }
 
 /** KEYS mail, list. ARGV json, id, ttl, keep. Idempotent: a message delivered twice is kept once. */
-const STORE = `
+const STORE = luaScript<[mail: string, list: string, json: string, id: string, ttlSeconds: string, keep: string], number>('devMailStore', 2, `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[3]) then
   redis.call('LPUSH', KEYS[2], ARGV[2])
   redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[4]) - 1)
   redis.call('EXPIRE', KEYS[2], ARGV[3])
 end
 return 1
-`;
+`);
 
 export class DevMailbox implements MailTransport {
   readonly kind = 'dev' as const;
@@ -41,7 +42,7 @@ export class DevMailbox implements MailTransport {
 
   async send(mail: OutgoingMail): Promise<void> {
     const stored: DevMail = { ...mail, deliveredAt: new Date().toISOString() };
-    await this.redis.eval(STORE, 2, this.k(`msg:${mail.id}`), this.k('list'), JSON.stringify(stored), mail.id, String(TTL_SECONDS), String(KEEP));
+    await STORE.run(this.redis, this.k(`msg:${mail.id}`), this.k('list'), JSON.stringify(stored), mail.id, String(TTL_SECONDS), String(KEEP));
   }
 
   /** Newest first. */

@@ -52,6 +52,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../logger';
 import type { Keyspace } from '../../storage/keys';
 import type { RedisClient } from '../../storage/redisClient';
+import { luaScript, type ScriptArg } from '../../storage/scripts';
 import { maskEmail } from './address';
 import type { MailTransport, OutgoingMail } from './types';
 
@@ -70,17 +71,17 @@ const ABANDON_AFTER_MS = 10 * 60_000;
 const REDIS_MS = `local __t = redis.call('TIME') local now = tonumber(__t[1]) * 1000 + math.floor(tonumber(__t[2]) / 1000)`;
 
 /** KEYS enqueuing. ARGV member. The journal entry's time (ms, Redis clock). */
-const JOURNAL = `
+const JOURNAL = luaScript<ScriptArg[]>('outboxJournal', 1, `
 ${REDIS_MS}
 redis.call('ZADD', KEYS[1], 'NX', now, ARGV[1])
 return redis.call('ZSCORE', KEYS[1], ARGV[1])
-`;
+`);
 
 /**
  * KEYS key. ARGV token, ttl, mail JSON, journal time (ms), MARK_WITHIN_MS.
  * 1 marked by this call (go on with ADD), 2 this call queued it already, 0 another call's, -1 too late.
  */
-const MARK = `
+const MARK = luaScript<ScriptArg[]>('outboxMark', 1, `
 local t = redis.call('HGET', KEYS[1], 't')
 if not t then
   ${REDIS_MS}
@@ -92,32 +93,32 @@ end
 if t ~= ARGV[1] then return 0 end
 if redis.call('HGET', KEYS[1], 'q') == '1' then return 2 end
 return 1
-`;
+`);
 
 /** KEYS enqueuing, stream, stats. ARGV member, id, mail JSON. 1 added, 0 the journal entry was gone (added before). */
-const ADD = `
+const ADD = luaScript<ScriptArg[]>('outboxAdd', 3, `
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'mail', ARGV[3], 'attempt', '0')
 redis.call('HINCRBY', KEYS[3], 'queued', 1)
 return 1
-`;
+`);
 
 /** KEYS key. ARGV token. The message is in the stream: its copy in the marker goes. */
-const CONFIRM = `
+const CONFIRM = luaScript<ScriptArg[]>('outboxConfirm', 1, `
 if redis.call('HGET', KEYS[1], 't') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'q', '1')
 redis.call('HDEL', KEYS[1], 'mail')
 return 1
-`;
+`);
 
 /** KEYS enqueuing, stats. ARGV member. A duplicate: its journal entry goes, counted once. */
-const DUPLICATE = `
+const DUPLICATE = luaScript<ScriptArg[]>('outboxDuplicate', 2, `
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[2], 'duplicates', 1) end
 return 1
-`;
+`);
 
 /** KEYS enqueuing. ARGV age (ms), limit. Journal entries older than `age`, with their age. */
-const STALE = `
+const STALE = luaScript<ScriptArg[]>('outboxStale', 1, `
 ${REDIS_MS}
 local rows = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]), 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
 local out = {}
@@ -126,17 +127,17 @@ for i = 1, #rows, 2 do
   out[#out + 1] = tostring(now - tonumber(rows[i + 1]))
 end
 return out
-`;
+`);
 
 /** KEYS sent, lock. ARGV consumer, lock ms. 1 locked, 0 another instance has it, 2 delivered already. */
-const TAKE = `
+const TAKE = luaScript<ScriptArg[]>('outboxTake', 2, `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 2 end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return 0
-`;
+`);
 
 /** KEYS sent, lock, key. ARGV ttl, consumer. Delivered: marked, lock given back, the marker's copy dropped. */
-const SENT = `
+const SENT = luaScript<ScriptArg[]>('outboxSent', 3, `
 redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
 if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
 if redis.call('EXISTS', KEYS[3]) == 1 then
@@ -144,40 +145,40 @@ if redis.call('EXISTS', KEYS[3]) == 1 then
   redis.call('HDEL', KEYS[3], 'mail')
 end
 return 1
-`;
+`);
 
 /** KEYS lock. ARGV consumer. */
-const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const UNLOCK = luaScript<ScriptArg[]>('outboxUnlock', 1, `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`);
 
 /** KEYS stream, stats. ARGV entry id, count (1 = it was a delivery). */
-const DONE = `
+const DONE = luaScript<ScriptArg[]>('outboxDone', 2, `
 redis.call('XACK', KEYS[1], '${GROUP}', ARGV[1])
 redis.call('XDEL', KEYS[1], ARGV[1])
 if ARGV[2] == '1' then redis.call('HINCRBY', KEYS[2], 'sent', 1) end
 return 1
-`;
+`);
 
 /** KEYS retry, stream, stats. ARGV due, member, entry id. */
-const RETRY_LATER = `
+const RETRY_LATER = luaScript<ScriptArg[]>('outboxRetryLater', 3, `
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XACK', KEYS[2], '${GROUP}', ARGV[3])
 redis.call('XDEL', KEYS[2], ARGV[3])
 redis.call('HINCRBY', KEYS[3], 'retried', 1)
 return 1
-`;
+`);
 
 /** KEYS dead, stream, stats. ARGV record, entry id. */
-const GIVE_UP = `
+const GIVE_UP = luaScript<ScriptArg[]>('outboxGiveUp', 3, `
 redis.call('LPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], 0, 999)
 redis.call('XACK', KEYS[2], '${GROUP}', ARGV[2])
 redis.call('XDEL', KEYS[2], ARGV[2])
 redis.call('HINCRBY', KEYS[3], 'failed', 1)
 return 1
-`;
+`);
 
 /** KEYS retry, stream. ARGV now, limit. Moves due retries back into the stream, atomically. */
-const PROMOTE = `
+const PROMOTE = luaScript<ScriptArg[]>('outboxPromote', 2, `
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, member in ipairs(due) do
   redis.call('ZREM', KEYS[1], member)
@@ -185,7 +186,7 @@ for _, member in ipairs(due) do
   redis.call('XADD', KEYS[2], '*', 'id', e.id, 'mail', e.mail, 'attempt', tostring(e.attempt))
 end
 return #due
-`;
+`);
 
 /** Where a message's own keys live (`key`, `sent`, `lock`): one hash tag per message. */
 export function mailMessageKey(keys: Keyspace, id: string, suffix: 'key' | 'sent' | 'lock'): string {
@@ -265,20 +266,20 @@ export class Outbox {
     const member = `${token}:${mail.id}`;
     const json = JSON.stringify(mail);
     const marker = this.m(mail.id, 'key');
-    const journalAt = String(await this.retrying(() => this.redis.eval(JOURNAL, 1, this.k('enqueuing'), member)));
-    const marked = Number(await this.retrying(() => this.redis.eval(MARK, 1, marker, token, String(MARKER_TTL_SECONDS), json, journalAt, String(MARK_WITHIN_MS))));
+    const journalAt = String(await this.retrying(() => JOURNAL.run(this.redis, this.k('enqueuing'), member)));
+    const marked = Number(await this.retrying(() => MARK.run(this.redis, marker, token, String(MARKER_TTL_SECONDS), json, journalAt, String(MARK_WITHIN_MS))));
     if (marked === -1) {
       await this.redis.zrem(this.k('enqueuing'), member).catch(() => undefined);
       throw new Error('e-mail not queued: the enqueue took too long (Redis unavailable?)');
     }
     if (marked === 0) {
-      await this.retrying(() => this.redis.eval(DUPLICATE, 2, this.k('enqueuing'), this.k('stats'), member));
+      await this.retrying(() => DUPLICATE.run(this.redis, this.k('enqueuing'), this.k('stats'), member));
       return false;
     }
-    if (marked === 1) await this.retrying(() => this.redis.eval(ADD, 3, this.k('enqueuing'), this.k('stream'), this.k('stats'), member, mail.id, json));
+    if (marked === 1) await this.retrying(() => ADD.run(this.redis, this.k('enqueuing'), this.k('stream'), this.k('stats'), member, mail.id, json));
     else await this.redis.zrem(this.k('enqueuing'), member).catch(() => undefined);
     // Best effort: the delivery drops the marker's copy of the message too.
-    await this.redis.eval(CONFIRM, 1, marker, token).catch(() => undefined);
+    await CONFIRM.run(this.redis, marker, token).catch(() => undefined);
     this.logger.info({ mailId: mail.id, kind: mail.kind, caseRef: mail.reference, to: maskEmail(mail.to) }, 'e-mail queued');
     this.wake?.();
     return true;
@@ -301,7 +302,7 @@ export class Outbox {
    * many it queued.
    */
   async recover(): Promise<number> {
-    const flat = (await this.redis.eval(STALE, 1, this.k('enqueuing'), String(RECOVER_AFTER_MS), '50')) as string[];
+    const flat = (await STALE.run(this.redis, this.k('enqueuing'), String(RECOVER_AFTER_MS), '50')) as string[];
     let queued = 0;
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const member = flat[i];
@@ -311,11 +312,11 @@ export class Outbox {
       const id = member.slice(colon + 1);
       const marker = await this.redis.hgetall(this.m(id, 'key'));
       if (marker.t === token && marker.q !== '1' && marker.mail) {
-        if (Number(await this.redis.eval(ADD, 3, this.k('enqueuing'), this.k('stream'), this.k('stats'), member, id, marker.mail)) === 1) {
+        if (Number(await ADD.run(this.redis, this.k('enqueuing'), this.k('stream'), this.k('stats'), member, id, marker.mail)) === 1) {
           queued++;
           this.logger.warn({ mailId: id }, 'e-mail queued by the recovery (the call that marked it did not finish)');
         }
-        await this.redis.eval(CONFIRM, 1, this.m(id, 'key'), token);
+        await CONFIRM.run(this.redis, this.m(id, 'key'), token);
       } else if (marker.t || age > ABANDON_AFTER_MS) {
         // Queued already, another call's message, or a call that never marked it (and now never will).
         await this.redis.zrem(this.k('enqueuing'), member);
@@ -355,7 +356,7 @@ export class Outbox {
   /** One pass: promote due retries, take over abandoned entries, deliver new ones. Returns how many were handled. */
   async tick(): Promise<number> {
     await this.ensureGroup();
-    await this.redis.eval(PROMOTE, 2, this.k('retry'), this.k('stream'), String(Date.now()), '100');
+    await PROMOTE.run(this.redis, this.k('retry'), this.k('stream'), String(Date.now()), '100');
     let handled = 0;
     if (Date.now() - this.lastClaim >= Math.min(this.opts.claimIdleMs, 5000)) {
       this.lastClaim = Date.now();
@@ -422,18 +423,18 @@ export class Outbox {
     const stream = this.k('stream');
     const stats = this.k('stats');
     // `sent` checked and `lock` taken at once: whoever delivered it wrote `sent` before giving the lock back.
-    const took = Number(await this.redis.eval(TAKE, 2, sent, lock, consumer, String(this.opts.sendTimeoutMs + 5000)));
+    const took = Number(await TAKE.run(this.redis, sent, lock, consumer, String(this.opts.sendTimeoutMs + 5000)));
     if (took === 0) return; // Another instance is sending it right now; the entry stays pending.
     if (took === 2) {
-      await this.redis.eval(DONE, 2, stream, stats, e.entryId, '0');
+      await DONE.run(this.redis, stream, stats, e.entryId, '0');
       return;
     }
     let mail: OutgoingMail;
     try {
       mail = JSON.parse(e.mail) as OutgoingMail;
     } catch {
-      await this.redis.eval(UNLOCK, 1, lock, consumer);
-      await this.redis.eval(GIVE_UP, 3, this.k('dead'), stream, stats, JSON.stringify({ id: e.id, error: 'unreadable entry' }), e.entryId);
+      await UNLOCK.run(this.redis, lock, consumer);
+      await GIVE_UP.run(this.redis, this.k('dead'), stream, stats, JSON.stringify({ id: e.id, error: 'unreadable entry' }), e.entryId);
       this.logger.error({ mailId: e.id }, 'e-mail dropped: unreadable outbox entry');
       return;
     }
@@ -446,12 +447,9 @@ export class Outbox {
       // Given back first: the entry is still pending for this consumer alone (no other instance reads it
       // before it is idle for `claimIdleMs`), and its retry, once in the stream, finds the lock free.
       // A crash right after: the entry is claimed again once idle, and sent (it was not).
-      await this.redis.eval(UNLOCK, 1, lock, consumer);
+      await UNLOCK.run(this.redis, lock, consumer);
       if (attempt >= this.opts.maxAttempts) {
-        await this.redis.eval(
-          GIVE_UP,
-          3,
-          this.k('dead'),
+        await GIVE_UP.run(this.redis, this.k('dead'),
           stream,
           stats,
           JSON.stringify({ id: mail.id, kind: mail.kind, reference: mail.reference, to: maskEmail(mail.to), error, at: new Date().toISOString() }),
@@ -461,13 +459,13 @@ export class Outbox {
       } else {
         const delay = Math.min(this.opts.retryBaseMs * 2 ** (attempt - 1), MAX_BACKOFF_MS) * (0.8 + Math.random() * 0.4);
         const member = JSON.stringify({ id: e.id, mail: e.mail, attempt, n: randomUUID().slice(0, 8) });
-        await this.redis.eval(RETRY_LATER, 3, this.k('retry'), stream, stats, String(Math.round(Date.now() + delay)), member, e.entryId);
+        await RETRY_LATER.run(this.redis, this.k('retry'), stream, stats, String(Math.round(Date.now() + delay)), member, e.entryId);
         this.logger.warn({ ...log, err: error, retryInMs: Math.round(delay) }, 'e-mail not delivered; will retry');
       }
       return;
     }
-    await this.redis.eval(SENT, 3, sent, lock, marker, ttl, consumer);
-    await this.redis.eval(DONE, 2, stream, stats, e.entryId, '1');
+    await SENT.run(this.redis, sent, lock, marker, ttl, consumer);
+    await DONE.run(this.redis, stream, stats, e.entryId, '1');
     this.logger.info(log, 'e-mail delivered');
   }
 }
