@@ -275,21 +275,25 @@ describe('outbox', () => {
       const keys = keyspace(`o${randomUUID().slice(0, 8)}`);
       const outbox = new Outbox(redis as never, keys, transport, logger, { maxAttempts: 3, retryBaseMs: 50 });
       // Every step of the first enqueue runs in Redis, then its reply is "lost" once.
-      const realEval = redis.eval.bind(redis) as (...a: unknown[]) => Promise<unknown>;
+      // Scripts go by hash (src/storage/scripts.ts: EVAL with the text once per connection, then EVALSHA).
+      const real = redis.sendCommand.bind(redis) as (command: { name: string; args: unknown[]; promise: Promise<unknown> }) => unknown;
       const lost = new Set<string>();
-      (redis as unknown as { eval: unknown }).eval = async (...a: unknown[]) => {
-        const result = await realEval(...a);
-        const script = String(a[0]);
-        if (!lost.has(script)) {
+      (redis as unknown as { sendCommand: unknown }).sendCommand = (command: { name: string; args: unknown[]; promise: Promise<unknown> }) => {
+        const script = String(command.args[0]);
+        if ((command.name === 'eval' || command.name === 'evalsha') && !lost.has(script)) {
           lost.add(script);
-          throw new Error('Command timed out');
+          const applied = command.promise;
+          const out = real(command);
+          // Applied by Redis, reply lost: the caller sees a timeout once the reply has come.
+          (command as { promise: Promise<unknown> }).promise = applied.then(() => Promise.reject(new Error('Command timed out')));
+          return out;
         }
-        return result;
+        return real(command);
       };
       try {
         expect(await outbox.enqueue(mail('RF-LOST1:answer:1'))).toBe(true);
       } finally {
-        delete (redis as unknown as { eval?: unknown }).eval;
+        delete (redis as unknown as { sendCommand?: unknown }).sendCommand;
       }
       expect(lost.size).toBeGreaterThanOrEqual(3); // JOURNAL, MARK, ADD (CONFIRM is best effort)
       expect(await redis.xlen(keys.global('mail', 'stream'))).toBe(1);
