@@ -97,11 +97,12 @@ describe('bot service over HTTP', () => {
     expect(replies.join(' ')).toContain('I removed a card or bank account number');
   });
 
-  it('drops a duplicate activity id', async () => {
+  it('does not run a duplicate activity id again: its client gets the answer already given', async () => {
     const conv = randomUUID();
     const id = randomUUID();
-    expect((await send(baseUrl, conv, { id, text: 'help', locale: 'en-US' })).length).toBeGreaterThan(0);
-    expect(await send(baseUrl, conv, { id, text: 'help', locale: 'en-US' })).toEqual([]);
+    const first = await send(baseUrl, conv, { id, text: 'help', locale: 'en-US' });
+    expect(first.length).toBeGreaterThan(0);
+    expect(await send(baseUrl, conv, { id, text: 'help', locale: 'en-US' })).toEqual(first);
   });
 });
 
