@@ -31,7 +31,7 @@
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
@@ -50,6 +50,11 @@ const DL_SECRET = randomBytes(32).toString('base64url');
 const SCALE = Number(process.env.BENCH_SCALE ?? 10);
 
 type Kind = 'bot' | 'echo';
+
+/** The bot runs with the V8 flags of `npm start` (package.json), as in production. */
+const START_FLAGS: string[] = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string)
+  .split(/\s+/)
+  .filter((a) => a.startsWith('--'));
 
 /** A complete refund conversation, as a customer of the web widget would have it. */
 const SCRIPT: Record<string, unknown>[] = [
@@ -107,7 +112,7 @@ async function start(kind: Kind, redisUrl: string): Promise<Target> {
   const prefix = `bench${randomUUID().slice(0, 6)}`;
   // With BENCH_CPU_PROF, the bot is profiled through the inspector during the measured rounds only.
   const prof = kind === 'bot' && process.env.BENCH_CPU_PROF ? ['--inspect=127.0.0.1:0'] : [];
-  const child = spawn(process.execPath, [...prof, ...(compiled ? [] : ['-r', 'ts-node/register/transpile-only']), entry], {
+  const child = spawn(process.execPath, [...prof, ...(kind === 'bot' ? START_FLAGS : []), ...(compiled ? [] : ['-r', 'ts-node/register/transpile-only']), entry], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

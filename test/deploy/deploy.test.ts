@@ -15,7 +15,7 @@ import { CONFIG_VARIABLES, loadConfig } from '../../src/config';
 const ROOT = resolve(__dirname, '..', '..');
 const DEPLOY = join(ROOT, 'deploy');
 const read = (f: string) => readFileSync(join(DEPLOY, f), 'utf8');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string; scripts: Record<string, string> };
 const routes = readFileSync(join(ROOT, 'src', 'server', 'createServer.ts'), 'utf8');
 
 describe('deploy/Dockerfile', () => {
@@ -37,8 +37,12 @@ describe('deploy/Dockerfile', () => {
     for (const f of froms) expect(f.getImage()).toMatch(/^node:20[.\d]*-[a-z]+-slim$/);
     expect(args('RUN').some((r) => /\bnpm ci\b.*--omit=dev/.test(r))).toBe(true);
     expect(args('RUN').some((r) => /\bnpm (install|i)\b/.test(r))).toBe(false);
-    // The build stage compiles to what package.json's main and the CMD run.
-    expect(args('CMD')).toEqual([JSON.stringify(['node', pkg.main]).replace(/","/g, '", "')]);
+    // The build stage compiles to what package.json's main and the CMD run, with the V8 flags of
+    // `npm start` (the heap cap): the container runs what `npm start` and the benchmark run.
+    const startFlags = pkg.scripts.start.split(/\s+/).filter((a) => a.startsWith('--'));
+    expect(startFlags).toContain('--max-old-space-size=384');
+    expect(pkg.scripts.start.endsWith(pkg.main)).toBe(true);
+    expect(args('CMD')).toEqual([JSON.stringify(['node', ...startFlags, pkg.main]).replace(/","/g, '", "')]);
   });
 
   it('runs as a non-root user', () => {
