@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Activity, CloudAdapter, TurnContext } from 'botbuilder';
 import type { AuthenticateRequestResult, BotFrameworkAuthentication } from 'botframework-connector';
+import { ConnectorClients } from '../channels/connectorClients';
 import type { Request, Response } from 'restify';
 import { z } from 'zod';
 import type { Logger } from '../logger';
@@ -87,6 +88,7 @@ function reply(res: Response, status: number, code: string, message: string): vo
 }
 
 export function messagesHandler(deps: MessagesRouteDeps) {
+  const connectors = new ConnectorClients();
   return async (req: Request, res: Response): Promise<void> => {
     const address = deps.addressOf(req as IncomingMessage);
     if (!deps.authenticated && !deps.allowUnauthenticated && !isLoopback(address)) {
@@ -131,6 +133,7 @@ export function messagesHandler(deps: MessagesRouteDeps) {
       reply(res, 401, 'Unauthorized', 'The request is not authenticated.');
       return;
     }
+    authResult.connectorFactory = connectors.factory(authResult);
     let invoke;
     try {
       invoke = await deps.adapter.processAuthenticated(authResult, activity, deps.runTurn);

@@ -51,8 +51,13 @@ export class ChannelConnectorFactory extends ConnectorFactory {
     };
   }
 
+  private client?: { baseUri: string; client: ConnectorClient };
+
+  /** One client, reused while this instance's address stays the same (see ../connectorClients.ts). */
   async create(): Promise<ConnectorClient> {
-    return new ConnectorClient(this.credentials, { baseUri: this.baseUrl(), noRetryPolicy: true });
+    const baseUri = this.baseUrl();
+    if (this.client?.baseUri !== baseUri) this.client = { baseUri, client: new ConnectorClient(this.credentials, { baseUri, noRetryPolicy: true }) };
+    return this.client.client;
   }
 }
 
