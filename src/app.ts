@@ -1,3 +1,4 @@
+import { shareUserTokenClients } from './channels/connectorClients';
 import {
   ActivityTypes,
   CloudAdapter,
@@ -126,6 +127,7 @@ export async function createApp(config: Config, opts: { logger?: Logger; warmUp?
     MicrosoftAppTenantId: config.botAuth.tenantId ?? '',
     ...config.botAuth.endpoints,
   });
+  shareUserTokenClients(auth);
   const adapter = new EdgeCloudAdapter(auth);
   const turnObserver = new TurnObserver({
     metrics,

@@ -1,4 +1,4 @@
-import { JwtTokenValidation, type AuthenticateRequestResult, type ConnectorClient, type ConnectorFactory } from 'botframework-connector';
+import { JwtTokenValidation, type AuthenticateRequestResult, type BotFrameworkAuthentication, type ConnectorClient, type ConnectorFactory, type UserTokenClient } from 'botframework-connector';
 
 /**
  * One ConnectorClient per bot identity, service URL and audience, kept and reused, instead of the new
@@ -36,4 +36,24 @@ export class ConnectorClients {
   get size(): number {
     return this.clients.size;
   }
+}
+
+/**
+ * The same for the UserTokenClient the adapter asks for every turn (its HTTP pipeline is built anew
+ * each time, whether or not the turn signs anyone in): one per bot identity, kept. Patches `auth`.
+ */
+export function shareUserTokenClients(auth: BotFrameworkAuthentication, max = 16): void {
+  const create = auth.createUserTokenClient.bind(auth);
+  const clients = new Map<string, Promise<UserTokenClient>>();
+  auth.createUserTokenClient = (claimsIdentity) => {
+    const key = JwtTokenValidation.getAppIdFromClaims(claimsIdentity.claims) ?? '';
+    let client = clients.get(key);
+    if (!client) {
+      client = create(claimsIdentity);
+      client.catch(() => clients.delete(key));
+      if (clients.size >= max) clients.delete(clients.keys().next().value as string);
+      clients.set(key, client);
+    }
+    return client;
+  };
 }

@@ -1,5 +1,6 @@
 import { AuthenticationConstants, ClaimsIdentity, ConnectorClient, type AuthenticateRequestResult } from 'botframework-connector';
-import { ConnectorClients } from '../../src/channels/connectorClients';
+import { ConnectorClients, shareUserTokenClients } from '../../src/channels/connectorClients';
+import { ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 
 /*
  * The connector clients kept per bot identity, service URL and audience (src/channels/connectorClients.ts),
@@ -60,5 +61,16 @@ describe('ConnectorClients', () => {
     expect(clients.size).toBe(0);
     await expect(clients.factory(result('bot', made))!.create('https://x.example/')).resolves.toBeInstanceOf(ConnectorClient);
     expect(made).toHaveLength(2);
+  });
+
+  it("keeps one UserTokenClient per bot identity (botbuilder's own, from the configured authentication)", async () => {
+    const auth = new ConfigurationBotFrameworkAuthentication({ MicrosoftAppId: '', MicrosoftAppPassword: '' });
+    shareUserTokenClients(auth);
+    const anon = (appId?: string) => new ClaimsIdentity(appId ? [{ type: AuthenticationConstants.AppIdClaim, value: appId }, { type: AuthenticationConstants.AudienceClaim, value: appId }] : [], true);
+    const a = await auth.createUserTokenClient(anon());
+    expect(await auth.createUserTokenClient(anon())).toBe(a);
+    const b = await auth.createUserTokenClient(anon('bot-b'));
+    expect(b).not.toBe(a);
+    expect(await auth.createUserTokenClient(anon('bot-b'))).toBe(b);
   });
 });
