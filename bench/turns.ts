@@ -349,8 +349,9 @@ async function dlCustomer(t: Target, deadline: number, load: Load, index: number
 }
 
 /** Open loop: a turn every 1000/rate ms on the next idle conversation, whatever the answers take. */
-async function steady(t: Target, rate: number, ms: number): Promise<Load> {
+async function steady(t: Target, rate: number, ms: number): Promise<Load & { lagP99: number; lagMax: number }> {
   const load = newLoad();
+  await t.stats(); // the event-loop delay histogram restarts here (each read resets it)
   const idle: { conv: string; user: string; step: number }[] = [];
   const inflight = new Set<Promise<void>>();
   const t0 = performance.now();
@@ -373,7 +374,8 @@ async function steady(t: Target, rate: number, ms: number): Promise<Load> {
     await new Promise((r) => setTimeout(r, 1));
   }
   await Promise.all(inflight);
-  return load;
+  const after = await t.stats();
+  return { ...load, lagP99: after.lagP99, lagMax: after.lagMax };
 }
 
 const pct = (xs: number[], q: number) => {
@@ -723,6 +725,7 @@ async function main(): Promise<void> {
     out(`| throughput, ${CONCURRENCY} concurrent conversations, closed loop (median of rounds) | ${f(tps('bot'), 0)} turns/s (${f(tps('bot') / tps('echo'), 2)}× echo) | ${f(tps('echo'), 0)} turns/s |`);
     out(`| p50 / p95 / p99 turn latency, closed loop | ${f(pct(all('bot'), 0.5))} / ${f(pct(all('bot'), 0.95))} / ${f(pct(all('bot'), 0.99))} ms | ${f(pct(all('echo'), 0.5))} / ${f(pct(all('echo'), 0.95))} / ${f(pct(all('echo'), 0.99))} ms |`);
     out(`| p99 at a steady ${STEADY_RATE} turns/s (${STEADY_MS / 1000} s, ${steadyBot.turns} / ${steadyEcho.turns} turns) | ${f(pct(steadyBot.latencies, 0.99))} ms | ${f(pct(steadyEcho.latencies, 0.99))} ms |`);
+    out(`| event-loop delay at a steady ${STEADY_RATE} turns/s (the steady state), p99 / max | ${f(steadyBot.lagP99 * 1000)} / ${f(steadyBot.lagMax * 1000)} ms | ${f(steadyEcho.lagP99 * 1000)} / ${f(steadyEcho.lagMax * 1000)} ms |`);
     out(`| CPU per turn (median of rounds) | ${f(median(of('bot').map((r) => r.cpuMsPerTurn)), 2)} ms | ${f(median(of('echo').map((r) => r.cpuMsPerTurn)), 2)} ms |`);
     out(`| first turn after ready | ${f(botFirst.first)} ms | ${f(echoFirst.first)} ms |`);
     out(`| event-loop delay under load, p99 / max | ${f(Math.max(...of('bot').map((r) => r.lagP99)) * 1000)} / ${f(Math.max(...of('bot').map((r) => r.lagMax)) * 1000)} ms | ${f(Math.max(...of('echo').map((r) => r.lagP99)) * 1000)} / ${f(Math.max(...of('echo').map((r) => r.lagMax)) * 1000)} ms |`);
@@ -766,7 +769,7 @@ async function main(): Promise<void> {
     check('first turn ≤ 50 ms after ready', `${f(botFirst.first)} ms`, botFirst.first <= 50);
     check('64 simultaneous first messages right after ready all succeed', `${64 - burstFailed}/64`, burstFailed === 0);
     check('resident memory under load ≤ 300 MB', mb(Math.max(...of('bot').map((r) => r.rssMax))), Math.max(...of('bot').map((r) => r.rssMax)) <= 300e6);
-    check('no event-loop stall over 50 ms in steady state', `${f(Math.max(...of('bot').map((r) => r.lagMax)) * 1000)} ms (echo ${f(Math.max(...of('echo').map((r) => r.lagMax)) * 1000)} ms)`, Math.max(...of('bot').map((r) => r.lagMax)) <= 0.05);
+    check(`no event-loop stall over 50 ms in steady state (${STEADY_RATE} turns/s)`, `${f(steadyBot.lagMax * 1000)} ms (echo ${f(steadyEcho.lagMax * 1000)} ms; saturated closed loop ${f(Math.max(...of('bot').map((r) => r.lagMax)) * 1000)} ms)`, steadyBot.lagMax <= 0.05);
     // Against echo in the same rounds, since the machine's load changes between the two parts.
     const flat = sTps('bot') / sTps('echo') / (tps('bot') / tps('echo'));
     check(`flat at ${SCALE}× the stored conversations (throughput ratio to echo within 20%)`, `${f(sTps('bot') / sTps('echo'), 2)}× vs ${f(tps('bot') / tps('echo'), 2)}× echo`, flat >= 0.8);
