@@ -49,7 +49,7 @@ import { createMetrics, instrumentRedis, Metrics, mountMetrics, observeCases, Tu
 import { DIALOG_STATE } from './bot/conversationData';
 import { createNlu, NluRecognizer } from './nlu';
 import { DisputeSweeper } from './disputes/sweep';
-import { warmUp } from './warmup';
+import { warmUp, warmUpTurns } from './warmup';
 
 export interface App {
   config: Config;
@@ -302,6 +302,17 @@ export async function createApp(config: Config, opts: { logger?: Logger; warmUp?
   // The Web Chat bundle is compressed before the app is returned, so before it listens and /readyz
   // answers (without the warm-up, a request for it waits for the compression instead).
   if (warm) await webChat.staticReady;
+  if (warm) {
+    // A few real turns, so that the first customer's turn runs warm code (src/warmup.ts). They are
+    // not counted in the metrics; a failure here is logged, and the bot starts anyway.
+    const t0 = Date.now();
+    const turns = await warmUpTurns({ adapter, logic: (context) => bot.run(context), appId: config.botAuth.appId, redis, keys }).catch((err: Error) => {
+      logger.warn({ err: err.message }, 'warm-up turns failed');
+      return 0;
+    });
+    for (const m of [metrics.turns, metrics.turnDuration, metrics.decisions, metrics.redisCommandDuration, metrics.redisRoundTrips, metrics.redisCommandErrors, metrics.rateLimitRejections]) m.reset();
+    logger.info({ ms: Date.now() - t0, turns }, 'warm-up turns done');
+  }
   // The web chat's log keeps its conversations whole: the desk reads it instead of keeping a copy.
   desk.setConversationLog({
     owns: (a) => webChat.channel.isOwnServiceUrl(a.serviceUrl),

@@ -1,4 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { ActivityTypes, DeliveryModes, type Activity, type CloudAdapter, type TurnContext } from 'botbuilder';
+import { AuthenticationConstants, ClaimsIdentity, ConnectorClient, type AuthenticateRequestResult } from 'botframework-connector';
+import type { Keyspace } from './storage/keys';
+import type { RedisClient } from './storage/redisClient';
 import { setFlagsFromString } from 'node:v8';
 import { recognizeChoices } from 'botbuilder-dialogs';
 import { LANGUAGES, warmI18n } from './i18n';
@@ -74,4 +79,71 @@ export async function warmUp(opts: { nlu?: NluPort; timeZone?: string; currencie
     }
   });
   return took;
+}
+
+/** The first messages of the warm-up conversations (no order number: no port is called). */
+const WARM_TURNS: { locale: string; texts: string[] }[] = [
+  { locale: 'en-GB', texts: ['hello', 'I want a refund', 'help'] },
+  { locale: 'fr-FR', texts: ['bonjour', 'je veux un remboursement', 'aide'] },
+];
+
+/** The keys a warm-up conversation leaves (all in its hash tag); anything else expires with the state. */
+const WARM_KEY_SUFFIXES = ['s:webchat', 'turn', 'replies', 'desk:t'];
+
+/**
+ * A few real turns through the whole bot before it says it is ready (`createApp`, once everything is
+ * built): the middleware, the dialogs, the prompts and cards, the Redis scripts (each sent in full
+ * once on the connection), so that the first customer's turn runs code that is already compiled and
+ * warm instead of paying for it. Two short conversations, one per language, with replies kept in
+ * the turn (`expectReplies`: nothing is sent anywhere) and no order number (no port is called); their
+ * keys are deleted afterwards. Returns the number of turns run.
+ */
+export async function warmUpTurns(opts: {
+  adapter: CloudAdapter;
+  logic: (context: TurnContext) => Promise<void>;
+  appId: string | undefined;
+  redis: RedisClient;
+  keys: Keyspace;
+}): Promise<number> {
+  const auth = warmUpAuth(opts.appId);
+  let turns = 0;
+  for (const { locale, texts } of WARM_TURNS) {
+    const conversationId = `warm-up-${randomUUID()}`;
+    try {
+      for (const text of texts) {
+        const activity = {
+          type: ActivityTypes.Message,
+          id: randomUUID(),
+          channelId: 'webchat',
+          serviceUrl: 'http://127.0.0.1:1/',
+          deliveryMode: DeliveryModes.ExpectReplies,
+          from: { id: 'warm-up', name: 'warm-up' },
+          recipient: { id: 'bot', name: 'bot' },
+          conversation: { id: conversationId },
+          locale,
+          text,
+          timestamp: new Date(),
+        } as Activity;
+        await opts.adapter.processActivityDirect(auth, activity, opts.logic);
+        turns += 1;
+      }
+    } finally {
+      await opts.redis.del(...WARM_KEY_SUFFIXES.map((s) => opts.keys.conversation(conversationId, s)), opts.keys.lock(conversationId));
+    }
+  }
+  return turns;
+}
+
+/** As for an activity the bot hands to itself: no token to check, and no connector is ever called. */
+function warmUpAuth(appId: string | undefined): AuthenticateRequestResult {
+  const claims = appId
+    ? [
+        { type: AuthenticationConstants.AudienceClaim, value: appId },
+        { type: AuthenticationConstants.AppIdClaim, value: appId },
+      ]
+    : [];
+  // The adapter wants a client for the turn; with expectReplies it never uses it (port 1: nothing there).
+  const client = new ConnectorClient({ signRequest: async (request) => request }, { baseUri: 'http://127.0.0.1:1/', noRetryPolicy: true });
+  const nowhere = { create: async (): Promise<ConnectorClient> => client };
+  return { audience: AuthenticationConstants.ToChannelFromBotOAuthScope, claimsIdentity: new ClaimsIdentity(claims, true), connectorFactory: nowhere };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import Redis from 'ioredis';
 import { startBotProcess, type BotProcess } from '../support/botProcess';
 import { startRedis, type PrivateRedis } from '../support/redisServer';
 
@@ -44,10 +45,19 @@ describe('the first messages right after the bot says ready', () => {
 
   it('answers 64 simultaneous first messages, all in the refund flow, then a first turn as fast as the tenth', async () => {
     redis = await startRedis();
-    bot = await startBotProcess({ REDIS_URL: redis.url, REDIS_AUTOSTART: 'false', RECOGNIZERS_WARMUP: 'true', REDIS_KEY_PREFIX: `fm${randomUUID().slice(0, 6)}` }, { startTimeoutMs: 120000 });
+    const prefix = `fm${randomUUID().slice(0, 6)}`;
+    bot = await startBotProcess({ REDIS_URL: redis.url, REDIS_AUTOSTART: 'false', RECOGNIZERS_WARMUP: 'true', REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'info' }, { startTimeoutMs: 120000 });
     // /healthz answers once the server listens; /readyz must already say ready then (warm-up is before listen).
     const ready = await fetch(`${bot.baseUrl}/readyz`);
     expect(ready.status).toBe(200);
+    // The warm-up turns ran through the whole bot (both languages), and left nothing in Redis.
+    expect(bot.output()).toMatch(/"turns":6,"msg":"warm-up turns done"|"msg":"warm-up turns done".*"turns":6/);
+    const probe = new Redis(redis.url);
+    try {
+      expect(await probe.keys(`${prefix}:*warm-up*`)).toEqual([]);
+    } finally {
+      probe.disconnect();
+    }
 
     // Plain amounts, and amounts in words that need the recognizers (cold, they stalled the process for seconds).
     const variants: [string, string][] = [
