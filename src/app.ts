@@ -310,7 +310,7 @@ export async function createApp(config: Config, opts: { logger?: Logger; warmUp?
       logger.warn({ err: err.message }, 'warm-up turns failed');
       return 0;
     });
-    for (const m of [metrics.turns, metrics.turnDuration, metrics.decisions, metrics.redisCommandDuration, metrics.redisRoundTrips, metrics.redisCommandErrors, metrics.rateLimitRejections]) m.reset();
+    metrics.resetTraffic();
     logger.info({ ms: Date.now() - t0, turns }, 'warm-up turns done');
   }
   // The web chat's log keeps its conversations whole: the desk reads it instead of keeping a copy.

@@ -50,6 +50,8 @@ export interface Metrics {
    * handoff queue length from Redis). Errors are swallowed: a scrape never fails because of one.
    */
   onCollect(fn: () => Promise<void> | void): void;
+  /** Back to zero for what traffic counts (turns, decisions, Redis commands, rejections): after the warm-up turns. */
+  resetTraffic(): void;
   /** The text a scrape returns, and its content type. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -90,7 +92,10 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     labelNames: ['result'],
     registers,
   });
-  for (const result of TURN_RESULTS) turns.inc({ result }, 0);
+  const zeroTurns = () => {
+    for (const result of TURN_RESULTS) turns.inc({ result }, 0);
+  };
+  zeroTurns();
 
   const redisCommandErrors = new Counter({
     name: 'bot_redis_command_errors_total',
@@ -105,7 +110,8 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     labelNames: ['limit'],
     registers,
   });
-  rateLimitRejections.inc({ limit: 'messages' }, 0);
+  const zeroRateLimits = () => rateLimitRejections.inc({ limit: 'messages' }, 0);
+  zeroRateLimits();
 
   const metrics: Metrics = {
     registry,
@@ -153,6 +159,11 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     }),
     onCollect(fn) {
       collectors.push(fn);
+    },
+    resetTraffic() {
+      for (const m of [turns, metrics.turnDuration, metrics.decisions, metrics.redisCommandDuration, metrics.redisRoundTrips, redisCommandErrors, rateLimitRejections]) m.reset();
+      zeroTurns();
+      zeroRateLimits();
     },
     async render() {
       await Promise.all(collectors.map(async (fn) => {

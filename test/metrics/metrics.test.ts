@@ -116,6 +116,20 @@ describe('/metrics', () => {
 
   });
 
+  it('resetTraffic: back to zero after the warm-up turns, every turn result and limit still listed', async () => {
+    const metrics = createMetrics({ instanceId: 'reset', defaultMetrics: false });
+    metrics.turns.inc({ result: 'ok' }, 6);
+    metrics.turnDuration.observe({ topic: 'menu' }, 0.02);
+    metrics.redisRoundTrips.inc(18);
+    metrics.resetTraffic();
+    const body = (await metrics.render()).body;
+    for (const result of ['ok', 'busy', 'storage_unavailable', 'error']) expect(sample(body, `bot_turns_total{result="${result}"}`)).toBe(0);
+    expect(sample(body, 'bot_rate_limit_rejections_total{limit="messages"}')).toBe(0);
+    expect(sample(body, 'bot_redis_round_trips_total')).toBe(0);
+    expect(body).not.toContain('bot_turn_duration_seconds_count{topic="menu"}');
+    expect(sample(body, 'bot_info{instance_id="reset",version="unknown"}')).toBe(1);
+  });
+
   it('counts a pipeline as one round trip, and commands awaited one after another as one each', async () => {
     // Its own client and registry: nothing else sends commands on it meanwhile.
     const metrics = createMetrics({ instanceId: 'rt', defaultMetrics: false });
