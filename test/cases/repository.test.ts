@@ -1,10 +1,8 @@
 import Redis from 'ioredis';
-import { evaluate, type CaseFacts } from '../../src/eligibility';
 import { RedisCaseRepository, CaseStoreError } from '../../src/cases/repository';
 import { InvalidStatusTransitionError, type CaseOwner, type NewCase, type ProofMeta } from '../../src/cases/types';
 import { REFERENCE_PATTERN } from '../../src/cases/reference';
-import { DemoData } from '../../src/services/demo/data';
-import { DemoOrdersAdapter } from '../../src/services/demo/adapters';
+import { refundCase } from '../support/disputeCases';
 import { keyspace } from '../../src/storage/keys';
 
 const keys = keyspace(`test-cases-${process.pid}-${Date.now()}`);
@@ -26,28 +24,7 @@ const alice: CaseOwner = { channelId: 'msteams', userId: 'alice' };
 const bob: CaseOwner = { channelId: 'msteams', userId: 'bob' };
 
 /** A real case: the demo order FL-100001 (ad not broadcast) and the engine's decision on it. */
-async function newCase(owner: CaseOwner, extra: Partial<NewCase> = {}): Promise<NewCase> {
-  const order = await new DemoOrdersAdapter(DemoData.load(), { now: () => new Date(NOW) }).findOrder('FL-100001');
-  const facts: CaseFacts = {
-    topic: 'refund',
-    now: NOW,
-    order: order!.facts,
-    account: { id: 'ACC-CAMILLE', tier: 'standard', fraudFlag: false, openChargeback: false },
-    claims: { orderNumber: 'FL-100001', amount: { minor: 4900, currency: 'EUR' }, reason: 'paid_by_mistake' },
-    proof: { screenshot: true },
-  };
-  const decision = evaluate({ profile: 'standard', case: facts }, { timeZone: 'Europe/Paris' });
-  return {
-    topic: 'refund',
-    profile: 'standard',
-    owner,
-    facts,
-    decision,
-    language: 'fr',
-    conversationReference: { channelId: owner.channelId, serviceUrl: 'https://smba.example/', conversation: { id: 'conv-1', isGroup: false, conversationType: 'personal', name: '' }, user: { id: owner.userId, name: 'A' } },
-    ...extra,
-  };
-}
+const newCase = (owner: CaseOwner, extra: Partial<NewCase> = {}): Promise<NewCase> => refundCase(owner, { now: new Date(NOW), ...extra });
 
 const PROOF: ProofMeta = {
   storeId: 'AAAAAAAAAAAAAAAAAAAAAA',

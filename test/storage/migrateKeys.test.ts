@@ -11,23 +11,20 @@ import { promisify } from 'node:util';
 import Redis, { Cluster } from 'ioredis';
 import { RedisCaseRepository, sweepScores } from '../../src/cases/repository';
 import { ownerIndexIds } from '../../src/cases/owner';
-import type { CaseOwner, CaseRecord, NewCase } from '../../src/cases/types';
-import { evaluate, type CaseFacts } from '../../src/eligibility';
+import type { CaseOwner, CaseRecord } from '../../src/cases/types';
 import { createHash } from 'node:crypto';
 import { AgentAuth } from '../../src/agent/auth';
 import { DeskStore } from '../../src/handoff/store';
 import { Outbox, type MailTransport } from '../../src/services/notifications';
 import { Relay } from '../../src/handoff/relay';
 import { createLogger } from '../../src/logger';
-import { DemoData } from '../../src/services/demo/data';
-import { DemoOrdersAdapter } from '../../src/services/demo/adapters';
 import { stateKeyFor } from '../../src/storage/conversationState';
 import { classify, decodeKeyPart, formatSummary, migrateKeys, newLayout, oldLayout, FAMILIES, type MigrationSummary } from '../../src/storage/keyMigration';
 import { encodeKeyPart, keyspace, type Keyspace } from '../../src/storage/keys';
 import type { RedisClient } from '../../src/storage/redisClient';
 import { RedisStorage } from '../../src/storage/redisStorage';
 import { TurnGate } from '../../src/storage/turnGate';
-import { disputeCase } from '../support/disputeCases';
+import { disputeCase, refundCase } from '../support/disputeCases';
 import { ClusterSet } from '../failover/topology';
 import { close, connect, dropPrefix, uniquePrefix } from './helpers';
 
@@ -42,28 +39,6 @@ const MAIL_ID = 'RF-MAIL1:answer:1';
 
 const alice: CaseOwner = { channelId: 'webchat', userId: 'u-alice', accountId: 'ACC-ALICE' };
 const bob: CaseOwner = { channelId: 'msteams', userId: 'u-bob' };
-
-async function refundCase(owner: CaseOwner, requestKey: string): Promise<NewCase> {
-  const order = await new DemoOrdersAdapter(DemoData.load(), { now: () => NOW }).findOrder('FL-100001');
-  const facts: CaseFacts = {
-    topic: 'refund',
-    now: NOW.toISOString(),
-    order: order!.facts,
-    account: { id: 'ACC-ALICE', tier: 'standard', fraudFlag: false, openChargeback: false },
-    claims: { orderNumber: 'FL-100001', amount: { minor: 4900, currency: 'EUR' }, reason: 'paid_by_mistake' },
-    proof: { screenshot: true },
-  };
-  return {
-    topic: 'refund',
-    profile: 'standard',
-    owner,
-    facts,
-    decision: evaluate({ profile: 'standard', case: facts }, { timeZone: 'Europe/Paris' }),
-    language: 'fr',
-    requestKey,
-    conversationReference: { channelId: owner.channelId, serviceUrl: 'https://example.invalid/', conversation: { id: 'conv-a', isGroup: false, conversationType: 'personal', name: '' }, user: { id: owner.userId, name: 'A' } },
-  };
-}
 
 /** Every key under the prefix, on every master, with its value (DUMP) and whether it has a TTL. */
 async function snapshot(client: RedisClient, prefix: string): Promise<Map<string, string>> {
@@ -103,10 +78,10 @@ async function seed(redis: RedisClient, keys: Keyspace): Promise<Seeded> {
   const scratchRepo = new RedisCaseRepository(redis, scratch, { now: () => NOW });
   const old = oldLayout(keys);
   const neu = newLayout(keys);
-  const a0 = await scratchRepo.create(await refundCase(alice, 'conv-a:refund:1'));
+  const a0 = await scratchRepo.create(await refundCase(alice, { now: NOW, accountId: 'ACC-ALICE', conversationId: 'conv-a', serviceUrl: 'https://example.invalid/', requestKey: 'conv-a:refund:1' }));
   const a = (await scratchRepo.setContact(a0.reference, { email: EMAIL, confirmedAt: NOW.toISOString() }, 'bot'))!;
   const b = await scratchRepo.create(await disputeCase(bob, { now: NOW, requestKey: 'conv-b:dispute:1' }));
-  const c = await scratchRepo.create(await refundCase(alice, 'conv-a:refund:2'));
+  const c = await scratchRepo.create(await refundCase(alice, { now: NOW, accountId: 'ACC-ALICE', conversationId: 'conv-a', serviceUrl: 'https://example.invalid/', requestKey: 'conv-a:refund:2' }));
   await dropPrefix(redis, scratch.prefix);
 
   // Old layout: records, owner and order indexes, request claims (30 days), the sweep index.
@@ -175,7 +150,7 @@ async function seed(redis: RedisClient, keys: Keyspace): Promise<Seeded> {
 
   const repo = new RedisCaseRepository(redis, keys, { now: () => new Date(NOW.getTime() + DAY) });
   await repo.note(a.reference, 'agent:zoe', 'called back');
-  const d = await repo.create(await refundCase(alice, 'conv-d:refund:1'));
+  const d = await repo.create(await refundCase(alice, { now: NOW, accountId: 'ACC-ALICE', conversationId: 'conv-a', serviceUrl: 'https://example.invalid/', requestKey: 'conv-d:refund:1' }));
   return { a, b, c, d };
 }
 

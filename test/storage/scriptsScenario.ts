@@ -4,16 +4,15 @@
  */
 import type Redis from 'ioredis';
 import { RedisCaseRepository } from '../../src/cases/repository';
-import type { CaseOwner, NewCase } from '../../src/cases/types';
 import { ActivityStore } from '../../src/channels/directline/store';
 import { UploadGuard, UploadRefusedError } from '../../src/channels/directline/uploads';
-import { evaluate, type CaseFacts } from '../../src/eligibility';
 import { DeskStore, queueScore } from '../../src/handoff/store';
 import { DemoData } from '../../src/services/demo/data';
-import { DemoAdsAdapter, DemoOrdersAdapter } from '../../src/services/demo/adapters';
+import { DemoAdsAdapter } from '../../src/services/demo/adapters';
 import { DevMailbox } from '../../src/services/notifications/devMailbox';
 import type { OutgoingMail } from '../../src/services/notifications/types';
 import { keyspace } from '../../src/storage/keys';
+import { refundCase } from '../support/disputeCases';
 import type { RedisClient } from '../../src/storage/redisClient';
 
 const NOW = '2031-03-15T10:00:00.000Z';
@@ -24,27 +23,6 @@ export async function stats(admin: Redis): Promise<{ eval: number; evalsha: numb
   const info = await admin.info('commandstats');
   const field = (cmd: string, name: string) => Number(new RegExp(`^cmdstat_${cmd}:.*\\b${name}=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
   return { eval: field('eval', 'calls'), evalsha: field('evalsha', 'calls'), noscript: field('evalsha', 'failed_calls'), wait: field('wait', 'calls') };
-}
-
-async function newCase(owner: CaseOwner): Promise<NewCase> {
-  const order = await new DemoOrdersAdapter(data, { now: () => new Date(NOW) }).findOrder('FL-100001');
-  const facts: CaseFacts = {
-    topic: 'refund',
-    now: NOW,
-    order: order!.facts,
-    account: { id: 'ACC-CAMILLE', tier: 'standard', fraudFlag: false, openChargeback: false },
-    claims: { orderNumber: 'FL-100001', amount: { minor: 4900, currency: 'EUR' }, reason: 'paid_by_mistake' },
-    proof: { screenshot: true },
-  };
-  return {
-    topic: 'refund',
-    profile: 'standard',
-    owner,
-    facts,
-    decision: evaluate({ profile: 'standard', case: facts }, { timeZone: 'Europe/Paris' }),
-    language: 'fr',
-    conversationReference: { channelId: owner.channelId, serviceUrl: 'https://smba.example/', conversation: { id: 'conv-1', isGroup: false, conversationType: 'personal', name: '' }, user: { id: owner.userId, name: 'A' } },
-  };
 }
 
 export const mail = (id: string, subject: string): OutgoingMail => ({
@@ -70,7 +48,7 @@ export const SCRIPTS_PER_ROUND = 14;
 export async function round(redis: RedisClient, prefix: string, n: number): Promise<number> {
   const keys = keyspace(`${prefix}-${n}`);
   const cases = new RedisCaseRepository(redis, keys);
-  const created = await cases.create({ ...(await newCase({ channelId: 'webchat', userId: `u${n}` })), requestKey: `req-${n}` });
+  const created = await cases.create({ ...(await refundCase({ channelId: 'webchat', userId: `u${n}` }, { now: new Date(NOW) })), requestKey: `req-${n}` });
   expect((await cases.get(created.reference))?.status).toBe(created.status);
   const changed = await cases.updateStatus(created.reference, 'awaiting_review', 'bot');
   expect(changed?.status).toBe('awaiting_review');

@@ -1,5 +1,5 @@
 /**
- * Real dispute and payment cases for tests: demo orders, the engine's own decision, stored through
+ * Real refund, dispute and payment cases for tests: demo orders, the engine's own decision, stored through
  * the Redis case repository.
  */
 import { evaluate, type CaseFacts } from '../../src/eligibility';
@@ -37,6 +37,42 @@ export async function disputeCase(
       serviceUrl: 'https://smba.example/',
       conversation: { id: conversationId, isGroup: false, conversationType: 'personal', name: '' },
       user: { id: owner.userId, name: 'N' },
+    },
+    ...extra,
+  };
+}
+
+/**
+ * A real refund case: the demo order FL-100001 (ad not broadcast, paid by mistake) and the engine's
+ * decision on it. `extra` overrides any field (a request key, the language…).
+ */
+export async function refundCase(
+  owner: CaseOwner,
+  opts: { now: Date; accountId?: string; conversationId?: string; serviceUrl?: string } & Partial<NewCase>,
+): Promise<NewCase> {
+  const { now, accountId = 'ACC-CAMILLE', conversationId = 'conv-1', serviceUrl = 'https://smba.example/', ...extra } = opts;
+  const order = await new DemoOrdersAdapter(data, { now: () => now }).findOrder('FL-100001');
+  if (!order) throw new Error('no demo order FL-100001');
+  const facts: CaseFacts = {
+    topic: 'refund',
+    now: now.toISOString(),
+    order: order.facts,
+    account: { id: accountId, tier: 'standard', fraudFlag: false, openChargeback: false },
+    claims: { orderNumber: 'FL-100001', amount: { minor: 4900, currency: 'EUR' }, reason: 'paid_by_mistake' },
+    proof: { screenshot: true },
+  };
+  return {
+    topic: 'refund',
+    profile: 'standard',
+    owner,
+    facts,
+    decision: evaluate({ profile: 'standard', case: facts }, { timeZone: 'Europe/Paris' }),
+    language: 'fr',
+    conversationReference: {
+      channelId: owner.channelId,
+      serviceUrl,
+      conversation: { id: conversationId, isGroup: false, conversationType: 'personal', name: '' },
+      user: { id: owner.userId, name: 'A' },
     },
     ...extra,
   };
