@@ -39,7 +39,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { durabilityFor, NotDurableError } from '../storage/durability';
-import { isStorageUnavailable } from '../storage/errors';
+import { isStorageUnavailable, retryWhileUnavailable } from '../storage/errors';
 import { redactDeep, redactSecrets } from '../bot/redact';
 import type { Keyspace } from '../storage/keys';
 import type { RedisClient } from '../storage/redisClient';
@@ -107,8 +107,8 @@ return 1
 const REQUEST_KEY_TTL_SECONDS = 30 * 86400;
 
 /** Attempts of a durable write before `NotDurableError` reaches the caller, and the pause between. */
-const DURABLE_ATTEMPTS = 3;
 const DURABLE_BACKOFF_MS = [150, 400];
+const DURABLE_ATTEMPTS = DURABLE_BACKOFF_MS.length + 1;
 
 /** KEYS[1] record. ARGV[1] the JSON read, ARGV[2] the new JSON. 1 = written, 0 = changed meanwhile, -1 = gone. */
 const COMPARE_AND_SET = luaScript<[record: string, expected: string, json: string], number>('caseCompareAndSet', 1, `
@@ -316,15 +316,8 @@ export class RedisCaseRepository implements CaseRepository {
   }
 
   /** Runs an idempotent durable write, again after a short pause while it cannot be confirmed. */
-  private async durably<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (attempt >= DURABLE_ATTEMPTS || !isStorageUnavailable(err)) throw err;
-        await new Promise((r) => setTimeout(r, DURABLE_BACKOFF_MS[attempt - 1] ?? 400));
-      }
-    }
+  private durably<T>(fn: () => Promise<T>): Promise<T> {
+    return retryWhileUnavailable(fn, DURABLE_BACKOFF_MS);
   }
 
   async get(reference: CaseReference): Promise<CaseRecord | null> {

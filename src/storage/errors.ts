@@ -75,3 +75,19 @@ export function needsReconnect(err: unknown): boolean {
   const code = replyCode(err);
   return code === 'READONLY' || code === 'MASTERDOWN';
 }
+
+/**
+ * Runs an idempotent Redis step, again after each pause in `pausesMs` while it fails with an
+ * "unavailable" error (a timeout may have been applied: the step must be safe to repeat). Any other
+ * error, or the last one, is thrown.
+ */
+export async function retryWhileUnavailable<T>(step: () => Promise<T>, pausesMs: readonly number[]): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (attempt >= pausesMs.length || !isStorageUnavailable(err)) throw err;
+      await new Promise((r) => setTimeout(r, pausesMs[attempt]));
+    }
+  }
+}

@@ -53,6 +53,7 @@ import type { Logger } from '../../logger';
 import type { Keyspace } from '../../storage/keys';
 import type { RedisClient } from '../../storage/redisClient';
 import { luaScript, type ScriptArg } from '../../storage/scripts';
+import { retryWhileUnavailable } from '../../storage/errors';
 import { maskEmail } from './address';
 import type { MailTransport, OutgoingMail } from './types';
 
@@ -285,16 +286,10 @@ export class Outbox {
     return true;
   }
 
-  private async retrying<T>(step: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await step();
-      } catch (err) {
-        if (attempt >= ENQUEUE_RETRIES.length) throw err;
-        await new Promise((r) => setTimeout(r, ENQUEUE_RETRIES[attempt]));
-      }
-    }
+  private retrying<T>(step: () => Promise<T>): Promise<T> {
+    return retryWhileUnavailable(step, ENQUEUE_RETRIES);
   }
+
 
   /**
    * Queues the messages of enqueue calls that died after marking them (journal entries older than
