@@ -98,23 +98,71 @@ export function createRedisClient(opts: RedisConnectionOptions): RedisClient {
         ...(opts.password !== undefined ? { password: opts.password } : {}),
       },
     };
-    return new Cluster(opts.clusterNodes, clusterOptions);
+    return coalescingWrites(new Cluster(opts.clusterNodes, clusterOptions));
   }
 
   if (opts.sentinels) {
     if (opts.sentinels.length === 0) throw new Error('Redis: sentinels is empty');
     if (!opts.sentinelName) throw new Error('Redis: sentinelName is required with sentinels');
-    return new Redis({
-      ...common,
-      sentinels: opts.sentinels,
-      name: opts.sentinelName,
-      sentinelRetryStrategy: reconnectDelay,
-      failoverDetector: true,
-      ...(opts.password !== undefined ? { sentinelPassword: opts.password } : {}),
-    });
+    return coalescingWrites(
+      new Redis({
+        ...common,
+        sentinels: opts.sentinels,
+        name: opts.sentinelName,
+        sentinelRetryStrategy: reconnectDelay,
+        failoverDetector: true,
+        ...(opts.password !== undefined ? { sentinelPassword: opts.password } : {}),
+      }),
+    );
   }
 
-  return new Redis(opts.url as string, common);
+  return coalescingWrites(new Redis(opts.url as string, common));
+}
+
+type Writer = (...args: unknown[]) => boolean;
+
+/**
+ * Writes every command sent during one turn of the event loop to the socket in one system call.
+ *
+ * ioredis writes each command (and each script call) to its socket as it is sent: some twelve
+ * `write` calls per turn, and on loopback each one costs the sender the whole TCP delivery (about a
+ * tenth of a turn's CPU in the benchmark). Here the socket is corked at the first write of an
+ * event-loop turn and uncorked by `setImmediate`, after the I/O callbacks of that turn: the commands
+ * of all the conversations handled in it leave together (`writev`). Nothing waits longer than the
+ * rest of the current loop turn; order and replies are unchanged. Applied to each connection as it
+ * connects: the single client, the sentinels' master, and every node of a Cluster.
+ */
+export function coalescingWrites<C extends RedisClient>(client: C): C {
+  const hook = (redis: Redis) =>
+    redis.on('connect', () => {
+      const stream = (redis as unknown as { stream?: import('node:net').Socket }).stream;
+      if (stream) coalesceSocket(stream);
+    });
+  if (client instanceof Cluster) client.on('+node', (node: Redis) => hook(node));
+  else hook(client as Redis);
+  return client;
+}
+
+const COALESCED = Symbol('coalesced');
+
+function coalesceSocket(socket: import('node:net').Socket): void {
+  const s = socket as import('node:net').Socket & { [COALESCED]?: true; write: Writer };
+  if (s[COALESCED]) return;
+  s[COALESCED] = true;
+  const write = s.write.bind(s) as Writer;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    s.uncork();
+  };
+  s.write = (...args: unknown[]) => {
+    if (!corked && !s.destroyed) {
+      corked = true;
+      s.cork();
+      setImmediate(uncork);
+    }
+    return write(...args);
+  };
 }
 
 /**

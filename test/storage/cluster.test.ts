@@ -7,7 +7,7 @@ import { isRedisReady, type RedisClient } from '../../src/storage/redisClient';
 import { RedisStorage } from '../../src/storage/redisStorage';
 import { TurnLock } from '../../src/storage/turnLock';
 import { freePort, startRedis, type PrivateRedis } from '../support/redisServer';
-import { close, connect, dropPrefix, sleep, uniquePrefix } from './helpers';
+import { close, connect, countSocketWrites, dropPrefix, sleep, uniquePrefix } from './helpers';
 import { round, SCRIPTS_PER_ROUND, stats } from './scriptsScenario';
 import { dialogScenario, ODD_KEYS, storageScenario } from './parityScenario';
 
@@ -105,6 +105,22 @@ describe('on a real Redis Cluster (3 masters)', () => {
     expect(perNode.filter((count) => count > 0).length).toBe(3);
     await storage.delete(ODD_KEYS);
     expect(await storage.read(ODD_KEYS)).toEqual({});
+  });
+
+  it('sends the commands of one event-loop turn to each master in one write (coalescingWrites)', async () => {
+    const masters = (client as Cluster).nodes('master');
+    await Promise.all(masters.map((m) => m.ping())); // every master's connection is up
+    const counters = masters.map(countSocketWrites);
+    try {
+      const replies = await Promise.all(Array.from({ length: 30 }, (_, i) => client.set(`${prefix}:w{${i}}`, String(i))));
+      expect(replies).toEqual(Array(30).fill('OK'));
+      const writes = counters.map((c) => c.calls());
+      expect(writes.every((n) => n <= 1)).toBe(true);
+      expect(writes.filter((n) => n === 1).length).toBeGreaterThanOrEqual(2); // 30 keys spread over the masters
+    } finally {
+      counters.forEach((c) => c.stop());
+    }
+    expect(await client.get(`${prefix}:w{29}`)).toBe('29');
   });
 
   it('puts every key of a conversation in one slot, so multi-key scripts work', async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import Redis, { Cluster } from 'ioredis';
 import { createRedisClient, waitUntilReady, type RedisClient, type RedisConnectionOptions } from '../../src/storage/redisClient';
 
@@ -33,3 +34,18 @@ export async function close(client: RedisClient): Promise<void> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Counts the writes that reach a connection's socket handle (`_write` / `_writev`: one system call each). */
+export function countSocketWrites(redis: Redis): { calls: () => number; stop: () => void } {
+  const socket = (redis as unknown as { stream: Socket & { _write: unknown; _writev: unknown } }).stream;
+  const original = { _write: socket._write, _writev: socket._writev };
+  let calls = 0;
+  for (const name of ['_write', '_writev'] as const) {
+    const fn = original[name] as (...a: unknown[]) => unknown;
+    socket[name] = function (this: unknown, ...a: unknown[]) {
+      calls++;
+      return fn.apply(this, a);
+    };
+  }
+  return { calls: () => calls, stop: () => Object.assign(socket, original) };
+}
