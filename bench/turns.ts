@@ -436,9 +436,19 @@ async function startProfile(t: Target, file: string): Promise<() => Promise<void
   await call('Profiler.enable');
   await call('Profiler.setSamplingInterval', { interval: 500 });
   await call('Profiler.start');
+  // BENCH_ALLOC_PROF=1: also where the round allocates (sampled, objects already collected included).
+  const alloc = process.env.BENCH_ALLOC_PROF === '1';
+  if (alloc) {
+    await call('HeapProfiler.enable');
+    await call('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
   return async () => {
     const { profile } = (await call('Profiler.stop')) as { profile: unknown };
     writeFileSync(file, JSON.stringify(profile));
+    if (alloc) {
+      const { profile: heap } = (await call('HeapProfiler.stopSampling')) as { profile: unknown };
+      writeFileSync(file.replace(/\.cpuprofile$/, '.heapprofile'), JSON.stringify(heap));
+    }
     ws.close();
   };
 }
