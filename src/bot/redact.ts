@@ -89,22 +89,30 @@ export interface Redaction {
   count: number;
 }
 
-interface Unit {
-  /** Normalised character: a digit, an upper-case letter, or '' for a separator. */
-  value: string;
-  start: number;
-  end: number;
+/**
+ * The text as code points with their positions. Without surrogate pairs (almost every text) a code
+ * point is a UTF-16 unit and nothing is copied; otherwise the code points are listed once.
+ */
+interface CodePoints {
+  length: number;
+  ch(i: number): string;
+  start(i: number): number;
+  end(i: number): number;
 }
 
-/** The text as code points with their positions. */
-function units(text: string): { ch: string; start: number; end: number }[] {
-  const out: { ch: string; start: number; end: number }[] = [];
-  let i = 0;
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+function codePoints(text: string): CodePoints {
+  if (!SURROGATE.test(text)) return { length: text.length, ch: (i) => text[i], start: (i) => i, end: (i) => i + 1 };
+  const chs: string[] = [];
+  const starts: number[] = [];
+  let pos = 0;
   for (const ch of text) {
-    out.push({ ch, start: i, end: i + ch.length });
-    i += ch.length;
+    chs.push(ch);
+    starts.push(pos);
+    pos += ch.length;
   }
-  return out;
+  return { length: chs.length, ch: (i) => chs[i], start: (i) => starts[i], end: (i) => starts[i] + chs[i].length };
 }
 
 interface Span {
@@ -114,78 +122,87 @@ interface Span {
 }
 
 function findIbans(text: string): Span[] {
-  const cps = units(text);
+  const cps = codePoints(text);
   const spans: Span[] = [];
+  // The candidate's characters: normalised value and code point index (reused for every start).
+  const values: string[] = [];
+  const at: number[] = [];
   for (let i = 0; i < cps.length; i++) {
-    const l1 = letterOf(cps[i].ch);
+    const l1 = letterOf(cps.ch(i));
     if (!l1) continue;
     // Not in the middle of a word or a number: "IBAN FR76…" yes, "xFR76…" no.
-    if (i > 0 && (letterOf(cps[i - 1].ch) || digitOf(cps[i - 1].ch))) continue;
+    if (i > 0 && (letterOf(cps.ch(i - 1)) || digitOf(cps.ch(i - 1)))) continue;
     // Collect letters and digits, allowing short runs of separators between them (invisible ones anywhere).
-    const chars: Unit[] = [{ value: l1, start: cps[i].start, end: cps[i].end }];
+    values.length = 0;
+    at.length = 0;
+    values.push(l1);
+    at.push(i);
     let gap = 0;
-    for (let j = i + 1; j < cps.length && chars.length < 34; j++) {
-      const ch = cps[j].ch;
+    for (let j = i + 1; j < cps.length && values.length < 34; j++) {
+      const ch = cps.ch(j);
       if (ZERO_WIDTH.test(ch)) continue;
       const d = digitOf(ch);
       const v = d ?? letterOf(ch);
       if (v) {
-        if (chars.length < 2 && d !== undefined) break; // country code: two letters
-        if ((chars.length === 2 || chars.length === 3) && d === undefined) break; // check digits
-        chars.push({ value: v, start: cps[j].start, end: cps[j].end });
+        if (values.length < 2 && d !== undefined) break; // country code: two letters
+        if ((values.length === 2 || values.length === 3) && d === undefined) break; // check digits
+        values.push(v);
+        at.push(j);
         gap = 0;
-      } else if (isSeparator(ch) && chars.length >= 2) {
+      } else if (isSeparator(ch) && values.length >= 2) {
         if (++gap > MAX_GAP) break;
       } else break;
     }
-    const l2 = chars[1]?.value ?? '';
-    if (chars.length < 15) continue;
+    if (values.length < 15) continue;
     // Only countries that issue IBANs, at their exact length, with a mostly numeric account part:
     // "to 10 business days after approval" must never pass for one.
-    const len = IBAN_LENGTH[l1 + l2];
-    for (;;) {
-      if (!len || len > chars.length) break;
-      const candidate = chars.slice(0, len).map((c) => c.value).join('');
-      if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(candidate) || (candidate.slice(4).match(/\d/g) ?? []).length < 8 || !ibanValid(candidate)) break;
-      spans.push({ start: chars[0].start, end: chars[len - 1].end, last4: candidate.slice(-4) });
-      const endIndex = cps.findIndex((c) => c.start === chars[len - 1].start);
-      i = endIndex;
-      break;
-    }
+    const len = IBAN_LENGTH[l1 + values[1]];
+    if (!len || len > values.length) continue;
+    const candidate = values.slice(0, len).join('');
+    if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(candidate) || (candidate.slice(4).match(/\d/g) ?? []).length < 8 || !ibanValid(candidate)) continue;
+    spans.push({ start: cps.start(at[0]), end: cps.end(at[len - 1]), last4: candidate.slice(-4) });
+    i = at[len - 1];
   }
   return spans;
 }
 
 function findCards(text: string): Span[] {
-  const cps = units(text);
+  const cps = codePoints(text);
   const spans: Span[] = [];
+  // The run's code point indexes and group starts (reused for every run).
+  const at: number[] = [];
+  const starts: number[] = [];
   let i = 0;
   while (i < cps.length) {
-    if (digitOf(cps[i].ch) === undefined) {
+    if (digitOf(cps.ch(i)) === undefined) {
       i++;
       continue;
     }
     // A run: digits with short separator gaps between them. Group starts are where a gap ended.
-    const digits: Unit[] = [];
-    const groupStart = new Set<number>([0]);
+    let all = '';
+    at.length = 0;
+    starts.length = 0;
+    starts.push(0);
     let j = i;
     let gap = 0;
     for (; j < cps.length; j++) {
-      const d = digitOf(cps[j].ch);
+      const ch = cps.ch(j);
+      const d = digitOf(ch);
       if (d !== undefined) {
-        if (gap > 0 && digits.length > 0) groupStart.add(digits.length);
-        digits.push({ value: d, start: cps[j].start, end: cps[j].end });
+        if (gap > 0 && at.length > 0) starts.push(at.length);
+        all += d;
+        at.push(j);
         gap = 0;
-      } else if (isSeparator(cps[j].ch)) {
-        if (ZERO_WIDTH.test(cps[j].ch)) continue; // invisible: not even a group boundary
+      } else if (isSeparator(ch)) {
+        if (ZERO_WIDTH.test(ch)) continue; // invisible: not even a group boundary
         if (++gap > MAX_GAP) break;
       } else break;
     }
     i = j;
-    const n = digits.length;
+    const n = at.length;
     if (n < 13) continue;
-    const groupEnd = new Set<number>([...groupStart].map((s) => s).filter((s) => s > 0).concat([n]));
-    const all = digits.map((d) => d.value).join('');
+    const groupStart = new Set<number>(starts);
+    const groupEnd = new Set<number>(starts.filter((s) => s > 0).concat([n]));
     let k = 0;
     while (k <= n - 13) {
       let found = 0;
@@ -201,7 +218,7 @@ function findCards(text: string): Span[] {
         }
       }
       if (found) {
-        spans.push({ start: digits[k].start, end: digits[k + found - 1].end, last4: all.slice(k + found - 4, k + found) });
+        spans.push({ start: cps.start(at[k]), end: cps.end(at[k + found - 1]), last4: all.slice(k + found - 4, k + found) });
         k += found;
       } else k++;
     }
@@ -238,8 +255,38 @@ function mayHoldSecret(text: string): boolean {
   return false;
 }
 
+/*
+ * A quick test that rules out most texts before the character by character walk. It runs on the text
+ * as the walk reads it: each non-ASCII character becomes what digitOf or letterOf make of it, a space
+ * for a separator, nothing for an invisible one, and `#` for anything else (ASCII stays as it is).
+ * There, what findCards and findIbans look for shows as: 13 digits with at most 3 separators between
+ * two of them, or an IBAN country code, 2 digits and 11 more letters or digits, the same way apart.
+ * A text without either holds nothing the walk would find (test/security/redaction.test.ts checks
+ * the two give the same answers on random texts).
+ */
+const ASCII_ONLY = /^[\x00-\x7F]*$/;
+const NON_ASCII = /[^\x00-\x7F]/gu;
+const FOLDED_CARD = /[0-9](?:[\s._/-]{0,3}[0-9]){12}/;
+const FOLDED_IBAN = new RegExp(`(?:${Object.keys(IBAN_LENGTH).join('|')})(?:[\\s._/-]{0,3}[0-9]){2}(?:[\\s._/-]{0,3}[A-Za-z0-9]){11}`, 'i');
+
+function foldChar(ch: string): string {
+  if (ZERO_WIDTH.test(ch)) return '';
+  if (SEPARATOR.test(ch)) return ' ';
+  return digitOf(ch) ?? letterOf(ch) ?? '#';
+}
+
+function mayMatch(text: string): boolean {
+  const folded = ASCII_ONLY.test(text) ? text : text.replace(NON_ASCII, foldChar);
+  return FOLDED_CARD.test(folded) || FOLDED_IBAN.test(folded);
+}
+
 export function redactSecrets(text: string): Redaction {
-  if (text.length < 13 || !mayHoldSecret(text)) return { text, count: 0 };
+  if (text.length < 13 || !mayHoldSecret(text) || !mayMatch(text)) return { text, count: 0 };
+  return redactByWalk(text);
+}
+
+/** The character by character walk alone (redactSecrets without its quick tests); exported for the property test. */
+export function redactByWalk(text: string): Redaction {
   // IBANs first: their digits could otherwise be taken for a card, leaving the country code and the rest.
   const ibans = findIbans(text);
   const afterIbans = replaceSpans(text, ibans);

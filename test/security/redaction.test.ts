@@ -14,7 +14,8 @@ import { Writable } from 'node:stream';
 import { createApp, App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { luhnValid, redactDeep, redactSecrets } from '../../src/bot/redact';
+import fc from 'fast-check';
+import { luhnValid, redactByWalk, redactDeep, redactSecrets } from '../../src/bot/redact';
 import type { Reply } from '../support/app';
 
 // ------------------------------------------------------------------ numbers no other test uses
@@ -107,6 +108,63 @@ describe('redactSecrets', () => {
     expect(squash(text)).not.toContain(f.full);
     expect(text).toContain(`•••• ${f.full.slice(-4)}`);
     expect(text.startsWith('Here you go: ')).toBe(true);
+  });
+
+  it('finds them after characters outside the BMP (emoji), and in mathematical digits, at the right place', () => {
+    const c = card('49');
+    const mathDigits = c.replace(/[0-9]/g, (d) => String.fromCodePoint(0x1d7ce + Number(d))); // 𝟎…𝟗
+    for (const [written, tail] of [
+      [`👍🏽 ${groups(c, ' ')} 🙏`, ' 🙏'],
+      [`𝟙 ${groups(mathDigits, ' ')}`, ''],
+      [`${groups(mathDigits, '\u2009')} merci 😀`, ' merci 😀'],
+    ] as const) {
+      const { text, count } = redactSecrets(written);
+      expect(count).toBe(1);
+      expect(squash(text)).not.toContain(c);
+      expect(text.endsWith(`•••• ${c.slice(-4)}${tail}`)).toBe(true);
+    }
+    const gb = iban('GB', `WEST${digits(14)}`);
+    const { text } = redactSecrets(`🇬🇧 ${groups(gb, ' ')} 🇬🇧`);
+    expect(text).toBe(`🇬🇧 •••• ${gb.slice(-4)} 🇬🇧`);
+  });
+
+  it('its quick tests never change the answer: the same result as the character by character walk, on random texts', () => {
+    // Pieces people (and attackers) write: digits and letters of many forms, every kind of
+    // separator, invisible characters, compatibility forms (ª ſ ﬁ ⑩ ²), accents, emoji, combining marks.
+    const separator = fc.constantFrom(' ', '-', '.', '/', '_', '\t', '\u00a0', '\u2009', '\u202f', '\u3000', '\u2011', '\uff0d', '·', '\u2212');
+    const invisible = fc.constantFrom('\u200b', '\u200d', '\u2060', '\ufeff', '\u00ad');
+    const noise = fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...'0123456789') },
+      { weight: 3, arbitrary: separator },
+      { weight: 1, arbitrary: invisible },
+      { weight: 3, arbitrary: fc.constantFrom('FR', 'DE', 'GB', 'NL', 'no', 'es', 'IBAN ', 'x', 'é', 'À', 'ß') },
+      { weight: 2, arbitrary: fc.constantFrom('０', '９', '𝟕', '𝟘', '٣', '۵', '५', '²', '①', '⑩', 'Ｆ', 'ｒ', '𝐅', 'ª', 'ſ', 'ﬁ', 'Ⓐ') },
+      { weight: 1, arbitrary: fc.constantFrom('😀', '👍🏽', '🇫🇷', 'e\u0301', '\u0301', '€', '£') },
+    );
+    // A card or an IBAN, each character in one of its forms, with 0 to 4 separators or invisible
+    // characters after it (4 separators end a number: both sides of the limit are written).
+    const forms = (ch: string): string[] =>
+      /[0-9]/.test(ch)
+        ? [ch, String.fromCharCode(0xff10 + Number(ch)), String.fromCodePoint(0x1d7ce + Number(ch)), String.fromCharCode(0x0660 + Number(ch))]
+        : [ch, ch.toLowerCase(), String.fromCharCode(0xff21 + ch.charCodeAt(0) - 65)];
+    const secret = fc
+      .constantFrom(card('49'), card('37', 15), card('62', 19), iban('FR', digits(23)), iban('DE', digits(18)), iban('GB', `WEST${digits(14)}`), iban('NO', digits(11)))
+      .chain((s) =>
+        fc
+          .tuple(...[...s].map((ch) => fc.tuple(fc.constantFrom(...forms(ch)), fc.array(fc.oneof(separator, invisible), { maxLength: 4 }))))
+          .map((parts) => parts.map(([c, gap]) => c + gap.join('')).join('')),
+      );
+    let withSecrets = 0;
+    fc.assert(
+      fc.property(fc.array(fc.oneof({ weight: 8, arbitrary: noise }, { weight: 1, arbitrary: secret }), { maxLength: 40 }), (pieces) => {
+        const text = pieces.join('');
+        const walked = redactByWalk(text);
+        if (walked.count > 0) withSecrets++;
+        expect(redactSecrets(text)).toEqual(walked);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(withSecrets).toBeGreaterThan(300); // the texts do hold secrets, in many forms
   });
 
   it('leaves order numbers, amounts, dates, phone numbers and payment references alone', () => {
