@@ -98,6 +98,9 @@ export class TurnObserver implements Middleware {
 const ROOT_IDS = new Set(['main', 'menuWaterfall']);
 const MAX_DEPTH = 8;
 
+/** A dialog id that names its topic (`refund.main` → refund). */
+const TOPIC_ID = /^[A-Za-z][\w-]{0,31}(\.|$)/;
+
 /**
  * Follows the active dialog (the last entry of each stack, then the stack inside it) from the root.
  * Topic: the first dialog id below the root ones, up to its first dot (`refund.adAlternative` is
@@ -113,7 +116,7 @@ export function readDialogStack(dialogState: unknown): { topic?: string; caseRef
     const top = stack[stack.length - 1] as { id?: unknown; state?: Record<string, unknown> } | undefined;
     const id = typeof top?.id === 'string' ? top.id : undefined;
     if (id && ROOT_IDS.has(id)) sawRoot = true;
-    else if (!topic && top) topic = id && /^[A-Za-z][\w-]{0,31}(\.|$)/.test(id) ? id.split('.')[0] : 'other';
+    else if (!topic && top) topic = id && TOPIC_ID.test(id) ? id.split('.')[0] : 'other';
     const s = top?.state;
     caseRef ??= findCaseRef(s?.values) ?? findCaseRef(s?.options);
     stack = (s?.dialogs as { dialogStack?: unknown } | undefined)?.dialogStack;

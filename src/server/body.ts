@@ -54,8 +54,10 @@ export function mediaType(req: IncomingMessage): string {
   return String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
+const JSON_SUFFIX_TYPE = /^application\/[a-z0-9.+-]*\+json$/;
+
 export function isJsonType(type: string): boolean {
-  return type === 'application/json' || /^application\/[a-z0-9.+-]*\+json$/.test(type);
+  return type === 'application/json' || JSON_SUFFIX_TYPE.test(type);
 }
 
 /** True when the request announces a body (a length above zero, or chunked). */

@@ -26,6 +26,8 @@ function normalise(addr: string): string {
   return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
 }
 
+const LOOPBACK_V4 = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
 export function isLoopback(addr: string): boolean {
-  return addr === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(addr) || addr === '::ffff:127.0.0.1';
+  return addr === '::1' || LOOPBACK_V4.test(addr) || addr === '::ffff:127.0.0.1';
 }
