@@ -54,7 +54,9 @@ type Kind = 'bot' | 'echo';
 /** The bot runs with the V8 flags of `npm start` (package.json), as in production. */
 const START_FLAGS: string[] = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string)
   .split(/\s+/)
-  .filter((a) => a.startsWith('--'));
+  .filter((a) => a.startsWith('--'))
+  // BENCH_NODE_FLAGS: more V8/Node flags for the bot, to try a setting before putting it in `npm start`.
+  .concat((process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean));
 
 /** A complete refund conversation, as a customer of the web widget would have it. */
 const SCRIPT: Record<string, unknown>[] = [
@@ -167,6 +169,10 @@ async function start(kind: Kind, redisUrl: string): Promise<Target> {
     await new Promise((r) => setTimeout(r, 20));
   }
   const readyMs = performance.now() - started;
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    if (!stopping) process.stderr.write(`\n${kind} exited unexpectedly (${code ?? signal}); its stderr:\n${err.slice(-4000)}\n`);
+  });
   const stats =
     kind === 'bot'
       ? async (): Promise<Stats> => {
@@ -193,6 +199,7 @@ async function start(kind: Kind, redisUrl: string): Promise<Target> {
     readyMs,
     stats,
     async stop() {
+      stopping = true;
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
