@@ -52,6 +52,9 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 10);
 type Kind = 'bot' | 'echo';
 
 /** The bot runs with the V8 flags of `npm start` (package.json), as in production. */
+/** Bot or echo processes that died other than by a clean stop (see start()). */
+const crashes: string[] = [];
+
 const START_FLAGS: string[] = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string)
   .split(/\s+/)
   .filter((a) => a.startsWith('--'))
@@ -171,7 +174,13 @@ async function start(kind: Kind, redisUrl: string): Promise<Target> {
   const readyMs = performance.now() - started;
   let stopping = false;
   child.once('exit', (code, signal) => {
-    if (!stopping) process.stderr.write(`\n${kind} exited unexpectedly (${code ?? signal}); its stderr:\n${err.slice(-4000)}\n`);
+    // A clean stop exits with 0 (or is ended by the SIGTERM/SIGKILL of stop()); anything else, at any
+    // time, is a crash: reported, and the run fails.
+    const clean = stopping && (code === 0 || signal === 'SIGTERM' || signal === 'SIGKILL');
+    if (clean) return;
+    crashes.push(`${kind} ${code ?? signal}`);
+    process.exitCode = 1;
+    process.stderr.write(`\n${kind} exited ${stopping ? 'while stopping' : 'unexpectedly'} (${code ?? signal}); its stderr:\n${err.slice(-4000)}\n`);
   });
   const stats =
     kind === 'bot'
@@ -796,6 +805,7 @@ async function main(): Promise<void> {
     for (const t of targets) await t.stop();
     redis.disconnect();
     await redisServer.stop();
+    if (crashes.length) process.stderr.write(`\nprocesses that crashed during the run: ${crashes.join(', ')}\n`);
   }
 }
 
