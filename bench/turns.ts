@@ -55,6 +55,23 @@ type Kind = 'bot' | 'echo';
 /** Bot or echo processes that died other than by a clean stop (see start()). */
 const crashes: string[] = [];
 
+/*
+ * Every process this run starts (bots, echo, its private redis-server). If the run ends without
+ * stopping them (an error, Ctrl-C, a timeout's SIGTERM), they are killed on the way out: nothing
+ * is left running on the machine.
+ */
+const children = new Set<ChildProcess>();
+function killChildren(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+process.once('exit', killChildren);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    killChildren();
+    process.exit(130);
+  });
+}
+
 const START_FLAGS: string[] = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string)
   .split(/\s+/)
   .filter((a) => a.startsWith('--'))
@@ -138,6 +155,7 @@ async function start(kind: Kind, redisUrl: string): Promise<Target> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
   let err = '';
   let warm: Record<string, number> | undefined;
   let inspectorUrl: string | undefined;
@@ -209,7 +227,7 @@ async function start(kind: Kind, redisUrl: string): Promise<Target> {
     stats,
     async stop() {
       stopping = true;
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 10000))]);
@@ -677,6 +695,7 @@ async function main(): Promise<void> {
     if (built.status !== 0) throw new Error('tsc failed');
   }
   const redisServer = await startRedis();
+  children.add(redisServer.process);
   const redis = new Redis(redisServer.url);
   const targets: Target[] = [];
   const out = (s = '') => process.stdout.write(`${s}\n`);
