@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
 import { ActivityTypes, DeliveryModes, type Activity, type CloudAdapter, type TurnContext } from 'botbuilder';
+import { recognizeChoices } from 'botbuilder-dialogs';
 import { AuthenticationConstants, ClaimsIdentity, ConnectorClient, type AuthenticateRequestResult } from 'botframework-connector';
 import type { Keyspace } from './storage/keys';
 import type { RedisClient } from './storage/redisClient';
-import { setFlagsFromString } from 'node:v8';
-import { recognizeChoices } from 'botbuilder-dialogs';
 import { LANGUAGES, warmI18n } from './i18n';
 import { detectLanguage } from './i18n/detect';
 import type { NluPort } from './nlu';

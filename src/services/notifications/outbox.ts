@@ -290,7 +290,6 @@ export class Outbox {
     return retryWhileUnavailable(step, ENQUEUE_RETRIES);
   }
 
-
   /**
    * Queues the messages of enqueue calls that died after marking them (journal entries older than
    * 30 s whose marker holds their token), and drops journal entries nobody will finish. Returns how
