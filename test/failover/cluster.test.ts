@@ -53,6 +53,7 @@ describe('a Redis Cluster failover while two bot processes serve conversations',
       await victim.start();
       await until('the killed master back as a replica', () => set!.settled(1), 20000, 200);
       faults[0].settledAt = Date.now();
+      await loops.servedSince(faults[0].settledAt);
       await sleep(1500);
 
       // 2. Planned CLUSTER FAILOVER: the old master, now a replica, takes its slot back.
@@ -60,6 +61,7 @@ describe('a Redis Cluster failover while two bot processes serve conversations',
       expect(await ask(victim.port, 'CLUSTER', 'FAILOVER')).toBe('OK');
       await until('the planned failover done', async () => (await set!.masterOfSlot(caseSlot)) === victim.port && set!.settled(1), 20000, 100);
       faults[1].settledAt = Date.now();
+      await loops.servedSince(faults[1].settledAt);
       expect(promoted).not.toBe(victim.port);
       await sleep(2000);
     } finally {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BotProcess } from '../support/botProcess';
-import { sleep } from './topology';
+import { sleep, until } from './topology';
 
 const ROOT = join(__dirname, '..', '..');
 const en = (ns: string) => JSON.parse(readFileSync(join(ROOT, 'locales', 'en', `${ns}.json`), 'utf8'));
@@ -101,6 +101,15 @@ export class Loops {
         }
       }),
     );
+  }
+
+  /**
+   * Resolves once a turn that started after `since` got its normal answer: the service is back for
+   * customers, not only in the topology's own view. Rejects after `ms` (no recovery: the test fails).
+   * A loaded machine can take many seconds to get there, so a fixed pause is not enough.
+   */
+  async servedSince(since: number, ms = 45000): Promise<void> {
+    await until('a turn answered normally after the fault', async () => this.turns.some((t) => t.at > since && t.result === 'ok'), ms, 100);
   }
 
   async stop(): Promise<void> {

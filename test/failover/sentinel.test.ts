@@ -40,6 +40,12 @@ describe('a Redis Sentinel failover while two bot processes serve conversations'
     const probe = new ReadyProbe(bots[0]);
     const loops = new Loops(bots, { loops: 4, pauseMs: 20 });
     const faults: FaultWindow[] = [];
+    /** The topology is back to normal: note when, then wait until customers are answered normally again. */
+    const settled = async (): Promise<void> => {
+      const at = Date.now();
+      faults[faults.length - 1].settledAt = at;
+      await loops.servedSince(at);
+    };
     await loops.warmUp();
     const warmMs = Date.now() - t0 - startedMs;
     probe.start();
@@ -54,7 +60,7 @@ describe('a Redis Sentinel failover while two bot processes serve conversations'
       await until('the sentinels to name a new master', async () => (await set!.masterPort()) !== before, 20000, 100);
       // (The old master is demoted about 10 s later; the bots must not wait for that.)
       await until('the new master with a replica in sync', () => set!.settled(1, false), 30000, 100);
-      faults[faults.length - 1].settledAt = Date.now();
+      await settled();
       await sleep(1500);
 
       // 2. SIGKILL of the master; once a replica is promoted, the killed server comes back as a replica.
@@ -67,7 +73,7 @@ describe('a Redis Sentinel failover while two bot processes serve conversations'
       }, 20000, 100);
       await killed.start(['--replicaof', '127.0.0.1', String(promoted)]);
       await until('the new master with a replica in sync', () => set!.settled(1, false), 30000, 100);
-      faults[faults.length - 1].settledAt = Date.now();
+      await settled();
       await sleep(1500);
 
       // 3. SIGSTOP of the master for 5 s (the sentinels fail over meanwhile), then SIGCONT.
@@ -78,7 +84,7 @@ describe('a Redis Sentinel failover while two bot processes serve conversations'
       stopped.kill('SIGCONT');
       await until('the sentinels to name a new master', async () => (await set!.masterPort()) !== stopped.port, 20000, 100);
       await until('the new master with a replica in sync', () => set!.settled(1, false), 30000, 100);
-      faults[faults.length - 1].settledAt = Date.now();
+      await settled();
       await sleep(2000);
     } finally {
       await loops.stop();
