@@ -19,9 +19,6 @@ export type Contact = (typeof CONTACTS)[number];
 export const PROBLEM_MODEL = 'disputeProblem';
 export const CONTACT_MODEL = 'merchantContact';
 
-/** Above this, a slot model's reading of the first message is taken as said (the summary can correct it). */
-export const PREFILL = 0.75;
-
 export const isProblem = (v: unknown): v is Problem => typeof v === 'string' && (PROBLEMS as readonly string[]).includes(v);
 export const isContact = (v: unknown): v is Contact => typeof v === 'string' && (CONTACTS as readonly string[]).includes(v);
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { tr, turnLanguage } from '../../src/bot/turnContext';
 import type { CaseDisputeState, CaseOwner, CaseRecord, NewCase } from '../../src/cases/types';
 import { offerHuman } from '../../src/handoff/offerHuman';
+import { PREFILL } from '../../src/nlu/types';
 import { findOrderNumberInText } from '../../src/services/orderNumber';
 import { supportsAdaptiveCards } from '../cards/channel';
 import { findUserAccount } from '../identity';
@@ -16,7 +17,7 @@ import type { TopicDeps } from '../refund/deps';
 import { RequestDialog } from '../request/requestDialog';
 import type { Assessment, Carry, RequestKit, RequestState } from '../request/spec';
 import { disputeAnswer, routeOf } from './answer';
-import { CONTACT_MODEL, complaintTypeOf, isContact, isProblem, PREFILL, type Problem } from './choices';
+import { CONTACT_MODEL, complaintTypeOf, isContact, isProblem, type Problem } from './choices';
 import { merchantMessage, merchantName } from './merchantMessage';
 import { disputeTopic, type DisputeSlots, type DisputeState } from './topic';
 

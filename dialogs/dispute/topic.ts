@@ -4,13 +4,14 @@
  * dispute facts; the answer. What is its own (the D2 message to copy, the case kept for the
  * customer's return, D4/D5, closing from the chat) is in disputeDialog.ts.
  */
+import { PREFILL } from '../../src/nlu/types';
 import { findOrderNumberInText } from '../../src/services/orderNumber';
 import { msg } from '../prompts/message';
 import type { TopicDeps } from '../refund/deps';
 import { orderSlot } from '../request/slots';
 import type { BaseSlots, RequestState, SlotSpec, SummaryLine, TopicSpec } from '../request/spec';
 import { disputeAnswer } from './answer';
-import { CONTACT_MODEL, contactChoices, isContact, isProblem, PREFILL, PROBLEM_MODEL, problemChoices, type Contact, type Problem } from './choices';
+import { CONTACT_MODEL, contactChoices, isContact, isProblem, PROBLEM_MODEL, problemChoices, type Contact, type Problem } from './choices';
 import { disputeFacts } from './facts';
 import { merchantName } from './merchantMessage';
 

@@ -5,6 +5,7 @@
  * The engine (src/eligibility/paymentNotReceived.ts) decides; the invoice pause is in paymentDialog.ts.
  */
 import { caseFactsSchema } from '../../src/eligibility';
+import { PREFILL } from '../../src/nlu/types';
 import { findOrderNumberInText } from '../../src/services/orderNumber';
 import type { TopicDeps } from '../refund/deps';
 import { msg } from '../prompts/message';
@@ -19,6 +20,9 @@ type State = RequestState<PaymentSlots>;
 
 /** How the customer paid, as buttons: the engine's methods. */
 export const PAYMENT_CHOICES = ['card', 'bank_transfer'] as const;
+const isPaymentMethod = (v: string): v is (typeof PAYMENT_CHOICES)[number] => (PAYMENT_CHOICES as readonly string[]).includes(v);
+/** The recogniser's model of how the customer paid (`slots.paymentMethod` of the corpora). */
+const METHOD_MODEL = 'paymentMethod';
 
 /** A date said without a time stays a calendar date (the engine counts from the start of that day). */
 function paidAtValue(p: { at: string; hasTime: boolean }, timeZone: string): string {
@@ -81,7 +85,7 @@ function slots(deps: TopicDeps): SlotSpec<PaymentSlots>[] {
               retry: msg('payment:retry.method'),
               choices: PAYMENT_CHOICES.map((m) => ({ value: m, label: msg(`payment:method.${m}`) })),
               // "in the app", "carte", "virement sepa": read by the recogniser's payment method model.
-              slotModel: 'paymentMethod',
+              slotModel: METHOD_MODEL,
             },
       accept: ({ state }, value) => {
         state.slots.method = value as PaymentSlots['method'];
@@ -118,7 +122,7 @@ export function paymentTopic(deps: TopicDeps): TopicSpec<PaymentSlots> {
     id: 'payment',
     caseTopic: 'payment_not_received',
     ns: 'payment',
-    fill: (text, { lang }) => {
+    fill: async (text, { lang }) => {
       const s: PaymentSlots = {};
       const order = findOrderNumberInText(text);
       if (order) s.order = { number: order, lookup: 'pending' };
@@ -127,11 +131,15 @@ export function paymentTopic(deps: TopicDeps): TopicSpec<PaymentSlots> {
       const now = deps.now();
       const date = parsePaymentDate(rest, lang, now, deps.timeZone);
       if (date.ok && Date.parse(date.value) <= now.getTime() + 60_000) s.paidAt = { at: date.value, hasTime: date.hasTime };
+      // "by card", "virement sepa": the recogniser's payment method model, as the method question reads it.
+      const method = await deps.nlu.slot(METHOD_MODEL, rest, lang);
+      if (method.score >= PREFILL && isPaymentMethod(method.name)) s.method = method.name;
       return s;
     },
     noted: (t, lang, s) => [
       ...(s.order ? [t('refund:notedOrder', { order: s.order.number })] : []),
       ...(s.paidAt ? [t('payment:notedPaidAt', { date: formatPaidAt(s.paidAt, lang, deps.timeZone) })] : []),
+      ...(s.method ? [t(`payment:notedMethod.${s.method}`)] : []),
     ],
     slots: slots(deps),
     settle: async (c, kit) => {

@@ -6,6 +6,7 @@
  */
 import { formatMoney } from '../../src/i18n';
 import { REFUND_REASONS, type Money, type RefundReason } from '../../src/eligibility';
+import { CONFIDENT } from '../../src/nlu/types';
 import type { TopicDeps } from './deps';
 import { msg } from '../prompts/message';
 import { extractFacts } from '../slots/extract';
@@ -214,7 +215,7 @@ export function refundTopic(deps: TopicDeps): TopicSpec<RefundSlots> {
     ns: 'refund',
     fill: async (text, { lang }) => {
       const stated = await deps.nlu.reason(text, lang);
-      const reason = stated && stated.score >= 0.7 && (REFUND_REASONS as readonly string[]).includes(stated.name) ? (stated.name as RefundReason) : undefined;
+      const reason = stated && stated.score >= CONFIDENT && (REFUND_REASONS as readonly string[]).includes(stated.name) ? (stated.name as RefundReason) : undefined;
       const facts = extractFacts(text, lang, reason);
       const s: RefundSlots = {};
       if (facts.orderNumber) s.order = { number: facts.orderNumber, lookup: 'pending' };

@@ -45,6 +45,9 @@ interface FlowValues<S extends BaseSlots> {
 /** `asking` while the e-mail question runs after an early answer. */
 const EMAIL = '$email';
 
+/** An answer of at least two words may hold more than the fact asked (see keepOtherFacts). */
+const TWO_WORDS = /\S\s+\S/;
+
 /** Guards the slot loop: a topic whose `accept` never fills its slot must not spin. */
 const MAX_KNOWN_PER_TURN = 20;
 
@@ -178,12 +181,35 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
     }
     const slot = this.spec.slots.find((s) => s.name === values.asking);
     if (slot) {
+      await this.keepOtherFacts(step.context, state, slot.name);
       const moved = await slot.accept({ context: step.context, state, deps: this.deps, t: tr(step.context), lang: turnLanguage(step.context) }, value);
       if (moved) return this.switchTopic(step, state, moved);
       const early = await this.settle(step, state);
       if (early) return early;
     }
     return step.replaceDialog(this.FLOW, { state } satisfies FlowOptions<S>);
+  }
+
+  /**
+   * A typed answer often holds more than the question asked ("FL-800005, I paid yesterday by card"):
+   * it is read the way the first message is (`spec.fill`), and the facts still missing are kept and
+   * said, so the customer is not asked for them again. A fact already known is never replaced, and
+   * the slot asked is left to its own answer (its `accept` runs next, on the whole state). A button
+   * or a one-word answer holds only what was asked.
+   */
+  private async keepOtherFacts(context: TurnContext, state: RequestState<S>, asked: string): Promise<void> {
+    const { text, value } = context.activity;
+    if (value !== undefined || typeof text !== 'string' || !TWO_WORDS.test(text)) return;
+    const lang = turnLanguage(context);
+    const found = (await this.spec.fill(text, { context, deps: this.deps, lang })) as Record<string, unknown>;
+    const known = state.slots as Record<string, unknown>;
+    const added: Record<string, unknown> = {};
+    for (const [name, v] of Object.entries(found)) if (name !== asked && v !== undefined && known[name] === undefined) added[name] = v;
+    if (!Object.keys(added).length) return;
+    Object.assign(known, added);
+    const t = tr(context);
+    const noted = this.spec.noted(t, lang, added as S).join(', ');
+    if (noted) await context.sendActivity(t(`${this.spec.ns}:noted`, { facts: noted }));
   }
 
   /** Ends this topic with the facts kept; MainDialog starts the other one with them. */

@@ -78,3 +78,5 @@ export interface NluPort {
 export const CONFIDENT = 0.7;
 /** Between this and CONFIDENT, the bot asks which of the two best guesses was meant. */
 export const CLARIFY = 0.35;
+/** Above this, a slot model's reading of a message is taken as said, without asking (the summary can correct it). */
+export const PREFILL = 0.75;
