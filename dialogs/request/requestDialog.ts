@@ -181,7 +181,6 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
     }
     const slot = this.spec.slots.find((s) => s.name === values.asking);
     if (slot) {
-      await this.keepOtherFacts(step.context, state, slot.name);
       const moved = await slot.accept({ context: step.context, state, deps: this.deps, t: tr(step.context), lang: turnLanguage(step.context) }, value);
       if (moved) return this.switchTopic(step, state, moved);
       const early = await this.settle(step, state);
@@ -194,22 +193,24 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
    * A typed answer often holds more than the question asked ("FL-800005, I paid yesterday by card"):
    * it is read the way the first message is (`spec.fill`), and the facts still missing are kept and
    * said, so the customer is not asked for them again. A fact already known is never replaced, and
-   * the slot asked is left to its own answer (its `accept` runs next, on the whole state). A button
-   * or a one-word answer holds only what was asked.
+   * the slot asked is left to its own answer (its `accept` runs after, on the whole state). A button
+   * or a one-word answer holds only what was asked. True when something was said.
    */
-  private async keepOtherFacts(context: TurnContext, state: RequestState<S>, asked: string): Promise<void> {
+  private async keepOtherFacts(context: TurnContext, state: RequestState<S>, asked: string): Promise<boolean> {
     const { text, value } = context.activity;
-    if (value !== undefined || typeof text !== 'string' || !TWO_WORDS.test(text)) return;
+    if (value !== undefined || typeof text !== 'string' || !TWO_WORDS.test(text)) return false;
     const lang = turnLanguage(context);
     const found = (await this.spec.fill(text, { context, deps: this.deps, lang })) as Record<string, unknown>;
     const known = state.slots as Record<string, unknown>;
     const added: Record<string, unknown> = {};
     for (const [name, v] of Object.entries(found)) if (name !== asked && v !== undefined && known[name] === undefined) added[name] = v;
-    if (!Object.keys(added).length) return;
+    if (!Object.keys(added).length) return false;
     Object.assign(known, added);
     const t = tr(context);
     const noted = this.spec.noted(t, lang, added as S).join(', ');
-    if (noted) await context.sendActivity(t(`${this.spec.ns}:noted`, { facts: noted }));
+    if (!noted) return false;
+    await context.sendActivity(t(`${this.spec.ns}:noted`, { facts: noted }));
+    return true;
   }
 
   /** Ends this topic with the facts kept; MainDialog starts the other one with them. */
@@ -274,10 +275,27 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
 
   // ------------------------------------------------------------------ interruptions and card submits
 
-  /** The summary question reads the flow's state from the turn (shown again, or answered). */
+  /**
+   * The summary question reads the flow's state from the turn (shown again, or answered). While a
+   * slot is asked, the other facts of the message are kept first: also when the answer itself is not
+   * understood and the question comes again, or when the customer asks for a person instead.
+   */
   protected override async onContinueDialog(inner: DialogContext): Promise<DialogTurnResult> {
-    inner.context.turnState.set(this.VIEW, this.flowState(inner));
-    return super.onContinueDialog(inner);
+    const { state, asking } = this.flowValues(inner) ?? {};
+    inner.context.turnState.set(this.VIEW, state);
+    const said = state && asking && this.spec.slots.some((s) => s.name === asking) ? await this.keepOtherFacts(inner.context, state, asking) : false;
+    if (!said) return super.onContinueDialog(inner);
+    let sentAfter = false;
+    inner.context.onSendActivities(async (_context, _activities, next) => {
+      sentAfter = true;
+      return next();
+    });
+    const asked = inner.activeDialog;
+    const result = await super.onContinueDialog(inner);
+    // botbuilder's prompts ask again only when nothing was sent in the turn, and the facts noted were:
+    // the question comes again as first asked (the message held other facts, not a wrong answer).
+    if (!sentAfter && result.status === DialogTurnStatus.waiting && inner.activeDialog === asked) await inner.repromptDialog();
+    return result;
   }
 
   override async repromptDialog(context: TurnContext, instance: DialogInstance): Promise<void> {
@@ -352,8 +370,13 @@ export class RequestDialog<S extends BaseSlots = BaseSlots> extends BaseDialog {
 
   /** The flow's state, read from the inner stack (for interruptions and card submits). */
   private flowState(inner: DialogContext): RequestState<S> | undefined {
+    return this.flowValues(inner)?.state;
+  }
+
+  /** The flow's values (its state and the question being asked), read from the inner stack. */
+  private flowValues(inner: DialogContext): Partial<FlowValues<S>> | undefined {
     const flow = inner.stack.find((i) => i.id === this.FLOW);
-    return (flow?.state as { values?: { state?: RequestState<S> } } | undefined)?.values?.state;
+    return (flow?.state as { values?: Partial<FlowValues<S>> } | undefined)?.values;
   }
 
   /** The state once the conclusion runs (its options). */

@@ -6,7 +6,8 @@ import type { Language } from '../../src/i18n';
  * An answer often holds more than the question asked ("FL-800005, I paid 5 days ago by card"): the
  * facts the topic reads in a first message are kept from any typed answer, said back, and never
  * asked for again (RequestDialog.keepOtherFacts). A fact already given is not replaced, and a number
- * that is not found is asked again once per answer, the other facts of that answer kept.
+ * that is not found is asked again once per answer, the other facts of that answer kept, as they are from an answer the
+ * question itself cannot use.
  */
 const LANGS: Language[] = ['en', 'fr'];
 const START = {
@@ -67,5 +68,18 @@ describe('facts given in an answer to another question', () => {
     const next = await c.send('FL-800005');
     expect(next).not.toContain(t('payment:ask.paidAt'));
     expect(next).toContain(t('payment:ask.method'));
+  });
+
+  it.each(LANGS)('an answer the question cannot use still gives its other facts (%s)', async (lang) => {
+    const t = T(lang);
+    const c = h.conversation({ user: 'demo-noah', locale: lang });
+    await c.send(START.payment[lang]);
+    // No order number in it: the date and the method are kept, and the question comes again, once.
+    const reply = await c.send(lang === 'fr' ? "je l'ai payée hier par carte" : 'I paid it yesterday by card');
+    expect(reply).toContain(t('payment:notedMethod.card'));
+    expect(reply.split(t('payment:ask.order')).length - 1).toBe(1);
+    const next = await c.send('FL-800005');
+    expect(next).not.toContain(t('payment:ask.paidAt'));
+    expect(next).not.toContain(t('payment:ask.method'));
   });
 });
