@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { LANGUAGES, type Language } from '../../src/i18n';
 import { loadCorpus } from '../../src/nlu/corpus';
 import { sharedNlu, type NluPort } from '../../src/nlu';
+import { heldOut as load, trainedOn } from './heldOut';
 
 /*
  * A topic's own slots read from free text (NluPort.slot, models `slots.<name>` of
@@ -10,8 +9,7 @@ import { sharedNlu, type NluPort } from '../../src/nlu';
  * merchant. Held-out utterances (test/nlu/heldout.slots.<lang>.json), written as customers write,
  * never in the training corpora.
  */
-const fold = (s: string) => s.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
-const heldOut = (lang: Language): Record<string, Record<string, string[]>> => JSON.parse(readFileSync(join(__dirname, `heldout.slots.${lang}.json`), 'utf8'));
+const heldOut = (lang: Language) => load<Record<string, Record<string, string[]>>>('slots', lang);
 
 describe('slot models', () => {
   let nlu: NluPort;
@@ -25,10 +23,9 @@ describe('slot models', () => {
       const trained = corpus.slots[model];
       expect(trained).toBeDefined();
       expect(Object.keys(values).sort()).toEqual(Object.keys(trained).filter((v) => v !== 'none').sort());
-      const training = new Set(Object.values(trained).flat().map(fold));
       for (const list of Object.values(values)) {
         expect(list.length).toBeGreaterThanOrEqual(6);
-        expect(list.filter((u) => training.has(fold(u)))).toEqual([]);
+        expect(trainedOn(list, trained)).toEqual([]);
       }
     }
   });
