@@ -105,18 +105,59 @@ export function createRedisClient(opts: RedisConnectionOptions): RedisClient {
     if (opts.sentinels.length === 0) throw new Error('Redis: sentinels is empty');
     if (!opts.sentinelName) throw new Error('Redis: sentinelName is required with sentinels');
     return coalescingWrites(
-      new Redis({
-        ...common,
-        sentinels: opts.sentinels,
-        name: opts.sentinelName,
-        sentinelRetryStrategy: reconnectDelay,
-        failoverDetector: true,
-        ...(opts.password !== undefined ? { sentinelPassword: opts.password } : {}),
-      }),
+      reconnectWhenEnded(
+        new Redis({
+          ...common,
+          sentinels: opts.sentinels,
+          name: opts.sentinelName,
+          sentinelRetryStrategy: reconnectDelay,
+          failoverDetector: true,
+          ...(opts.password !== undefined ? { sentinelPassword: opts.password } : {}),
+        }),
+      ),
     );
   }
 
-  return coalescingWrites(new Redis(opts.url as string, common));
+  return coalescingWrites(reconnectWhenEnded(new Redis(opts.url as string, common)));
+}
+
+/**
+ * Connects again, after the reconnection delay, a client that ioredis ended without being asked to.
+ *
+ * ioredis gives a client up for good (status `end`: every command then fails with "Connection is
+ * closed.", forever) when its connector is told to disconnect while it is connecting. With Sentinel
+ * this happens in a failover: the failover detector of the connection the failover just broke is
+ * still subscribed, and its `+switch-master` arrives while the client is already reconnecting (seen
+ * in the Sentinel failover test: one of two instances failed every turn from the SIGKILL of the
+ * master to the end; redis/ioredis#1683 reports the same in production). A client closed on purpose
+ * (`quit`, `disconnect()`) stays closed. Its duplicates (the Direct Line hub's subscriber, the desk's
+ * blocking reader) get the same care.
+ */
+export function reconnectWhenEnded(client: Redis): Redis {
+  let closing = false;
+  let attempts = 0;
+  const quit = client.quit.bind(client);
+  const disconnect = client.disconnect.bind(client);
+  const duplicate = client.duplicate.bind(client);
+  client.quit = ((...args: Parameters<Redis['quit']>) => {
+    closing = true;
+    return quit(...args);
+  }) as Redis['quit'];
+  client.disconnect = (reconnect = false) => {
+    if (!reconnect) closing = true;
+    disconnect(reconnect);
+  };
+  client.duplicate = (...args: Parameters<Redis['duplicate']>) => reconnectWhenEnded(duplicate(...args));
+  client.on('ready', () => (attempts = 0));
+  client.on('end', () => {
+    if (closing) return;
+    const delay = reconnectDelay(++attempts);
+    if (client.listenerCount('error') > 0) client.emit('error', new Error(`Redis: the client ended without being closed; connecting again in ${delay} ms`));
+    setTimeout(() => {
+      if (!closing && client.status === 'end') client.connect().catch(() => undefined);
+    }, delay).unref();
+  });
+  return client;
 }
 
 type Writer = (...args: unknown[]) => boolean;
