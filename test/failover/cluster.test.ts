@@ -64,6 +64,7 @@ describe('a Redis Cluster failover while two bot processes serve conversations',
       await loops.servedSince(faults[1].settledAt);
       expect(promoted).not.toBe(victim.port);
       await sleep(2000);
+      await probe.readyAgain();
     } finally {
       await loops.stop();
       await probe.stop();

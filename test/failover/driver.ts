@@ -292,6 +292,11 @@ export class ReadyProbe {
 
   constructor(private readonly bot: BotProcess) {}
 
+  /** Resolves once /readyz answered 200 again; rejects after `ms` (the bot never came back: the test fails). */
+  async readyAgain(ms = 30000): Promise<void> {
+    await until('/readyz to answer 200 again', async () => this.samples.at(-1)?.status === 200, ms, 100);
+  }
+
   start(): void {
     this.done = (async () => {
       while (!this.stopped) {

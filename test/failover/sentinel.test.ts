@@ -86,6 +86,8 @@ describe('a Redis Sentinel failover while two bot processes serve conversations'
       await until('the new master with a replica in sync', () => set!.settled(1, false), 30000, 100);
       await settled();
       await sleep(2000);
+      // Ready again once every sentinel names the new master (slower on a loaded machine).
+      await probe.readyAgain();
     } finally {
       await loops.stop();
       await probe.stop();
