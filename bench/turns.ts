@@ -51,7 +51,6 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 10);
 
 type Kind = 'bot' | 'echo';
 
-/** The bot runs with the V8 flags of `npm start` (package.json), as in production. */
 /** Bot or echo processes that died other than by a clean stop (see start()). */
 const crashes: string[] = [];
 
@@ -72,6 +71,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/** The bot runs with the V8 flags of `npm start` (package.json), as in production. */
 const START_FLAGS: string[] = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string)
   .split(/\s+/)
   .filter((a) => a.startsWith('--'))
